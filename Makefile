@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make            build bin/sslsniff (sslsniff/ holds the sources)
+# make test       build, then run the whole test suite (root)
+# make deps       install build and test dependencies (Debian 12, root)
+# make SANITIZE=1 build with AddressSanitizer and UBSan into .output-san/
+# V=1             show full commands
+
+VERSION		:= 0.1.0
+ARCH		:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/')
+CLANG		?= clang
+BPFTOOL		?= bpftool
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+KERNEL_BTF	?= /sys/kernel/btf/vmlinux
+
+ifeq ($(SANITIZE),1)
+OUTPUT		?= .output-san
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+BIN_DIR		:= $(OUTPUT)
+BIN		:= $(OUTPUT)/sslsniff
+else
+OUTPUT		?= .output
+BIN_DIR		:= bin
+BIN		:= bin/sslsniff
+endif
+
+PKGS		:= libbpf libelf libdw zlib
+CFLAGS		?= -O2 -g
+CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(SAN_FLAGS) \
+		   -DSSLSNIFF_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -iquote sslsniff \
+		   $(shell $(PKG_CONFIG) --cflags $(PKGS)) -MMD -MP
+LDFLAGS		+= $(SAN_FLAGS)
+LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+# clang -target bpf does not see the system's multiarch include directory.
+CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+SRCS		:= $(wildcard sslsniff/*.c)
+OBJS		:= $(patsubst sslsniff/%.c,$(OUTPUT)/%.o,$(SRCS))
+LIB_OBJS	:= $(filter-out $(OUTPUT)/main.o,$(OBJS))
+UNIT_SRCS	:= $(wildcard tests/unit/*.c)
+UNIT_BINS	:= $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all test unit deps clean install
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(BIN)
+
+$(OUTPUT) $(OUTPUT)/unit bin:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(KERNEL_BTF) format c > $@
+
+$(OUTPUT)/sslsniff.bpf.o: bpf/sslsniff.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
+		-I$(OUTPUT) -Ibpf $(CLANG_BPF_SYS_INCLUDES) -MMD -MP \
+		-c $< -o $(@:.bpf.o=.tmp.bpf.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
+
+$(OUTPUT)/sslsniff.skel.h: $(OUTPUT)/sslsniff.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name sslsniff_bpf > $@
+
+# Sources that include the skeleton need it first; -MMD records the rest.
+$(OUTPUT)/capture.o: $(OUTPUT)/sslsniff.skel.h
+
+$(OUTPUT)/%.o: sslsniff/%.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BIN): $(OBJS) | $(BIN_DIR)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
+	$(call msg,UNIT,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+unit: $(UNIT_BINS)
+
+# The suite runs the sanitized build: every test exercises the user-space
+# code under ASan and UBSan.
+test:
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit
+	$(Q)SSLSNIFF=$(CURDIR)/.output-san/sslsniff UNIT_DIR=$(CURDIR)/.output-san/unit \
+		tests/run
+
+deps:
+	scripts/install-deps.sh
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/sslsniff
+	install -D -m 0644 docs/sslsniff.8 $(DESTDIR)/usr/local/share/man/man8/sslsniff.8
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf .output .output-san bin
+
+-include $(wildcard $(OUTPUT)/*.d)

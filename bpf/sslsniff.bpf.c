@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sslsniff: capture the plaintext passing through TLS library calls.
+ *
+ * One entry and one return program serve every hooked function; the attach
+ * cookie says which function a probe sits on (enum tls_func). The return
+ * program copies the bytes the call returned straight from the caller's
+ * buffer into ring-buffer records, in chunks, so no call is capped.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "sslsniff.h"
+#include "nspr.bpf.h"
+
+#define PROT_EXEC	0x4
+#define MAX_CALLS	16384
+
+const volatile __u32 targ_uid = (__u32)-1;
+const volatile bool targ_comm_set = false;
+const volatile char targ_comm[SSLSNIFF_COMM_LEN] = {};
+const volatile __u32 targ_max_bytes = 0;	/* 0: no limit */
+const volatile bool targ_watch_pids = false;	/* file events only for watched_pids */
+
+/* Sized by user space before load (--ring-size). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 10);
+} file_events SEC(".maps");
+
+/* A call between its entry and its return, per thread. */
+struct call_state {
+	__u64 ts;
+	__u64 sp;		/* stack pointer at entry */
+	__u64 handle;
+	__u64 buf;
+	__u64 out_len;		/* size_t * of the _ex functions */
+	__u32 func;
+	__u32 depth;		/* hooked calls nested inside this one, plus one */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_CALLS);
+	__type(key, __u64);	/* pid_tgid */
+	__type(value, struct call_state);
+} calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, STAT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Files already reported by the mapping watcher, by (dev, ino). */
+struct file_key {
+	__u64 ino;
+	__u64 dev;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct file_key);
+	__type(value, __u8);
+} seen_files SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} watched_pids SEC(".maps");
+
+__u64 next_call_id = 0;
+
+static __always_inline void stat_add(__u32 id, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &id);
+
+	if (v)
+		*v += n;
+}
+
+static __always_inline bool comm_matches(const char *comm)
+{
+	for (int i = 0; i < SSLSNIFF_COMM_LEN; i++) {
+		if (comm[i] != targ_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+static __always_inline bool task_wanted(void)
+{
+	if (targ_uid != (__u32)-1 && (__u32)bpf_get_current_uid_gid() != targ_uid)
+		return false;
+	if (targ_comm_set) {
+		char comm[SSLSNIFF_COMM_LEN];
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!comm_matches(comm))
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool func_is_ex(__u32 func)
+{
+	return func == FUNC_SSL_READ_EX || func == FUNC_SSL_WRITE_EX;
+}
+
+static __always_inline bool func_is_nspr(__u32 func)
+{
+	return func >= FUNC_PR_READ && func <= FUNC_PR_SEND;
+}
+
+/* The return value in the width the function declares. */
+static __always_inline __s64 call_result(struct pt_regs *ctx, __u32 func)
+{
+	if (func == FUNC_GNUTLS_RECORD_RECV || func == FUNC_GNUTLS_RECORD_SEND)
+		return (__s64)PT_REGS_RC(ctx);	/* ssize_t */
+	return (__s32)PT_REGS_RC(ctx);		/* int, PRInt32 */
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 func = bpf_get_attach_cookie(ctx);
+	struct call_state *st, s = {};
+
+	st = bpf_map_lookup_elem(&calls, &id);
+	if (st && PT_REGS_SP(ctx) < st->sp) {
+		/* A hooked function called by another one: only the outer
+		 * call reports, so nothing is captured twice. */
+		st->depth++;
+		return 0;
+	}
+	/* Otherwise a state left behind (its return never ran, e.g. the
+	 * thread was killed inside the call) is replaced. */
+	if (!task_wanted())
+		return 0;
+	if (func_is_nspr(func) && !nspr_fd_is_layered(handle))
+		return 0;
+
+	s.ts = bpf_ktime_get_ns();
+	s.sp = PT_REGS_SP(ctx);
+	s.handle = (__u64)handle;
+	s.buf = (__u64)buf;
+	s.out_len = func_is_ex(func) ? (__u64)out_len : 0;
+	s.func = func;
+	s.depth = 1;
+	if (bpf_map_update_elem(&calls, &id, &s, BPF_ANY))
+		stat_add(STAT_LOST_CALLS_STATE, 1);
+	return 0;
+}
+
+struct emit_ctx {
+	__u64 buf;
+	__u32 off;		/* where capture stopped, once failed */
+	bool failed;
+	struct event hdr;	/* copied to each chunk; last: it ends in data[] */
+};
+
+/* Copies one chunk into a record of CLASS data bytes, CLASS a constant. */
+static __always_inline long emit_chunk_class(struct emit_ctx *e, __u32 off, __u64 n,
+					     const __u64 class)
+{
+	struct event *ev;
+	__u64 wake;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + class, 0);
+	if (!ev)
+		return -1;
+	__builtin_memcpy(ev, &e->hdr, sizeof(*ev));
+	/* clang knows n <= class already; the verifier must see it too. */
+	barrier_var(n);
+	if (n > class)
+		n = class;
+	ev->offset = off;
+	ev->chunk_len = n;
+	if (bpf_probe_read_user(ev->data, n, (void *)(e->buf + off))) {
+		ev->chunk_len = 0;
+		ev->lost = n;
+		stat_add(STAT_LOST_BYTES_FAULT, n);
+	}
+	if (off + n >= e->hdr.cap_len)
+		ev->flags |= CHUNK_LAST;
+	/* Wake the reader once per call, not once per chunk. */
+	wake = (ev->flags & CHUNK_LAST) ? 0 : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(ev, wake);
+	return 0;
+}
+
+/*
+ * The offset comes from the loop index, not from state kept in E: the
+ * verifier then sees one state per iteration instead of walking every
+ * distinct offset of a 4 GiB call.
+ */
+static long emit_chunk(__u32 i, void *arg)
+{
+	struct emit_ctx *e = arg;
+	__u32 off = i * CHUNK_MAX;
+	__u64 left, n;
+	long err;
+
+	if (off >= e->hdr.cap_len)
+		return 1;
+	left = e->hdr.cap_len - off;
+	n = left > CHUNK_MAX ? CHUNK_MAX : left;
+	if (n <= 128)
+		err = emit_chunk_class(e, off, n, 128);
+	else if (n <= 256)
+		err = emit_chunk_class(e, off, n, 256);
+	else if (n <= 512)
+		err = emit_chunk_class(e, off, n, 512);
+	else if (n <= 1024)
+		err = emit_chunk_class(e, off, n, 1024);
+	else if (n <= 2048)
+		err = emit_chunk_class(e, off, n, 2048);
+	else if (n <= 4096)
+		err = emit_chunk_class(e, off, n, 4096);
+	else if (n <= 8192)
+		err = emit_chunk_class(e, off, n, 8192);
+	else if (n <= 16384)
+		err = emit_chunk_class(e, off, n, 16384);
+	else
+		err = emit_chunk_class(e, off, n, CHUNK_MAX);
+	if (err) {
+		e->failed = true;
+		e->off = off;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The ring buffer is full: tell user space how much of the call is missing
+ * with a data-less last record, so the record it prints says so.
+ */
+static __always_inline void emit_lost_tail(struct emit_ctx *e)
+{
+	__u32 missing = e->hdr.cap_len - e->off;
+	struct event *ev;
+
+	stat_add(STAT_LOST_CALLS_RINGBUF, 1);
+	stat_add(STAT_LOST_BYTES_RINGBUF, missing);
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev)
+		return;		/* user space sees the call end without CHUNK_LAST */
+	__builtin_memcpy(ev, &e->hdr, sizeof(*ev));
+	ev->offset = e->off;
+	ev->lost = missing;
+	ev->flags |= CHUNK_LAST;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+static __always_inline void fill_header(struct event *h, const struct call_state *s, __u8 kind)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	h->call_id = __sync_fetch_and_add(&next_call_id, 1);
+	h->ts_ns = bpf_ktime_get_ns();
+	h->latency_ns = h->ts_ns - s->ts;
+	h->handle = s->handle;
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->uid = (__u32)bpf_get_current_uid_gid();
+	h->kind = kind;
+	h->func = s->func;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+static __always_inline void emit_handshake(const struct call_state *s, __s32 ret)
+{
+	struct event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		stat_add(STAT_LOST_EVENTS_OTHER, 1);
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	fill_header(ev, s, EV_HANDSHAKE);
+	ev->ret = ret;
+	ev->flags = CHUNK_LAST;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+static __always_inline void emit_data(const struct call_state *s, __u64 len)
+{
+	struct emit_ctx e = {};
+	__u64 cap = len;
+
+	if (cap > CALL_MAX_LEN)
+		cap = CALL_MAX_LEN;
+	if (targ_max_bytes && cap > targ_max_bytes)
+		cap = targ_max_bytes;
+	if (len > cap)
+		stat_add(STAT_TRUNCATED_BYTES, len - cap);
+
+	fill_header(&e.hdr, s, EV_DATA);
+	e.hdr.len = len > CALL_MAX_LEN ? CALL_MAX_LEN : len;
+	e.hdr.cap_len = cap;
+	e.buf = s->buf;
+	if (!cap) {
+		/* --max-bytes 0 is refused by user space; keep a record anyway */
+		emit_lost_tail(&e);
+		return;
+	}
+	bpf_loop((cap + CHUNK_MAX - 1) / CHUNK_MAX, emit_chunk, &e, 0);
+	if (e.failed)
+		emit_lost_tail(&e);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_return)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct call_state *st, s;
+	__s64 n;
+
+	st = bpf_map_lookup_elem(&calls, &id);
+	if (!st)
+		return 0;
+	if (st->depth > 1) {
+		st->depth--;
+		return 0;
+	}
+	s = *st;
+	bpf_map_delete_elem(&calls, &id);
+
+	n = call_result(ctx, s.func);
+	if (s.func == FUNC_SSL_DO_HANDSHAKE) {
+		emit_handshake(&s, (__s32)n);
+		return 0;
+	}
+	if (func_is_ex(s.func)) {
+		size_t done = 0;
+
+		if (n != 1)
+			return 0;
+		if (bpf_probe_read_user(&done, sizeof(done), (void *)s.out_len)) {
+			stat_add(STAT_LOST_CALLS_BAD_LEN, 1);
+			return 0;
+		}
+		n = done;
+	}
+	if (n <= 0)
+		return 0;
+	emit_data(&s, n);
+	return 0;
+}
+
+/* A thread that dies inside a hooked call leaves no state behind. */
+/* raw_tp: needs no tracefs, which is often not mounted. */
+SEC("raw_tp/sched_process_exit")
+int raw_tp_process_exit(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&calls, &id);
+	return 0;
+}
+
+/*
+ * Every mapping with PROT_EXEC passes here (ld.so loading a library, exec
+ * loading a program). Report each file once so that user space can attach to
+ * a TLS library or a statically linked program that appeared after start-up.
+ */
+SEC("lsm/mmap_file")
+int BPF_PROG(lsm_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags)
+{
+	struct file_key key = {};
+	struct file_event *ev;
+	struct inode *inode;
+	__u32 pid;
+	__u8 one = 1;
+
+	if (!file || !(prot & PROT_EXEC))
+		return 0;
+	pid = bpf_get_current_pid_tgid() >> 32;
+	if (targ_watch_pids && !bpf_map_lookup_elem(&watched_pids, &pid))
+		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
+	key.ino = BPF_CORE_READ(inode, i_ino);
+	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	if (bpf_map_lookup_elem(&seen_files, &key))
+		return 0;
+	bpf_map_update_elem(&seen_files, &key, &one, BPF_ANY);
+
+	ev = bpf_ringbuf_reserve(&file_events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_add(STAT_LOST_EVENTS_OTHER, 1);
+		bpf_map_delete_elem(&seen_files, &key);
+		return 0;
+	}
+	ev->ino = key.ino;
+	ev->dev = key.dev;
+	ev->pid = pid;
+	bpf_probe_read_kernel_str(ev->name, sizeof(ev->name),
+				  BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The contract between bpf/sslsniff.bpf.c and the user-space side: record
+ * layout, enums and limits. Fixed-size types only, largest fields first.
+ */
+#ifndef __SSLSNIFF_H
+#define __SSLSNIFF_H
+
+#define SSLSNIFF_COMM_LEN	16
+#define SSLSNIFF_NAME_LEN	64
+
+/*
+ * A call's plaintext is sent as chunks of at most CHUNK_MAX bytes. Each chunk
+ * reserves ring-buffer space of the smallest size class (powers of two from
+ * CHUNK_MIN) that holds it, so a 40-byte write does not pin 32 KiB of ring.
+ */
+#define CHUNK_MIN_SHIFT		7
+#define CHUNK_MAX_SHIFT		15
+#define CHUNK_MIN		(1U << CHUNK_MIN_SHIFT)
+#define CHUNK_MAX		(1U << CHUNK_MAX_SHIFT)
+
+/* A call longer than this is truncated and the rest counted (4 GiB - 1). */
+#define CALL_MAX_LEN		0xffffffffU
+
+enum tls_library {
+	LIB_OPENSSL = 1,
+	LIB_GNUTLS,
+	LIB_NSS,
+};
+
+/*
+ * Hooked functions. The value is the uprobe's attach cookie, so one entry
+ * and one return program serve them all.
+ */
+enum tls_func {
+	FUNC_SSL_READ = 1,
+	FUNC_SSL_WRITE,
+	FUNC_SSL_READ_EX,
+	FUNC_SSL_WRITE_EX,
+	FUNC_SSL_DO_HANDSHAKE,
+	FUNC_GNUTLS_RECORD_RECV,
+	FUNC_GNUTLS_RECORD_SEND,
+	FUNC_PR_READ,
+	FUNC_PR_WRITE,
+	FUNC_PR_RECV,
+	FUNC_PR_SEND,
+	FUNC__MAX,
+};
+
+enum event_kind {
+	EV_DATA = 1,		/* a chunk of plaintext of one call */
+	EV_HANDSHAKE,		/* SSL_do_handshake returned */
+};
+
+/* Flags of a data chunk. */
+#define CHUNK_LAST	0x1	/* no more chunks follow for this call */
+
+/* Per-CPU counters, summed by user space. */
+enum stat_id {
+	STAT_LOST_CALLS_RINGBUF,	/* calls that lost bytes to a full ring buffer */
+	STAT_LOST_BYTES_RINGBUF,
+	STAT_LOST_BYTES_FAULT,		/* user memory could not be read */
+	STAT_LOST_CALLS_STATE,		/* too many calls in flight to track */
+	STAT_LOST_CALLS_BAD_LEN,	/* _ex byte count could not be read */
+	STAT_LOST_EVENTS_OTHER,		/* handshake and file-mapped events */
+	STAT_TRUNCATED_BYTES,		/* cut by --max-bytes */
+	STAT__MAX,
+};
+
+/* Header of every ring-buffer record; EV_DATA is followed by chunk_len bytes. */
+struct event {
+	__u64 call_id;		/* unique per call, shared by its chunks */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC at return */
+	__u64 latency_ns;	/* entry to return */
+	__u64 handle;		/* SSL *, gnutls_session_t or PRFileDesc * */
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__u32 len;		/* bytes the call returned */
+	__u32 cap_len;		/* of which captured (the rest is truncated) */
+	__u32 offset;		/* of this chunk within the call */
+	__u32 chunk_len;	/* data bytes that follow */
+	__u32 lost;		/* bytes of this range that could not be captured */
+	__s32 ret;		/* return value (EV_HANDSHAKE) */
+	__u8 kind;
+	__u8 func;
+	__u8 flags;
+	__u8 pad;
+	char comm[SSLSNIFF_COMM_LEN];
+	__u8 data[];
+};
+
+/*
+ * Sent on the separate file_events ring when a process maps a file that
+ * has not been seen before with PROT_EXEC: a new library or executable that
+ * may carry a TLS library (a container starting, node being run).
+ */
+struct file_event {
+	__u64 ino;
+	__u32 dev;		/* the kernel's encoding, new_encode_dev() */
+	__u32 pid;
+	char name[SSLSNIFF_NAME_LEN];	/* base name, may be cut */
+};
+
+#endif /* __SSLSNIFF_H */

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Probe placement and attachment. Each hooked function gets an entry probe
+ * and a return probe; the attach cookie tells the shared BPF programs which
+ * function fired. probe_entry_offset() is the one place that decides where
+ * an entry probe sits.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "elf_file.h"
+#include "log.h"
+#include "tls_funcs.h"
+
+struct seen_file {
+	dev_t dev;
+	ino_t ino;
+	int pid;
+	enum tls_library lib;	/* 0: not a TLS library */
+};
+
+struct attacher {
+	struct attach_opts opts;
+	struct bpf_link **links;
+	size_t nr_links, cap_links;
+	struct seen_file *files;
+	size_t nr_files, cap_files;
+	size_t nr_probes;
+};
+
+struct attacher *attacher__new(const struct attach_opts *opts)
+{
+	struct attacher *a = calloc(1, sizeof(*a));
+
+	if (a)
+		a->opts = *opts;
+	return a;
+}
+
+void attacher__free(struct attacher *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->nr_links; i++)
+		bpf_link__destroy(a->links[i]);
+	free(a->links);
+	free(a->files);
+	free(a);
+}
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t n = *cap ? *cap : 16;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	p = realloc(*arr, n * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
+static struct seen_file *attacher_find(struct attacher *a, dev_t dev, ino_t ino, int pid)
+{
+	for (size_t i = 0; i < a->nr_files; i++) {
+		struct seen_file *f = &a->files[i];
+
+		if (f->dev == dev && f->ino == ino && f->pid == pid)
+			return f;
+	}
+	return NULL;
+}
+
+bool attacher__seen(struct attacher *a, dev_t dev, ino_t ino, int pid)
+{
+	return attacher_find(a, dev, ino, pid) != NULL;
+}
+
+static int attacher_remember(struct attacher *a, dev_t dev, ino_t ino, int pid)
+{
+	if (grow((void **)&a->files, &a->cap_files, a->nr_files + 1, sizeof(*a->files)))
+		return -ENOMEM;
+	a->files[a->nr_files++] = (struct seen_file){ .dev = dev, .ino = ino, .pid = pid };
+	return 0;
+}
+
+/*
+ * Where the entry probe of a function goes. Today: its first instruction.
+ * This is the hook for smarter placement (an instruction the kernel can
+ * emulate instead of single-stepping), which must not change what is seen.
+ */
+static uint64_t probe_entry_offset(struct elf_file *ef, enum tls_func func, uint64_t entry)
+{
+	(void)ef;
+	(void)func;
+	return entry;
+}
+
+static int attach_one(struct attacher *a, struct bpf_program *prog, const char *path,
+		      int pid, uint64_t off, enum tls_func func, bool retprobe)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = func, .retprobe = retprobe);
+	struct bpf_link *link;
+	int err;
+
+	if (grow((void **)&a->links, &a->cap_links, a->nr_links + 1, sizeof(*a->links)))
+		return -ENOMEM;
+	link = bpf_program__attach_uprobe_opts(prog, pid, path, off, &uo);
+	if (!link) {
+		err = -errno;
+		p_err("attach: '%s': %s probe on %s failed: %s", path,
+		      retprobe ? "return" : "entry", tls_func_info(func)->symbol, strerror(-err));
+		return err;
+	}
+	a->links[a->nr_links++] = link;
+	a->nr_probes++;
+	return 0;
+}
+
+static bool func_wanted(const struct attacher *a, const struct tls_func_info *fi,
+			enum tls_library lib)
+{
+	if (lib && fi->lib != lib)
+		return false;
+	if (!(a->opts.libs & (1U << fi->lib)))
+		return false;
+	return fi->func != FUNC_SSL_DO_HANDSHAKE || a->opts.handshake;
+}
+
+int attacher__add_file(struct attacher *a, const char *path, enum tls_library lib, int pid)
+{
+	const char *names[FUNC__MAX] = {};
+	uint64_t offs[FUNC__MAX];
+	struct elf_file *ef;
+	struct seen_file *seen;
+	struct stat st;
+	int err, n = 0;
+
+	if (stat(path, &st))
+		return -errno;
+	if (attacher__seen(a, st.st_dev, st.st_ino, pid))
+		return 0;
+	err = attacher_remember(a, st.st_dev, st.st_ino, pid);
+	if (err)
+		return err;
+	seen = &a->files[a->nr_files - 1];
+
+	ef = elf_file__open(path);
+	if (!ef)
+		return -errno;
+	for (int f = 1; f < FUNC__MAX; f++) {
+		const struct tls_func_info *fi = tls_func_info(f);
+
+		if (fi && func_wanted(a, fi, lib))
+			names[f] = fi->symbol;
+		else
+			names[f] = "";	/* never matches a symbol */
+	}
+	names[0] = "";
+	err = elf_file__find_funcs(ef, names, FUNC__MAX, offs);
+	if (err < 0)
+		goto out_close;
+	err = 0;
+	for (int f = 1; f < FUNC__MAX && !err; f++) {
+		if (!offs[f])
+			continue;
+		err = attach_one(a, a->opts.entry, path, pid, probe_entry_offset(ef, f, offs[f]),
+				 f, false);
+		if (!err)
+			err = attach_one(a, a->opts.ret, path, pid, offs[f], f, true);
+		if (!err) {
+			seen->lib = tls_func_info(f)->lib;
+			n += 2;
+		}
+	}
+	if (n)
+		p_debug("attach: '%s' (%s) pid %d: %d probes", path, tls_library_name(seen->lib),
+			pid, n);
+out_close:
+	elf_file__close(ef);
+	return err ? err : n;
+}
+
+size_t attacher__nr_probes(const struct attacher *a)
+{
+	return a->nr_probes;
+}
+
+size_t attacher__nr_files(const struct attacher *a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->nr_files; i++)
+		n += a->files[i].lib != 0;
+	return n;
+}
+
+size_t attacher__nr_files_of(const struct attacher *a, enum tls_library lib)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->nr_files; i++)
+		n += a->files[i].lib == lib;
+	return n;
+}

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A capture session: load the BPF program, attach to the libraries that the
+ * options select, then stream ring-buffer records through the decoder to a
+ * writer until stopped.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "capture.h"
+#include "decode.h"
+#include "discover.h"
+#include "log.h"
+#include "sslsniff.skel.h"
+#include "tls_funcs.h"
+
+#define LDCACHE_PATH		"/etc/ld.so.cache"
+#define POLL_TIMEOUT_MS		100
+/* ld.so reports a mapping before it is in /proc/PID/maps: wait this long. */
+#define MAPPED_RETRIES		50
+#define MAPPED_RETRY_US		2000
+
+volatile sig_atomic_t exiting;
+
+struct capture {
+	const struct options *opts;
+	struct sslsniff_bpf *skel;
+	struct attacher *att;
+	struct ring_buffer *rb;
+	struct decoder *dec;
+	const struct output_ops *ops;
+	void *out;
+	FILE *out_file;
+	int out_err;
+	uint64_t bpf_stats[STAT__MAX];
+};
+
+static int capture_open_bpf(struct capture *c)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = c->opts->kernel_btf);
+	const struct options *o = c->opts;
+	int err;
+
+	c->skel = sslsniff_bpf__open_opts(&oo);
+	if (!c->skel) {
+		err = -errno;
+		p_err("bpf: cannot open the BPF program: %s", strerror(-err));
+		return err;
+	}
+	c->skel->rodata->targ_uid = o->uid;
+	c->skel->rodata->targ_max_bytes = o->max_bytes;
+	c->skel->rodata->targ_watch_pids = o->nr_pids > 0;
+	if (o->comm) {
+		c->skel->rodata->targ_comm_set = true;
+		strncpy((char *)c->skel->rodata->targ_comm, o->comm, SSLSNIFF_COMM_LEN - 1);
+	}
+	bpf_map__set_max_entries(c->skel->maps.events, o->ring_size);
+	if (!o->watch)
+		bpf_program__set_autoload(c->skel->progs.lsm_mmap_file, false);
+
+	err = sslsniff_bpf__load(c->skel);
+	if (err) {
+		p_err("bpf: cannot load the BPF program: %s (run with -v for the verifier's log)",
+		      strerror(-err));
+		return err;
+	}
+	c->skel->links.raw_tp_process_exit = bpf_program__attach(c->skel->progs.raw_tp_process_exit);
+	if (!c->skel->links.raw_tp_process_exit) {
+		err = -errno;
+		p_err("bpf: cannot attach to sched_process_exit: %s", strerror(-err));
+		return err;
+	}
+	if (o->watch) {
+		c->skel->links.lsm_mmap_file =
+			bpf_program__attach(c->skel->progs.lsm_mmap_file);
+		if (!c->skel->links.lsm_mmap_file) {
+			err = -errno;
+			p_err("bpf: cannot watch new mappings (security_mmap_file): %s",
+			      strerror(-err));
+			return err;
+		}
+	}
+	for (int i = 0; i < o->nr_pids; i++) {
+		__u32 pid = o->pids[i];
+		__u8 one = 1;
+
+		bpf_map__update_elem(c->skel->maps.watched_pids, &pid, sizeof(pid), &one,
+				     sizeof(one), BPF_ANY);
+	}
+	return 0;
+}
+
+struct discover_ctx {
+	struct capture *c;
+	int pid;	/* attach for this process only; -1: all */
+};
+
+/* Attach failures are reported where they happen; the walk goes on. */
+static int capture_discovered(const char *path, int pid, bool named_tls, void *arg)
+{
+	struct discover_ctx *dc = arg;
+	int n;
+
+	(void)pid;
+	n = attacher__add_file(dc->c->att, path, 0, dc->pid);
+	if (n < 0 && named_tls)
+		p_warn("discover: '%s': not attached: %s", path, strerror(-n));
+	return n == -ENOMEM ? n : 0;
+}
+
+static int capture_attach_libs(struct capture *c)
+{
+	const struct options *o = c->opts;
+
+	for (int i = 0; i < o->nr_libs; i++) {
+		const struct lib_arg *l = &o->libs[i];
+		int npids = o->nr_pids ? o->nr_pids : 1;
+
+		for (int j = 0; j < npids; j++) {
+			int n = attacher__add_file(c->att, l->path, l->lib, o->nr_pids ? o->pids[j] : -1);
+
+			if (n == 0 && !j) {
+				p_err("--lib %s:%s: the file defines none of the %s functions",
+				      tls_library_name(l->lib), l->path, tls_library_name(l->lib));
+				return -ENOENT;
+			}
+			if (n < 0) {
+				p_err("--lib %s:%s: %s", tls_library_name(l->lib), l->path,
+				      n == -ENOEXEC ? "not an ELF executable or library"
+						    : strerror(-n));
+				return n;
+			}
+		}
+	}
+	return 0;
+}
+
+static int capture_attach(struct capture *c)
+{
+	const struct options *o = c->opts;
+	struct attach_opts ao = {
+		.entry = c->skel->progs.uprobe_entry,
+		.ret = c->skel->progs.uretprobe_return,
+		.libs = o->lib_mask,
+		.handshake = o->handshake,
+	};
+	struct discover_ctx dc = { .c = c, .pid = -1 };
+	int err;
+
+	c->att = attacher__new(&ao);
+	if (!c->att)
+		return -ENOMEM;
+	err = capture_attach_libs(c);
+	if (err)
+		return err;
+	for (int i = 0; i < o->nr_pids && !err; i++) {
+		dc.pid = o->pids[i];
+		err = discover_process(o->pids[i], capture_discovered, &dc);
+		if (err == -ESRCH)
+			p_err("no process with PID %d (it may have exited)", o->pids[i]);
+	}
+	if (!o->nr_pids && !err) {
+		discover_ldcache(LDCACHE_PATH, capture_discovered, &dc);
+		err = discover_all_processes(capture_discovered, &dc);
+	}
+	if (err)
+		return err;
+	if (!attacher__nr_probes(c->att)) {
+		if (o->nr_pids)
+			p_err("no TLS library in the given process(es): looked for libssl, libgnutls "
+			      "and libnspr4 in /proc/PID/maps and for SSL_write in the executable; "
+			      "name a file with --lib TYPE:PATH");
+		else
+			p_err("no TLS library found: looked for libssl, libgnutls and libnspr4 in "
+			      "%s and /proc/*/maps; name a file with --lib TYPE:PATH", LDCACHE_PATH);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int capture_record(const struct record *r, void *arg)
+{
+	struct capture *c = arg;
+	int err;
+
+	if (r->ev->kind == EV_HANDSHAKE && !c->opts->handshake)
+		return 0;
+	err = c->ops->record(c->out, r);
+	if (err && !c->out_err) {
+		c->out_err = err;
+		p_err("output: write failed: %s", strerror(-err));
+	}
+	return err;
+}
+
+static int capture_event(void *ctx, void *data, size_t size)
+{
+	struct capture *c = ctx;
+
+	return decoder__event(c->dec, data, size);
+}
+
+/* A file mapped executable for the first time: attach if it carries TLS. */
+static int capture_file_event(void *ctx, void *data, size_t size)
+{
+	const struct file_event *fe = data;
+	struct capture *c = ctx;
+	char path[4096 + 64];
+	dev_t dev;
+	int pid, n, err = -ENOENT;
+
+	if (size < sizeof(*fe))
+		return 0;
+	/* The kernel's dev_t is MAJOR << 20 | MINOR. */
+	dev = makedev(fe->dev >> 20, fe->dev & 0xfffff);
+	pid = c->opts->nr_pids ? (int)fe->pid : -1;
+	if (attacher__seen(c->att, dev, fe->ino, pid))
+		return 0;
+	for (int i = 0; i < MAPPED_RETRIES && err == -ENOENT; i++) {
+		err = discover_mapped_path(fe->pid, dev, fe->ino, path, sizeof(path));
+		if (err == -ENOENT)
+			usleep(MAPPED_RETRY_US);
+	}
+	if (err) {
+		p_debug("watch: pid %u mapped '%.*s' but it could not be found: %s", fe->pid,
+			(int)sizeof(fe->name), fe->name, strerror(-err));
+		return 0;
+	}
+	n = attacher__add_file(c->att, path, 0, pid);
+	if (n > 0)
+		p_info("attached %d probes to '%s' (mapped by pid %u)", n, path, fe->pid);
+	return 0;
+}
+
+static int capture_open_rings(struct capture *c)
+{
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), capture_event, c, NULL);
+	if (!c->rb)
+		return -errno;
+	return ring_buffer__add(c->rb, bpf_map__fd(c->skel->maps.file_events),
+				capture_file_event, c);
+}
+
+static void capture_read_stats(struct capture *c)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals;
+
+	if (ncpu <= 0)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	for (__u32 id = 0; id < STAT__MAX; id++) {
+		c->bpf_stats[id] = 0;
+		if (bpf_map__lookup_elem(c->skel->maps.stats, &id, sizeof(id), vals,
+					 ncpu * sizeof(*vals), 0))
+			continue;
+		for (int i = 0; i < ncpu; i++)
+			c->bpf_stats[id] += vals[i];
+	}
+	free(vals);
+}
+
+static void capture_print_stats(struct capture *c, const char *prefix)
+{
+	const struct decode_stats *ds = decoder__stats(c->dec);
+	const uint64_t *s = c->bpf_stats;
+
+	capture_read_stats(c);
+	fprintf(stderr,
+		"sslsniff: %s%" PRIu64 " records, %" PRIu64 " bytes captured; lost: %" PRIu64
+		" bytes in %" PRIu64 " records (ring buffer full: %" PRIu64 " calls, %" PRIu64
+		" bytes; unreadable: %" PRIu64 " bytes), %" PRIu64 " calls untracked; truncated: %"
+		PRIu64 " bytes\n",
+		prefix, ds->records, ds->bytes, ds->missing_bytes, ds->incomplete,
+		s[STAT_LOST_CALLS_RINGBUF], s[STAT_LOST_BYTES_RINGBUF], s[STAT_LOST_BYTES_FAULT],
+		s[STAT_LOST_CALLS_STATE] + s[STAT_LOST_CALLS_BAD_LEN] + s[STAT_LOST_EVENTS_OTHER],
+		s[STAT_TRUNCATED_BYTES]);
+}
+
+static void capture_ready(struct capture *c)
+{
+	p_info("attached %zu probes to %zu files (openssl %zu, gnutls %zu, nss %zu)%s. "
+	       "Ctrl-C to end.",
+	       attacher__nr_probes(c->att), attacher__nr_files(c->att),
+	       attacher__nr_files_of(c->att, LIB_OPENSSL),
+	       attacher__nr_files_of(c->att, LIB_GNUTLS), attacher__nr_files_of(c->att, LIB_NSS),
+	       c->opts->watch ? ", watching for new ones" : "");
+}
+
+static int capture_loop(struct capture *c, bool live_stats)
+{
+	time_t last = time(NULL);
+	int err = 0;
+
+	while (!exiting && !c->out_err) {
+		err = ring_buffer__poll(c->rb, POLL_TIMEOUT_MS);
+		/* Chunks are submitted without a wake-up: collect them too. */
+		if (err >= 0)
+			err = ring_buffer__consume(c->rb);
+		if (err == -EINTR) {
+			err = 0;
+			break;
+		}
+		if (err < 0 && !c->out_err) {
+			p_err("ring buffer: %s", strerror(-err));
+			break;
+		}
+		err = 0;
+		if (fflush(c->out_file) && !c->out_err) {
+			c->out_err = -errno;
+			p_err("output: write failed: %s", strerror(errno));
+		}
+		if (live_stats && time(NULL) != last) {
+			last = time(NULL);
+			capture_print_stats(c, "");
+		}
+	}
+	return err;
+}
+
+/* Whatever is still in the ring, and calls waiting for chunks, go out. */
+static void capture_drain(struct capture *c)
+{
+	if (!c->out_err)
+		ring_buffer__consume(c->rb);
+	if (!c->out_err)
+		decoder__flush(c->dec);
+	if (fflush(c->out_file) && !c->out_err) {
+		c->out_err = -errno;
+		p_err("output: write failed: %s", strerror(errno));
+	}
+}
+
+int capture_run(const struct options *opts, const struct output_ops *ops,
+		const struct output_opts *oopts)
+{
+	struct capture c = { .opts = opts, .ops = ops, .out_file = oopts->out };
+	int err;
+
+	err = capture_open_bpf(&c);
+	if (err)
+		goto out;
+	err = capture_attach(&c);
+	if (err)
+		goto out;
+	c.dec = decoder__new(capture_record, &c);
+	c.out = ops->open(oopts);
+	if (!c.dec || !c.out) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = capture_open_rings(&c);
+	if (err) {
+		p_err("ring buffer: %s", strerror(-err));
+		goto out;
+	}
+	capture_ready(&c);
+	err = capture_loop(&c, opts->stats && !isatty(fileno(oopts->out)));
+	capture_drain(&c);
+	capture_print_stats(&c, "");
+	if (c.out_err)
+		err = c.out_err;
+out:
+	ring_buffer__free(c.rb);
+	if (c.out)
+		ops->close(c.out);
+	decoder__free(c.dec);
+	attacher__free(c.att);
+	sslsniff_bpf__destroy(c.skel);
+	return err;
+}

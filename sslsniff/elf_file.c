@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "elf_file.h"
+#include "log.h"
+
+struct elf_file {
+	int fd;
+	Elf *elf;
+	const char *path;
+	size_t nphdr;
+};
+
+struct elf_file *elf_file__open(const char *path)
+{
+	struct elf_file *ef;
+	GElf_Ehdr ehdr;
+	int err = ENOEXEC;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return errno = ENOEXEC, NULL;
+	ef = calloc(1, sizeof(*ef));
+	if (!ef)
+		return NULL;
+	ef->path = path;
+	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ef->fd < 0) {
+		err = errno;
+		goto err_free;
+	}
+	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
+	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF || !gelf_getehdr(ef->elf, &ehdr))
+		goto err_close;
+	if (ehdr.e_type != ET_DYN && ehdr.e_type != ET_EXEC)
+		goto err_close;
+	if (elf_getphdrnum(ef->elf, &ef->nphdr))
+		goto err_close;
+	return ef;
+
+err_close:
+	if (ef->elf)
+		elf_end(ef->elf);
+	close(ef->fd);
+err_free:
+	free(ef);
+	errno = err;
+	return NULL;
+}
+
+void elf_file__close(struct elf_file *ef)
+{
+	if (!ef)
+		return;
+	elf_end(ef->elf);
+	close(ef->fd);
+	free(ef);
+}
+
+/* uprobes take a file offset: translate the symbol's address through the
+ * PT_LOAD segment that holds it. */
+static uint64_t elf_vaddr_to_offset(struct elf_file *ef, uint64_t vaddr)
+{
+	GElf_Phdr ph;
+
+	for (size_t i = 0; i < ef->nphdr; i++) {
+		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (!(ph.p_flags & PF_X))
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_filesz)
+			return vaddr - ph.p_vaddr + ph.p_offset;
+	}
+	return 0;
+}
+
+static Elf_Scn *elf_find_symtab(struct elf_file *ef, Elf64_Word type, GElf_Shdr *shdr)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		if (gelf_getshdr(scn, shdr) && shdr->sh_type == type)
+			return scn;
+	}
+	return NULL;
+}
+
+static int elf_scan_symtab(struct elf_file *ef, Elf64_Word type, const char *const *names,
+			   size_t n, uint64_t *offsets)
+{
+	Elf_Scn *scn;
+	GElf_Shdr shdr;
+	Elf_Data *data;
+	GElf_Sym sym;
+	size_t nsyms;
+	int found = 0;
+
+	scn = elf_find_symtab(ef, type, &shdr);
+	if (!scn || !shdr.sh_entsize)
+		return 0;
+	data = elf_getdata(scn, NULL);
+	if (!data)
+		return 0;
+	nsyms = data->d_size / shdr.sh_entsize;
+	for (size_t i = 0; i < nsyms; i++) {
+		const char *name;
+		int st;
+
+		if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			continue;
+		st = GELF_ST_TYPE(sym.st_info);
+		if (st != STT_FUNC && st != STT_GNU_IFUNC)
+			continue;
+		name = elf_strptr(ef->elf, shdr.sh_link, sym.st_name);
+		if (!name)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			if (offsets[j] || strcmp(name, names[j]))
+				continue;
+			offsets[j] = elf_vaddr_to_offset(ef, sym.st_value);
+			found += offsets[j] != 0;
+		}
+	}
+	return found;
+}
+
+int elf_file__find_funcs(struct elf_file *ef, const char *const *names, size_t n,
+			 uint64_t *offsets)
+{
+	int found;
+
+	memset(offsets, 0, n * sizeof(*offsets));
+	found = elf_scan_symtab(ef, SHT_DYNSYM, names, n, offsets);
+	if ((size_t)found < n)
+		found += elf_scan_symtab(ef, SHT_SYMTAB, names, n, offsets);
+	p_debug("elf: '%s': %d of %zu functions found", ef->path, found, n);
+	return found;
+}

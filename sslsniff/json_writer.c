@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "json_writer.h"
+
+void jsonw_reset(struct jsonw *w)
+{
+	w->len = 0;
+	w->depth = 0;
+	w->err = 0;
+	w->need_comma = 0;
+}
+
+void jsonw_free(struct jsonw *w)
+{
+	free(w->buf);
+	memset(w, 0, sizeof(*w));
+}
+
+int jsonw_error(const struct jsonw *w)
+{
+	return w->err;
+}
+
+static char *jsonw_reserve(struct jsonw *w, size_t n)
+{
+	if (w->err)
+		return NULL;
+	if (w->len + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 1024;
+		char *b;
+
+		while (cap < w->len + n)
+			cap *= 2;
+		b = realloc(w->buf, cap);
+		if (!b) {
+			w->err = -ENOMEM;
+			return NULL;
+		}
+		w->buf = b;
+		w->cap = cap;
+	}
+	return w->buf + w->len;
+}
+
+static void jsonw_put(struct jsonw *w, const char *s, size_t n)
+{
+	char *p = jsonw_reserve(w, n);
+
+	if (p) {
+		memcpy(p, s, n);
+		w->len += n;
+	}
+}
+
+static void jsonw_sep(struct jsonw *w)
+{
+	unsigned char bit = 1U << (w->depth & 7);
+
+	if (w->need_comma & bit)
+		jsonw_put(w, ",", 1);
+	w->need_comma |= bit;
+}
+
+void jsonw_start_object(struct jsonw *w)
+{
+	if (w->depth)
+		jsonw_sep(w);
+	jsonw_put(w, "{", 1);
+	w->depth++;
+	w->need_comma &= ~(1U << (w->depth & 7));
+}
+
+void jsonw_end_object(struct jsonw *w)
+{
+	w->depth--;
+	jsonw_put(w, "}", 1);
+	if (!w->depth)
+		jsonw_put(w, "\n", 1);
+}
+
+/* Length of the valid UTF-8 sequence at S (at most N bytes), 0 if invalid. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+void jsonw_string(struct jsonw *w, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	char esc[8];
+
+	jsonw_put(w, "\"", 1);
+	for (size_t i = 0; i < n;) {
+		size_t l = utf8_seq_len(s + i, n - i);
+
+		if (s[i] == '"' || s[i] == '\\') {
+			esc[0] = '\\';
+			esc[1] = s[i];
+			jsonw_put(w, esc, 2);
+			i++;
+		} else if (s[i] < 0x20 || !l) {
+			/* Control bytes, and bytes that are not UTF-8 (read as
+			 * Latin-1), become \u00XX. */
+			snprintf(esc, sizeof(esc), "\\u%04x", s[i]);
+			jsonw_put(w, esc, 6);
+			i++;
+		} else {
+			jsonw_put(w, str + i, l);
+			i += l;
+		}
+	}
+	jsonw_put(w, "\"", 1);
+}
+
+void jsonw_name(struct jsonw *w, const char *name)
+{
+	jsonw_sep(w);
+	jsonw_string(w, name, strlen(name));
+	jsonw_put(w, ":", 1);
+}
+
+void jsonw_uint(struct jsonw *w, uint64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%" PRIu64, v);
+
+	jsonw_put(w, b, n);
+}
+
+void jsonw_int(struct jsonw *w, int64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%" PRId64, v);
+
+	jsonw_put(w, b, n);
+}
+
+void jsonw_base64(struct jsonw *w, const uint8_t *d, size_t n)
+{
+	static const char tbl[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t out = (n + 2) / 3 * 4;
+	char *p = jsonw_reserve(w, out + 2);
+	size_t i;
+
+	if (!p)
+		return;
+	*p++ = '"';
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = d[i] << 16 | d[i + 1] << 8 | d[i + 2];
+
+		*p++ = tbl[v >> 18];
+		*p++ = tbl[(v >> 12) & 63];
+		*p++ = tbl[(v >> 6) & 63];
+		*p++ = tbl[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = d[i] << 16 | (i + 1 < n ? d[i + 1] << 8 : 0);
+
+		*p++ = tbl[v >> 18];
+		*p++ = tbl[(v >> 12) & 63];
+		*p++ = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+		*p++ = '=';
+	}
+	*p++ = '"';
+	w->len += out + 2;
+}
+
+void jsonw_string_field(struct jsonw *w, const char *name, const char *s)
+{
+	jsonw_name(w, name);
+	jsonw_string(w, s, strlen(s));
+}
+
+void jsonw_uint_field(struct jsonw *w, const char *name, uint64_t v)
+{
+	jsonw_name(w, name);
+	jsonw_uint(w, v);
+}
+
+void jsonw_int_field(struct jsonw *w, const char *name, int64_t v)
+{
+	jsonw_name(w, name);
+	jsonw_int(w, v);
+}

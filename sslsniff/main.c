@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sslsniff: show the plaintext that programs send and receive through
+ * OpenSSL, GnuTLS and NSS, captured with eBPF uprobes.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "capture.h"
+#include "log.h"
+#include "main.h"
+#include "tls_funcs.h"
+
+#define DEFAULT_RING_SIZE	(8U << 20)
+#define KERNEL_BTF_PATH		"/sys/kernel/btf/vmlinux"
+
+const char *argp_program_version = "sslsniff " SSLSNIFF_VERSION;
+const char *argp_program_bug_address = "the project's issue tracker";
+
+static const char doc[] =
+	"Show the plaintext that programs send and receive through TLS libraries "
+	"(OpenSSL, GnuTLS, NSS), captured with eBPF.\n"
+	"\n"
+	"By default every TLS library on the system is traced, including those of "
+	"processes started later and of containers.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"  sslsniff                     # all processes, text to the terminal\n"
+	"  sslsniff -p 181              # only PID 181\n"
+	"  sslsniff -c curl -x -l       # only curl, with UID, TID and latency\n"
+	"  sslsniff --format json -o out.jsonl\n"
+	"  sslsniff --lib openssl:/opt/app/libssl.so.3";
+
+enum {
+	OPT_LIB = 0x100,
+	OPT_NO_OPENSSL,
+	OPT_NO_GNUTLS,
+	OPT_NO_NSS,
+	OPT_HANDSHAKE,
+	OPT_HEXDUMP,
+	OPT_MAX_BYTES,
+	OPT_STATS,
+	OPT_RING_SIZE,
+	OPT_KERNEL_BTF,
+	OPT_NO_WATCH,
+};
+
+static const struct argp_option argp_opts[] = {
+	{ "pid", 'p', "PID[,PID]", 0, "Trace only these processes (repeatable)", 0 },
+	{ "uid", 'u', "UID", 0, "Trace only this user ID", 0 },
+	{ "comm", 'c', "COMM", 0, "Trace only processes with this command name", 0 },
+	{ "lib", OPT_LIB, "TYPE:PATH", 0,
+	  "Also attach to this file; TYPE is openssl, gnutls or nss (repeatable)", 0 },
+	{ "no-openssl", OPT_NO_OPENSSL, NULL, 0, "Do not trace OpenSSL", 0 },
+	{ "no-gnutls", OPT_NO_GNUTLS, NULL, 0, "Do not trace GnuTLS", 0 },
+	{ "no-nss", OPT_NO_NSS, NULL, 0, "Do not trace NSS", 0 },
+	{ "no-watch", OPT_NO_WATCH, NULL, 0,
+	  "Do not attach to libraries mapped after start-up", 0 },
+	{ "format", 'f', "FORMAT", 0, "Output format: text (default) or json", 1 },
+	{ "output", 'o', "FILE", 0, "Write to FILE (created with mode 0600)", 1 },
+	{ "extra", 'x', NULL, 0, "Text: add UID and TID columns", 1 },
+	{ "latency", 'l', NULL, 0, "Text: add the call latency in ms", 1 },
+	{ "handshake", OPT_HANDSHAKE, NULL, 0, "Show SSL_do_handshake latency rows", 1 },
+	{ "hexdump", OPT_HEXDUMP, NULL, 0, "Text: show data as hexdump -C", 1 },
+	{ "max-bytes", OPT_MAX_BYTES, "N", 0,
+	  "Capture at most N bytes per call; the rest is counted as truncated", 1 },
+	{ "stats", OPT_STATS, NULL, 0,
+	  "Print a stats line to stderr every second (when output is not a terminal)", 1 },
+	{ "ring-size", OPT_RING_SIZE, "BYTES", 0,
+	  "Ring buffer size, a power of two (default 8 MiB)", 2 },
+	{ "kernel-btf", OPT_KERNEL_BTF, "FILE", 0,
+	  "Kernel BTF to use instead of " KERNEL_BTF_PATH, 2 },
+	{ "verbose", 'v', NULL, 0, "Show debug output, libbpf's included", 2 },
+	{},
+};
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	if (!*s || *s == '-')
+		return -EINVAL;
+	*out = strtoull(s, &end, 0);
+	if (errno || *end || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_pids(struct options *o, char *arg, struct argp_state *state)
+{
+	for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
+		unsigned long long v;
+
+		if (parse_uint(tok, INT_MAX, &v) || !v)
+			argp_error(state, "invalid PID '%s'", tok);
+		if (o->nr_pids == MAX_PIDS)
+			argp_error(state, "at most %d PIDs", MAX_PIDS);
+		o->pids[o->nr_pids++] = v;
+	}
+	return 0;
+}
+
+static void parse_lib(struct options *o, char *arg, struct argp_state *state)
+{
+	char *colon = strchr(arg, ':');
+
+	if (!colon || colon[1] == '\0')
+		argp_error(state, "--lib wants TYPE:PATH, e.g. openssl:/usr/lib/libssl.so.3");
+	*colon = '\0';
+	if (o->nr_libs == MAX_LIBS)
+		argp_error(state, "at most %d --lib options", MAX_LIBS);
+	o->libs[o->nr_libs].lib = tls_library_parse(arg);
+	if (!o->libs[o->nr_libs].lib)
+		argp_error(state, "--lib: unknown library type '%s' (openssl, gnutls or nss)", arg);
+	o->libs[o->nr_libs++].path = colon + 1;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	struct options *o = state->input;
+	unsigned long long v;
+
+	switch (key) {
+	case 'p':
+		return parse_pids(o, arg, state);
+	case 'u':
+		if (parse_uint(arg, UINT32_MAX - 1, &v))
+			argp_error(state, "invalid UID '%s'", arg);
+		o->uid = v;
+		break;
+	case 'c':
+		if (strlen(arg) >= SSLSNIFF_COMM_LEN)
+			argp_error(state, "COMM '%s' is longer than the kernel's %d characters", arg,
+				   SSLSNIFF_COMM_LEN - 1);
+		o->comm = arg;
+		break;
+	case OPT_LIB:
+		parse_lib(o, arg, state);
+		break;
+	case OPT_NO_OPENSSL:
+		o->lib_mask &= ~(1U << LIB_OPENSSL);
+		break;
+	case OPT_NO_GNUTLS:
+		o->lib_mask &= ~(1U << LIB_GNUTLS);
+		break;
+	case OPT_NO_NSS:
+		o->lib_mask &= ~(1U << LIB_NSS);
+		break;
+	case OPT_NO_WATCH:
+		o->watch = false;
+		break;
+	case 'f':
+		o->format = arg;
+		break;
+	case 'o':
+		o->output_path = arg;
+		break;
+	case 'x':
+		o->extra = true;
+		break;
+	case 'l':
+		o->latency = true;
+		break;
+	case OPT_HANDSHAKE:
+		o->handshake = true;
+		break;
+	case OPT_HEXDUMP:
+		o->hexdump = true;
+		break;
+	case OPT_MAX_BYTES:
+		if (parse_uint(arg, UINT32_MAX, &v) || !v)
+			argp_error(state, "--max-bytes wants a number from 1 to %u", UINT32_MAX);
+		o->max_bytes = v;
+		break;
+	case OPT_STATS:
+		o->stats = true;
+		break;
+	case OPT_RING_SIZE:
+		if (parse_uint(arg, 1U << 30, &v) || v < 4096 * 16 || (v & (v - 1)))
+			argp_error(state, "--ring-size wants a power of two from 64 KiB to 1 GiB");
+		o->ring_size = v;
+		break;
+	case OPT_KERNEL_BTF:
+		o->kernel_btf = arg;
+		break;
+	case 'v':
+		log_verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static bool cap_effective(const struct __user_cap_data_struct *d, int cap)
+{
+	return d[cap / 32].effective & (1U << (cap % 32));
+}
+
+/* Loading BPF and attaching uprobes needs CAP_BPF and CAP_PERFMON (or root). */
+static bool have_capabilities(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
+
+	if (syscall(SYS_capget, &h, d))
+		return geteuid() == 0;
+	return cap_effective(d, CAP_SYS_ADMIN) ||
+	       (cap_effective(d, CAP_BPF) && cap_effective(d, CAP_PERFMON));
+}
+
+static int check_environment(const struct options *o)
+{
+	const char *btf = o->kernel_btf ? o->kernel_btf : KERNEL_BTF_PATH;
+
+	if (!have_capabilities()) {
+		p_err("need root, or CAP_BPF and CAP_PERFMON: run it with sudo");
+		return -EPERM;
+	}
+	if (access(btf, R_OK)) {
+		p_err("kernel BTF '%s' is not readable (%s): this kernel needs "
+		      "CONFIG_DEBUG_INFO_BTF=y, or give a BTF file with --kernel-btf",
+		      btf, strerror(errno));
+		return -ENOENT;
+	}
+	for (int i = 0; i < o->nr_pids; i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "/proc/%d", o->pids[i]);
+		if (access(p, F_OK)) {
+			p_err("no process with PID %d", o->pids[i]);
+			return -ESRCH;
+		}
+	}
+	return 0;
+}
+
+/* Captured plaintext holds secrets: the file is the owner's alone. */
+static FILE *open_output(const char *path)
+{
+	FILE *f;
+	int fd;
+
+	if (!path || !strcmp(path, "-"))
+		return stdout;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		p_err("output: cannot create '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	/* An existing file keeps its old mode through O_CREAT. */
+	if (fchmod(fd, 0600)) {
+		p_err("output: cannot make '%s' private: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		p_err("output: '%s': %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
+static void sig_handler(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static int64_t realtime_offset_ns(void)
+{
+	struct timespec rt, mono;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { argp_opts, parse_arg, NULL, doc, NULL, NULL, NULL };
+	struct options o = {
+		.uid = (uint32_t)-1,
+		.lib_mask = 1U << LIB_OPENSSL | 1U << LIB_GNUTLS | 1U << LIB_NSS,
+		.ring_size = DEFAULT_RING_SIZE,
+		.format = "text",
+		.watch = true,
+	};
+	struct output_opts oo = {};
+	const struct output_ops *ops;
+	struct sigaction sa = { .sa_handler = sig_handler };
+	int err;
+
+	err = argp_parse(&argp, argc, argv, 0, NULL, &o);
+	if (err)
+		return 1;
+	ops = output_find(o.format);
+	if (!ops) {
+		p_err("unknown --format '%s': use text or json", o.format);
+		return 1;
+	}
+	libbpf_set_print(log_libbpf);
+	if (check_environment(&o))
+		return 1;
+	oo.out = open_output(o.output_path);
+	if (!oo.out)
+		return 1;
+	oo.hexdump = o.hexdump;
+	oo.extra = o.extra;
+	oo.latency = o.latency;
+	oo.escape = isatty(fileno(oo.out));
+	oo.realtime_offset_ns = realtime_offset_ns();
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	err = capture_run(&o, ops, &oo);
+	if (oo.out != stdout && fclose(oo.out) && !err) {
+		p_err("output: '%s': %s", o.output_path, strerror(errno));
+		err = -EIO;
+	}
+	return err ? 1 : 0;
+}

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/* JSON lines: one object per call, written whole. */
+#include <stdlib.h>
+#include <string.h>
+#include "json_writer.h"
+#include "output.h"
+#include "tls_funcs.h"
+
+struct out_json {
+	struct output_opts opts;
+	struct jsonw w;
+};
+
+static void *out_json_open(const struct output_opts *opts)
+{
+	struct out_json *o = calloc(1, sizeof(*o));
+
+	if (o)
+		o->opts = *opts;
+	return o;
+}
+
+static const char *direction_name(enum direction dir)
+{
+	return dir == DIR_READ ? "read" : dir == DIR_WRITE ? "write" : "none";
+}
+
+static int out_json_record(void *p, const struct record *r)
+{
+	struct out_json *o = p;
+	const struct event *ev = r->ev;
+	const struct tls_func_info *fi = tls_func_info(ev->func);
+	struct jsonw *w = &o->w;
+
+	jsonw_reset(w);
+	jsonw_start_object(w);
+	jsonw_string_field(w, "type", ev->kind == EV_HANDSHAKE ? "handshake" : "data");
+	jsonw_uint_field(w, "timestamp_ns", ev->ts_ns + o->opts.realtime_offset_ns);
+	jsonw_uint_field(w, "pid", ev->pid);
+	jsonw_uint_field(w, "tid", ev->tid);
+	jsonw_uint_field(w, "uid", ev->uid);
+	jsonw_name(w, "comm");
+	jsonw_string(w, ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
+	jsonw_string_field(w, "library", fi ? tls_library_name(fi->lib) : "unknown");
+	jsonw_string_field(w, "function", fi ? fi->symbol : "unknown");
+	jsonw_uint_field(w, "latency_ns", ev->latency_ns);
+	if (ev->kind == EV_HANDSHAKE) {
+		jsonw_int_field(w, "ret", ev->ret);
+	} else {
+		jsonw_string_field(w, "direction", fi ? direction_name(fi->dir) : "none");
+		jsonw_uint_field(w, "length", ev->len);
+		jsonw_name(w, "data");
+		jsonw_base64(w, r->data, r->data_len);
+		jsonw_uint_field(w, "truncated", r->truncated);
+		jsonw_uint_field(w, "lost", r->lost);
+	}
+	jsonw_end_object(w);
+	if (jsonw_error(w))
+		return jsonw_error(w);
+	return output_write(o->opts.out, w->buf, w->len);
+}
+
+static void out_json_close(void *p)
+{
+	struct out_json *o = p;
+
+	if (!o)
+		return;
+	jsonw_free(&o->w);
+	free(o);
+}
+
+const struct output_ops out_json_ops = {
+	.name = "json",
+	.open = out_json_open,
+	.record = out_json_record,
+	.close = out_json_close,
+};

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __SSLSNIFF_OUTPUT_H
+#define __SSLSNIFF_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "sslsniff.h"
+
+/* One reassembled call: what every writer receives. */
+struct record {
+	const struct event *ev;	/* header of the call's first chunk */
+	const uint8_t *data;	/* captured bytes, in order */
+	uint32_t data_len;
+	uint32_t lost;		/* bytes of the captured range that are missing */
+	uint32_t truncated;	/* bytes not captured (--max-bytes) */
+};
+
+struct output_opts {
+	FILE *out;
+	bool hexdump;		/* text: hexdump -C instead of raw bytes */
+	bool extra;		/* text: UID and TID columns */
+	bool latency;		/* text: LAT(ms) column */
+	bool escape;		/* text: show control bytes as '.' (a terminal) */
+	int64_t realtime_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+};
+
+/* A writer. main.c drives them through this table only. */
+struct output_ops {
+	const char *name;
+	void *(*open)(const struct output_opts *opts);
+	/* 0, or -errno when the output can take no more (reported once). */
+	int (*record)(void *w, const struct record *r);
+	void (*close)(void *w);
+};
+
+extern const struct output_ops out_text_ops;
+extern const struct output_ops out_json_ops;
+
+/* The writer called NAME ("text", "json"), or NULL. */
+const struct output_ops *output_find(const char *name);
+
+/* Writes all of BUF to F; 0 or -errno. */
+int output_write(FILE *f, const void *buf, size_t len);
+
+#endif
