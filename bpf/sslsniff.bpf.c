@@ -14,14 +14,13 @@
 #include "sslsniff.h"
 #include "nspr.bpf.h"
 
-#define PROT_EXEC	0x4
 #define MAX_CALLS	16384
 
 const volatile __u32 targ_uid = (__u32)-1;
 const volatile bool targ_comm_set = false;
 const volatile char targ_comm[SSLSNIFF_COMM_LEN] = {};
 const volatile __u32 targ_max_bytes = 0;	/* 0: no limit */
-const volatile bool targ_watch_pids = false;	/* file events only for watched_pids */
+const volatile bool targ_watch_pids = false;	/* exec events only for watched_pids */
 
 /* Sized by user space before load (--ring-size). */
 struct {
@@ -32,7 +31,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 << 10);
-} file_events SEC(".maps");
+} exec_events SEC(".maps");
 
 /* A call between its entry and its return, per thread. */
 struct call_state {
@@ -58,19 +57,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps");
-
-/* Files already reported by the mapping watcher, by (dev, ino). */
-struct file_key {
-	__u64 ino;
-	__u64 dev;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct file_key);
-	__type(value, __u8);
-} seen_files SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -373,43 +359,28 @@ int raw_tp_process_exit(void *ctx)
 }
 
 /*
- * Every mapping with PROT_EXEC passes here (ld.so loading a library, exec
- * loading a program). Report each file once so that user space can attach to
- * a TLS library or a statically linked program that appeared after start-up.
+ * A new program image: user space scans what it maps, and attaches to a TLS
+ * library or a statically linked program not seen before. (fentry, kprobe
+ * and LSM hooks on mmap would catch later dlopen()s too, but are refused on
+ * kernels in lockdown or without kprobes; this raw tracepoint is not.)
  */
-SEC("lsm/mmap_file")
-int BPF_PROG(lsm_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
-	     unsigned long flags)
+SEC("raw_tp/sched_process_exec")
+int raw_tp_process_exec(void *ctx)
 {
-	struct file_key key = {};
-	struct file_event *ev;
-	struct inode *inode;
-	__u32 pid;
-	__u8 one = 1;
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct exec_event *ev;
 
-	if (!file || !(prot & PROT_EXEC))
-		return 0;
-	pid = bpf_get_current_pid_tgid() >> 32;
 	if (targ_watch_pids && !bpf_map_lookup_elem(&watched_pids, &pid))
 		return 0;
-	inode = BPF_CORE_READ(file, f_inode);
-	key.ino = BPF_CORE_READ(inode, i_ino);
-	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	if (bpf_map_lookup_elem(&seen_files, &key))
+	if (!task_wanted())
 		return 0;
-	bpf_map_update_elem(&seen_files, &key, &one, BPF_ANY);
-
-	ev = bpf_ringbuf_reserve(&file_events, sizeof(*ev), 0);
+	ev = bpf_ringbuf_reserve(&exec_events, sizeof(*ev), 0);
 	if (!ev) {
 		stat_add(STAT_LOST_EVENTS_OTHER, 1);
-		bpf_map_delete_elem(&seen_files, &key);
 		return 0;
 	}
-	ev->ino = key.ino;
-	ev->dev = key.dev;
 	ev->pid = pid;
-	bpf_probe_read_kernel_str(ev->name, sizeof(ev->name),
-				  BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

@@ -7,7 +7,6 @@
 #define __SSLSNIFF_H
 
 #define SSLSNIFF_COMM_LEN	16
-#define SSLSNIFF_NAME_LEN	64
 
 /*
  * A call's plaintext is sent as chunks of at most CHUNK_MAX bytes. Each chunk
@@ -62,7 +61,7 @@ enum stat_id {
 	STAT_LOST_BYTES_FAULT,		/* user memory could not be read */
 	STAT_LOST_CALLS_STATE,		/* too many calls in flight to track */
 	STAT_LOST_CALLS_BAD_LEN,	/* _ex byte count could not be read */
-	STAT_LOST_EVENTS_OTHER,		/* handshake and file-mapped events */
+	STAT_LOST_EVENTS_OTHER,		/* handshake and exec events */
 	STAT_TRUNCATED_BYTES,		/* cut by --max-bytes */
 	STAT__MAX,
 };
@@ -91,15 +90,13 @@ struct event {
 };
 
 /*
- * Sent on the separate file_events ring when a process maps a file that
- * has not been seen before with PROT_EXEC: a new library or executable that
- * may carry a TLS library (a container starting, node being run).
+ * Sent on the separate exec_events ring when a process execs, so that user
+ * space can look for TLS libraries that it maps (a container starting, node
+ * being run) and attach before they are used.
  */
-struct file_event {
-	__u64 ino;
-	__u32 dev;		/* the kernel's encoding, new_encode_dev() */
+struct exec_event {
 	__u32 pid;
-	char name[SSLSNIFF_NAME_LEN];	/* base name, may be cut */
+	char comm[SSLSNIFF_COMM_LEN];
 };
 
 #endif /* __SSLSNIFF_H */

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -21,12 +20,10 @@
 #include "log.h"
 #include "sslsniff.skel.h"
 #include "tls_funcs.h"
+#include "watch.h"
 
 #define LDCACHE_PATH		"/etc/ld.so.cache"
 #define POLL_TIMEOUT_MS		100
-/* ld.so reports a mapping before it is in /proc/PID/maps: wait this long. */
-#define MAPPED_RETRIES		50
-#define MAPPED_RETRY_US		2000
 
 volatile sig_atomic_t exiting;
 
@@ -34,12 +31,14 @@ struct capture {
 	const struct options *opts;
 	struct sslsniff_bpf *skel;
 	struct attacher *att;
+	struct watcher *watch;
 	struct ring_buffer *rb;
 	struct decoder *dec;
 	const struct output_ops *ops;
 	void *out;
 	FILE *out_file;
 	int out_err;
+	bool ready;		/* start-up attachment is done */
 	uint64_t bpf_stats[STAT__MAX];
 };
 
@@ -64,7 +63,7 @@ static int capture_open_bpf(struct capture *c)
 	}
 	bpf_map__set_max_entries(c->skel->maps.events, o->ring_size);
 	if (!o->watch)
-		bpf_program__set_autoload(c->skel->progs.lsm_mmap_file, false);
+		bpf_program__set_autoload(c->skel->progs.raw_tp_process_exec, false);
 
 	err = sslsniff_bpf__load(c->skel);
 	if (err) {
@@ -79,11 +78,11 @@ static int capture_open_bpf(struct capture *c)
 		return err;
 	}
 	if (o->watch) {
-		c->skel->links.lsm_mmap_file =
-			bpf_program__attach(c->skel->progs.lsm_mmap_file);
-		if (!c->skel->links.lsm_mmap_file) {
+		c->skel->links.raw_tp_process_exec =
+			bpf_program__attach(c->skel->progs.raw_tp_process_exec);
+		if (!c->skel->links.raw_tp_process_exec) {
 			err = -errno;
-			p_err("bpf: cannot watch new mappings (security_mmap_file): %s",
+			p_err("bpf: cannot watch for new processes (sched_process_exec): %s",
 			      strerror(-err));
 			return err;
 		}
@@ -109,10 +108,11 @@ static int capture_discovered(const char *path, int pid, bool named_tls, void *a
 	struct discover_ctx *dc = arg;
 	int n;
 
-	(void)pid;
 	n = attacher__add_file(dc->c->att, path, 0, dc->pid);
 	if (n < 0 && named_tls)
 		p_warn("discover: '%s': not attached: %s", path, strerror(-n));
+	if (n > 0 && dc->c->ready)
+		p_info("attached %d probes to '%s' (mapped by pid %d)", n, path, pid);
 	return n == -ENOMEM ? n : 0;
 }
 
@@ -208,35 +208,34 @@ static int capture_event(void *ctx, void *data, size_t size)
 	return decoder__event(c->dec, data, size);
 }
 
-/* A file mapped executable for the first time: attach if it carries TLS. */
-static int capture_file_event(void *ctx, void *data, size_t size)
+/* Scans PID's mappings for TLS libraries not attached yet; 0: every process. */
+static void capture_rescan(pid_t pid, void *arg)
 {
-	const struct file_event *fe = data;
-	struct capture *c = ctx;
-	char path[4096 + 64];
-	dev_t dev;
-	int pid, n, err = -ENOENT;
+	struct capture *c = arg;
+	const struct options *o = c->opts;
+	struct discover_ctx dc = { .c = c, .pid = o->nr_pids ? pid : -1 };
 
-	if (size < sizeof(*fe))
-		return 0;
-	/* The kernel's dev_t is MAJOR << 20 | MINOR. */
-	dev = makedev(fe->dev >> 20, fe->dev & 0xfffff);
-	pid = c->opts->nr_pids ? (int)fe->pid : -1;
-	if (attacher__seen(c->att, dev, fe->ino, pid))
-		return 0;
-	for (int i = 0; i < MAPPED_RETRIES && err == -ENOENT; i++) {
-		err = discover_mapped_path(fe->pid, dev, fe->ino, path, sizeof(path));
-		if (err == -ENOENT)
-			usleep(MAPPED_RETRY_US);
+	if (pid) {
+		discover_process(pid, capture_discovered, &dc);
+		return;
 	}
-	if (err) {
-		p_debug("watch: pid %u mapped '%.*s' but it could not be found: %s", fe->pid,
-			(int)sizeof(fe->name), fe->name, strerror(-err));
-		return 0;
+	if (!o->nr_pids) {
+		discover_all_processes(capture_discovered, &dc);
+		return;
 	}
-	n = attacher__add_file(c->att, path, 0, pid);
-	if (n > 0)
-		p_info("attached %d probes to '%s' (mapped by pid %u)", n, path, fe->pid);
+	for (int i = 0; i < o->nr_pids; i++) {
+		dc.pid = o->pids[i];
+		discover_process(o->pids[i], capture_discovered, &dc);
+	}
+}
+
+static int capture_exec_event(void *ctx, void *data, size_t size)
+{
+	const struct exec_event *ee = data;
+	struct capture *c = ctx;
+
+	if (size >= sizeof(*ee))
+		watcher__exec(c->watch, ee->pid);
 	return 0;
 }
 
@@ -245,8 +244,8 @@ static int capture_open_rings(struct capture *c)
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), capture_event, c, NULL);
 	if (!c->rb)
 		return -errno;
-	return ring_buffer__add(c->rb, bpf_map__fd(c->skel->maps.file_events),
-				capture_file_event, c);
+	return ring_buffer__add(c->rb, bpf_map__fd(c->skel->maps.exec_events),
+				capture_exec_event, c);
 }
 
 static void capture_read_stats(struct capture *c)
@@ -300,10 +299,10 @@ static void capture_ready(struct capture *c)
 static int capture_loop(struct capture *c, bool live_stats)
 {
 	time_t last = time(NULL);
-	int err = 0;
+	int err = 0, timeout = POLL_TIMEOUT_MS;
 
 	while (!exiting && !c->out_err) {
-		err = ring_buffer__poll(c->rb, POLL_TIMEOUT_MS);
+		err = ring_buffer__poll(c->rb, timeout);
 		/* Chunks are submitted without a wake-up: collect them too. */
 		if (err >= 0)
 			err = ring_buffer__consume(c->rb);
@@ -320,6 +319,8 @@ static int capture_loop(struct capture *c, bool live_stats)
 			c->out_err = -errno;
 			p_err("output: write failed: %s", strerror(errno));
 		}
+		timeout = c->opts->watch ? watcher__run(c->watch, POLL_TIMEOUT_MS)
+					 : POLL_TIMEOUT_MS;
 		if (live_stats && time(NULL) != last) {
 			last = time(NULL);
 			capture_print_stats(c, "");
@@ -355,7 +356,8 @@ int capture_run(const struct options *opts, const struct output_ops *ops,
 		goto out;
 	c.dec = decoder__new(capture_record, &c);
 	c.out = ops->open(oopts);
-	if (!c.dec || !c.out) {
+	c.watch = watcher__new(capture_rescan, &c);
+	if (!c.dec || !c.out || !c.watch) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -365,6 +367,7 @@ int capture_run(const struct options *opts, const struct output_ops *ops,
 		goto out;
 	}
 	capture_ready(&c);
+	c.ready = true;
 	err = capture_loop(&c, opts->stats && !isatty(fileno(oopts->out)));
 	capture_drain(&c);
 	capture_print_stats(&c, "");
@@ -375,6 +378,7 @@ out:
 	if (c.out)
 		ops->close(c.out);
 	decoder__free(c.dec);
+	watcher__free(c.watch);
 	attacher__free(c.att);
 	sslsniff_bpf__destroy(c.skel);
 	return err;
