@@ -88,7 +88,7 @@ $(BIN): $(OBJS) | $(BIN_DIR)
 
 $(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
 	$(call msg,UNIT,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Itests/unit $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
 unit: $(UNIT_BINS)
 

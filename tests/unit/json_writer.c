@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "json_writer.h"
+#include "unit.h"
+
+static char out[4096];
+
+static const char *terminated(const struct jsonw *w)
+{
+	memcpy(out, w->buf, w->len);
+	out[w->len] = '\0';
+	return out;
+}
+
+static const char *render_string(struct jsonw *w, const char *s, size_t n)
+{
+	jsonw_reset(w);
+	jsonw_string(w, s, n);
+	return terminated(w);
+}
+
+static const char *render_b64(struct jsonw *w, const char *s, size_t n)
+{
+	jsonw_reset(w);
+	jsonw_base64(w, (const uint8_t *)s, n);
+	return terminated(w);
+}
+
+int main(void)
+{
+	struct jsonw w = {};
+
+	CHECK_STR(render_string(&w, "curl", 4), "\"curl\"");
+	CHECK_STR(render_string(&w, "a\"b\\c", 5), "\"a\\\"b\\\\c\"");
+	/* Every byte below 0x20 is escaped, NUL included. */
+	CHECK_STR(render_string(&w, "\n\t\x01\0z", 5), "\"\\u000a\\u0009\\u0001\\u0000z\"");
+	/* Valid UTF-8 passes, invalid bytes are escaped one by one. */
+	CHECK_STR(render_string(&w, "\xc3\xa9", 2), "\"\xc3\xa9\"");
+	CHECK_STR(render_string(&w, "\xff\xc3", 2), "\"\\u00ff\\u00c3\"");
+	CHECK_STR(render_string(&w, "\xc0\xaf", 2), "\"\\u00c0\\u00af\"");	/* overlong */
+	CHECK_STR(render_string(&w, "\xed\xa0\x80", 3), "\"\\u00ed\\u00a0\\u0080\"");
+	CHECK_STR(render_string(&w, "\xf0\x9f\x98\x80", 4), "\"\xf0\x9f\x98\x80\"");
+	CHECK_STR(render_string(&w, "\xf0\x9f\x98", 3), "\"\\u00f0\\u009f\\u0098\"");
+
+	CHECK_STR(render_b64(&w, "", 0), "\"\"");
+	CHECK_STR(render_b64(&w, "f", 1), "\"Zg==\"");
+	CHECK_STR(render_b64(&w, "fo", 2), "\"Zm8=\"");
+	CHECK_STR(render_b64(&w, "foo", 3), "\"Zm9v\"");
+	CHECK_STR(render_b64(&w, "foobar", 6), "\"Zm9vYmFy\"");
+	CHECK_STR(render_b64(&w, "\xff\xfe\x00", 3), "\"//4A\"");
+
+	jsonw_reset(&w);
+	jsonw_start_object(&w);
+	jsonw_string_field(&w, "a", "x");
+	jsonw_uint_field(&w, "n", 18446744073709551615ULL);
+	jsonw_int_field(&w, "r", -5);
+	jsonw_end_object(&w);
+	CHECK(w.len == strlen("{\"a\":\"x\",\"n\":18446744073709551615,\"r\":-5}\n"));
+	CHECK(!memcmp(w.buf, "{\"a\":\"x\",\"n\":18446744073709551615,\"r\":-5}\n", w.len));
+	CHECK(!jsonw_error(&w));
+	jsonw_free(&w);
+	UNIT_DONE("json_writer");
+}
