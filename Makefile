@@ -34,7 +34,7 @@ LDFLAGS		+= $(SAN_FLAGS)
 LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 # clang -target bpf does not see the system's multiarch include directory.
-CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+CLANG_BPF_SYS_INCLUDES = $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
 SRCS		:= $(wildcard sslsniff/*.c)

@@ -186,6 +186,22 @@ static int capture_attach(struct capture *c)
 	return 0;
 }
 
+static void capture_output_failed(struct capture *c, int err)
+{
+	if (c->out_err)
+		return;
+	c->out_err = err;
+	/* The reader went away (sslsniff | head): a normal end. */
+	if (err != -EPIPE)
+		p_err("output: write failed: %s", strerror(-err));
+}
+
+static void capture_flush(struct capture *c)
+{
+	if (fflush(c->out_file))
+		capture_output_failed(c, -errno);
+}
+
 static int capture_record(const struct record *r, void *arg)
 {
 	struct capture *c = arg;
@@ -194,10 +210,8 @@ static int capture_record(const struct record *r, void *arg)
 	if (r->ev->kind == EV_HANDSHAKE && !c->opts->handshake)
 		return 0;
 	err = c->ops->record(c->out, r);
-	if (err && !c->out_err) {
-		c->out_err = err;
-		p_err("output: write failed: %s", strerror(-err));
-	}
+	if (err)
+		capture_output_failed(c, err);
 	return err;
 }
 
@@ -315,10 +329,7 @@ static int capture_loop(struct capture *c, bool live_stats)
 			break;
 		}
 		err = 0;
-		if (fflush(c->out_file) && !c->out_err) {
-			c->out_err = -errno;
-			p_err("output: write failed: %s", strerror(errno));
-		}
+		capture_flush(c);
 		timeout = c->opts->watch ? watcher__run(c->watch, POLL_TIMEOUT_MS)
 					 : POLL_TIMEOUT_MS;
 		if (live_stats && time(NULL) != last) {
@@ -336,10 +347,7 @@ static void capture_drain(struct capture *c)
 		ring_buffer__consume(c->rb);
 	if (!c->out_err)
 		decoder__flush(c->dec);
-	if (fflush(c->out_file) && !c->out_err) {
-		c->out_err = -errno;
-		p_err("output: write failed: %s", strerror(errno));
-	}
+	capture_flush(c);
 }
 
 int capture_run(const struct options *opts, const struct output_ops *ops,
@@ -371,7 +379,7 @@ int capture_run(const struct options *opts, const struct output_ops *ops,
 	err = capture_loop(&c, opts->stats && !isatty(fileno(oopts->out)));
 	capture_drain(&c);
 	capture_print_stats(&c, "");
-	if (c.out_err)
+	if (c.out_err && c.out_err != -EPIPE)
 		err = c.out_err;
 out:
 	ring_buffer__free(c.rb);

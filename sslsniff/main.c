@@ -252,6 +252,7 @@ static int check_environment(const struct options *o)
 /* Captured plaintext holds secrets: the file is the owner's alone. */
 static FILE *open_output(const char *path)
 {
+	struct stat st;
 	FILE *f;
 	int fd;
 
@@ -263,7 +264,7 @@ static FILE *open_output(const char *path)
 		return NULL;
 	}
 	/* An existing file keeps its old mode through O_CREAT. */
-	if (fchmod(fd, 0600)) {
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && fchmod(fd, 0600)) {
 		p_err("output: cannot make '%s' private: %s", path, strerror(errno));
 		close(fd);
 		return NULL;
