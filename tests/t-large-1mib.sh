@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# A 1 MiB binary response, written in one SSL_write_ex: one record of the
+# full length on the server side, and the same bytes across curl's reads.
+. "$(dirname "$0")/lib.sh"
+need curl python3
+
+head -c $((1 << 20)) /dev/urandom >"$T/body"
+peer_serve srv --http --reply "$T/body"
+sniff_start -f json
+curl -sk --http1.1 "https://127.0.0.1:$PORT/big" -o "$T/got" &
+CURL=$!
+wait "$CURL" || fail "curl failed"
+sniff_stop
+
+assert_bytes "$T/body" "$T/got" "curl's own download"
+{ printf 'HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n' $((1 << 20))
+  cat "$T/body"; } >"$T/response"
+SPID=$(records --func SSL_write_ex --field pid | head -n 1)
+[[ $(records --pid "$SPID" --func SSL_write_ex --count) == 1 ]] ||
+	fail "the 1 MiB response should be one record"
+[[ $(records --pid "$SPID" --func SSL_write_ex --field length) == $(wc -c <"$T/response") ]] ||
+	fail "record length is not the call's byte count"
+records --pid "$SPID" --func SSL_write_ex --data >"$T/s.w"
+assert_bytes "$T/response" "$T/s.w" "server's 1 MiB write"
+records --pid "$CURL" --dir read --data >"$T/c.r"
+assert_bytes "$T/response" "$T/c.r" "curl's reads"
+[[ $(summary_lost_bytes) == 0 ]] || fail "bytes lost"
