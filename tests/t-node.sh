@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# node links OpenSSL statically: sslsniff attaches to the executable itself,
+# both when node runs before sslsniff starts and when it is started after
+# (the exec watcher must attach before node's first request).
+. "$(dirname "$0")/lib.sh"
+need node python3
+nm -D "$(command -v node)" 2>/dev/null | grep -q ' T SSL_write$' ||
+	skip "this node links libssl dynamically (no SSL_write in the executable)"
+
+TOKEN=$(unique node)
+printf 'node-reply-%s' "$TOKEN" >"$T/body"
+peer_serve srv --http --count 2 --reply "$T/body"
+cat >"$T/get.js" <<JS
+const fs = require('fs'), https = require('https');
+function get() {
+	https.get({ host: '127.0.0.1', port: $PORT, path: '/' + process.argv[2],
+		    rejectUnauthorized: false, agent: false }, (res) => {
+		let body = '';
+		res.on('data', (d) => body += d);
+		res.on('end', () => { process.stdout.write(body); process.exit(0); });
+	}).on('error', (e) => { console.error(e); process.exit(1); });
+}
+// With a go-file argument, wait for it to appear before the request.
+if (process.argv[3]) {
+	const t = setInterval(() => { if (fs.existsSync(process.argv[3])) { clearInterval(t); get(); } }, 20);
+} else {
+	get();
+}
+JS
+check_run() {
+	local run=$1 pid=$2
+	assert_bytes "$T/body" "$T/$run.got" "node's own $run download"
+	records --pid "$pid" --dir write --data >"$T/$run.w"
+	grep -q "^GET /$run-$TOKEN HTTP/1.1" "$T/$run.w" || fail "$run node request not captured"
+	records --pid "$pid" --dir read --data >"$T/$run.r"
+	tail -c "$(wc -c <"$T/body")" "$T/$run.r" >"$T/$run.body"
+	assert_bytes "$T/body" "$T/$run.body" "$run node response body"
+}
+
+# Started after sslsniff: the exec watcher attaches to it in time.
+sniff_start -f json -c node
+node "$T/get.js" "late-$TOKEN" >"$T/late.got" &
+LATE=$!
+wait "$LATE" || fail "late node request failed"
+sniff_stop
+grep -q "attached .* probes to '.*node' (mapped by pid $LATE)" "$T/err" ||
+	fail "no line saying the late node was attached"
+check_run late "$LATE"
+
+# Running before sslsniff starts: found in /proc/PID/maps at start-up.
+node "$T/get.js" "early-$TOKEN" "$T/go" >"$T/early.got" &
+EARLY=$!
+wait_for 10 grep -q node "/proc/$EARLY/comm" || fail "node did not start"
+sniff_start -f json -c node
+touch "$T/go"
+wait "$EARLY" || fail "early node request failed"
+sniff_stop
+check_run early "$EARLY"
