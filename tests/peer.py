@@ -9,6 +9,7 @@ serve:  accepts connections; on each, reads one request (up to the blank
 client: connects, sends --send in one write, reads until the peer closes,
         writes what it read to --out. --threads N runs N connections at
         once, each sending SEND with "{i}" replaced by its index.
+        --wait-file F: start, then connect only once F exists.
 """
 import argparse
 import os
@@ -16,6 +17,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 
 
 def server_ctx(cert, key):
@@ -104,6 +106,8 @@ def one_client(args, i, results):
 
 
 def client(args):
+    while args.wait_file and not os.path.exists(args.wait_file):
+        time.sleep(0.02)
     results = {}
     threads = [threading.Thread(target=one_client, args=(args, i, results))
                for i in range(args.threads)]
@@ -138,6 +142,7 @@ def main():
     c.add_argument("--send", required=True)
     c.add_argument("--out", required=True)
     c.add_argument("--threads", type=int, default=1)
+    c.add_argument("--wait-file", help="connect once this file exists")
     args = p.parse_args()
     serve(args) if args.cmd == "serve" else client(args)
 
