@@ -122,6 +122,7 @@ int discover_ldcache(const char *cache_path, discover_fn fn, void *ctx)
 }
 
 struct maps_entry {
+	unsigned long start, end;
 	unsigned int major, minor;
 	unsigned long ino;
 	bool exec;
@@ -135,8 +136,8 @@ static bool maps_parse_line(char *line, struct maps_entry *m)
 	int pos = 0;
 	char *nl;
 
-	if (sscanf(line, "%*x-%*x %7s %*x %x:%x %lu %n", perms, &m->major, &m->minor, &m->ino,
-		   &pos) != 4 || !pos)
+	if (sscanf(line, "%lx-%lx %7s %*x %x:%x %lu %n", &m->start, &m->end, perms, &m->major,
+		   &m->minor, &m->ino, &pos) != 6 || !pos)
 		return false;
 	m->exec = strchr(perms, 'x') != NULL;
 	m->path = line + pos;
@@ -146,19 +147,30 @@ static bool maps_parse_line(char *line, struct maps_entry *m)
 	return m->path[0] == '/' && m->ino;
 }
 
-/*
- * Prefer the plain path when it is the same file in our root (a process on
- * the host); otherwise go through the process's root.
- */
-static void mapped_file_path(int pid, const struct maps_entry *m, char *path, size_t size)
+static bool path_is(const char *path, const struct maps_entry *m)
 {
 	struct stat st;
 
-	if (!stat(m->path, &st) && st.st_ino == m->ino && major(st.st_dev) == m->major &&
-	    minor(st.st_dev) == m->minor)
+	return !stat(path, &st) && st.st_ino == m->ino && major(st.st_dev) == m->major &&
+	       minor(st.st_dev) == m->minor;
+}
+
+/*
+ * A path that opens the mapped file from here: the plain one for a process
+ * on the host, through the process's root for one in a container whose
+ * root is its mount namespace's, and otherwise the mapping itself, which
+ * needs no path at all (an unshare'd mount namespace under a chroot).
+ */
+static void mapped_file_path(int pid, const struct maps_entry *m, char *path, size_t size)
+{
+	if (path_is(m->path, m)) {
 		snprintf(path, size, "%s", m->path);
-	else
-		snprintf(path, size, "/proc/%d/root%s", pid, m->path);
+		return;
+	}
+	snprintf(path, size, "/proc/%d/root%s", pid, m->path);
+	if (path_is(path, m))
+		return;
+	snprintf(path, size, "/proc/%d/map_files/%lx-%lx", pid, m->start, m->end);
 }
 
 static FILE *maps_open(int pid)

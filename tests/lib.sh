@@ -17,6 +17,7 @@ BG_PIDS=()
 cleanup() {
 	[[ -n $SNIFF_PID ]] && kill -INT "$SNIFF_PID" 2>/dev/null && wait "$SNIFF_PID" 2>/dev/null
 	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	pkill -P $$ 2>/dev/null	# subshells that feed clients
 	wait 2>/dev/null
 	rm -rf "$T"
 }

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# A process in another root (as in a container) with its own copy of libssl:
+# sslsniff finds that file (through /proc/PID/root when its path means
+# nothing here), whether the process runs before it starts (-p and
+# system-wide) or execs later (the watcher).
+. "$(dirname "$0")/lib.sh"
+need openssl chroot python3 unshare
+
+R=$T/root
+mkdir -p "$R/dev" "$R/tmp" "$R/usr/lib/ssl"
+for f in /usr/bin/openssl $(ldd /usr/bin/openssl | grep -o '/[^ ]*'); do
+	mkdir -p "$R$(dirname "$f")"
+	cp -L "$f" "$R$f"	# a new inode: not the host's libssl
+done
+cp /usr/lib/ssl/openssl.cnf "$R/usr/lib/ssl/" 2>/dev/null
+touch "$R/dev/null" && mount --bind /dev/null "$R/dev/null" ||
+	skip "cannot bind-mount /dev/null into the test root"
+trap 'umount "$R/dev/null" 2>/dev/null; cleanup' EXIT
+LIBSSL=$(ldd /usr/bin/openssl | awk '/libssl/ {print $3}')
+
+unique in-root >"$T/req"
+printf 'root-reply:{req}' >"$T/reply"
+peer_serve srv --count 4 --reply "$T/reply"
+{ printf 'root-reply:'; cat "$T/req"; } >"$T/want"
+in_root_client() {	# in_root_client [go-file]
+	(if [[ -n ${1:-} ]]; then while [[ ! -e $1 ]]; do sleep 0.05; done; fi
+	 cat "$T/req"; sleep 3) |
+		chroot "$R" /usr/bin/openssl s_client -connect "127.0.0.1:$PORT" -quiet \
+			>"$T/got" 2>/dev/null &
+	BG_PIDS+=($!)
+	wait_for 10 pgrep -f "^/usr/bin/openssl s_client -connect 127.0.0.1:$PORT" >/dev/null || fail "no client"
+	CLIENT=$(pgrep -f "^/usr/bin/openssl s_client -connect 127.0.0.1:$PORT")
+}
+# True when sslsniff's stderr names a file that is the root's libssl.
+root_lib_attached() {
+	local ino p
+	ino=$(stat -c %i "$R$LIBSSL")
+	grep -oE "(attach: |probes to )'[^']*'" "$T/err" | sed "s/.*'\(.*\)'/\1/" |
+		while read -r p; do [[ $(stat -c %i "$p" 2>/dev/null) == "$ino" ]] && echo yes; done |
+		grep -q yes
+}
+check_capture() {
+	wait_for 20 grep -q root-reply "$T/got" || fail "$1: the client got no reply"
+	sniff_stop
+	records --pid "$CLIENT" --func SSL_write --data >"$T/w"
+	records --pid "$CLIENT" --func SSL_read --data >"$T/r"
+	assert_bytes "$T/req" "$T/w" "$1: write in the root"
+	assert_bytes "$T/want" "$T/r" "$1: read in the root"
+	wait_for 10 sh -c "! pgrep -f '^/usr/bin/openssl s_client -connect 127.0.0.1:$PORT' >/dev/null" || true
+}
+
+# Started after sslsniff: the watcher attaches to the root's own libssl.
+sniff_start -f json
+in_root_client
+wait_for 5 root_lib_attached || fail "no line about the root's libssl: $(cat "$T/err")"
+grep -q "(mapped by pid $CLIENT)" "$T/err" || fail "the attach line does not name the process"
+check_capture "exec'd after start"
+
+# Already running: -p finds the root's libssl in /proc/PID/maps.
+rm -f "$T/go" "$T/got"
+in_root_client "$T/go"
+wait_for 10 grep -q libssl "/proc/$CLIENT/maps" || fail "client did not map libssl"
+sniff_start -f json -p "$CLIENT"
+touch "$T/go"
+check_capture "-p PID"
+
+# Already running, system-wide: the host's libssl and the root's are both attached.
+rm -f "$T/go" "$T/got"
+in_root_client "$T/go"
+wait_for 10 grep -q libssl "/proc/$CLIENT/maps" || fail "client did not map libssl"
+sniff_start -f json --no-watch -v
+root_lib_attached || fail "root's libssl not attached at start-up"
+touch "$T/go"
+check_capture "system-wide"
+[[ $(stat -c %i "$LIBSSL") != $(stat -c %i "$R$LIBSSL") ]] || fail "the test root shares the host's libssl"
+
+# Its own mount namespace, the root on a tmpfs that the host cannot see:
+# the path in /proc/PID/maps opens nothing here, the mapping itself does.
+command -v unshare >/dev/null || skip "needs unshare for the mount-namespace case"
+rm -f "$T/go" "$T/got"
+NS=$T/ns
+mkdir -p "$NS"
+(while [[ ! -e $T/go ]]; do sleep 0.05; done; cat "$T/req"; sleep 3) |
+	unshare -m --propagation private sh -c "mount -t tmpfs none '$NS' && cp -a '$R/.' '$NS/' &&
+		mount --bind /dev/null '$NS/dev/null' &&
+		exec chroot '$NS' /usr/bin/openssl s_client -connect 127.0.0.1:$PORT -quiet" \
+	>"$T/got" 2>/dev/null &
+BG_PIDS+=($!)
+wait_for 10 pgrep -f "^/usr/bin/openssl s_client -connect 127.0.0.1:$PORT" >/dev/null || fail "no namespaced client"
+CLIENT=$(pgrep -f "^/usr/bin/openssl s_client -connect 127.0.0.1:$PORT")
+wait_for 10 grep -q libssl "/proc/$CLIENT/maps" || fail "namespaced client did not map libssl"
+sniff_start -f json -p "$CLIENT" -v
+grep -q "attach: '/proc/$CLIENT/map_files/" "$T/err" || fail "not attached through map_files"
+touch "$T/go"
+check_capture "own mount namespace"
