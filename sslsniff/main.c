@@ -65,7 +65,7 @@ static const struct argp_option argp_opts[] = {
 	{ "no-gnutls", OPT_NO_GNUTLS, NULL, 0, "Do not trace GnuTLS", 0 },
 	{ "no-nss", OPT_NO_NSS, NULL, 0, "Do not trace NSS", 0 },
 	{ "no-watch", OPT_NO_WATCH, NULL, 0,
-	  "Do not attach to libraries mapped after start-up", 0 },
+	  "Do not attach to TLS libraries of processes started later", 0 },
 	{ "format", 'f', "FORMAT", 0, "Output format: text (default) or json", 1 },
 	{ "output", 'o', "FILE", 0, "Write to FILE (created with mode 0600)", 1 },
 	{ "extra", 'x', NULL, 0, "Text: add UID and TID columns", 1 },
