@@ -53,7 +53,6 @@ endif
 
 .PHONY: all test unit deps clean install
 .DELETE_ON_ERROR:
-.SECONDARY:
 
 all: $(BIN)
 
@@ -67,7 +66,7 @@ $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 $(OUTPUT)/sslsniff.bpf.o: bpf/sslsniff.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
-		-I$(OUTPUT) -Ibpf $(CLANG_BPF_SYS_INCLUDES) -MMD -MP \
+		-I$(OUTPUT) -Ibpf $(CLANG_BPF_SYS_INCLUDES) -MMD -MP -MT $@ -MF $(@:.o=.d) \
 		-c $< -o $(@:.bpf.o=.tmp.bpf.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
 

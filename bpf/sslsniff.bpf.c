@@ -11,8 +11,10 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include "sslsniff.h"
 #include "nspr.bpf.h"
+#include "sock.bpf.h"
 
 #define MAX_CALLS	16384
 
@@ -42,6 +44,7 @@ struct call_state {
 	__u64 out_len;		/* size_t * of the _ex functions */
 	__u32 func;
 	__u32 depth;		/* hooked calls nested inside this one, plus one */
+	__s32 fd;		/* socket the thread used inside the call, or -1 */
 };
 
 struct {
@@ -50,6 +53,23 @@ struct {
 	__type(key, __u64);	/* pid_tgid */
 	__type(value, struct call_state);
 } calls SEC(".maps");
+
+/*
+ * The socket last seen under each TLS handle: a read served from the
+ * library's buffer makes no syscall, yet belongs to the same connection.
+ */
+struct handle_key {
+	__u64 handle;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct handle_key);
+	__type(value, __s32);
+} handle_fds SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -146,6 +166,7 @@ int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 	s.out_len = func_is_ex(func) ? (__u64)out_len : 0;
 	s.func = func;
 	s.depth = 1;
+	s.fd = -1;
 	if (bpf_map_update_elem(&calls, &id, &s, BPF_ANY))
 		stat_add(STAT_LOST_CALLS_STATE, 1);
 	return 0;
@@ -251,6 +272,25 @@ static __always_inline void emit_lost_tail(struct emit_ctx *e)
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/* The call's socket: the one its thread used, else the handle's last one. */
+static __always_inline void fill_fd(struct event *h, const struct call_state *s)
+{
+	struct handle_key key = { .handle = s->handle, .tgid = h->pid };
+	__s32 fd = s->fd, *known;
+
+	if (fd >= 0) {
+		bpf_map_update_elem(&handle_fds, &key, &fd, BPF_ANY);
+	} else {
+		known = bpf_map_lookup_elem(&handle_fds, &key);
+		if (!known)
+			return;
+		fd = *known;
+	}
+	h->fd = fd;
+	h->fd_source = FD_SRC_SYSCALL;
+	fill_conn(h, fd);
+}
+
 static __always_inline void fill_header(struct event *h, const struct call_state *s, __u8 kind)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -264,7 +304,9 @@ static __always_inline void fill_header(struct event *h, const struct call_state
 	h->uid = (__u32)bpf_get_current_uid_gid();
 	h->kind = kind;
 	h->func = s->func;
+	h->fd = -1;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	fill_fd(h, s);
 }
 
 static __always_inline void emit_handshake(const struct call_state *s, __s32 ret)
@@ -344,6 +386,40 @@ int BPF_KRETPROBE(uretprobe_return)
 	if (n <= 0)
 		return 0;
 	emit_data(&s, n);
+	return 0;
+}
+
+/*
+ * The socket I/O syscalls by number: the first one a thread makes on a
+ * socket inside a TLS call tells which connection the call is on.
+ */
+static __always_inline bool is_socket_io(long id)
+{
+#if defined(__TARGET_ARCH_x86)
+	return id == 0 || id == 1 || id == 19 || id == 20 || (id >= 44 && id <= 47);
+#elif defined(__TARGET_ARCH_arm64)
+	return (id >= 63 && id <= 66) || id == 206 || id == 207 || id == 211 || id == 212;
+#else
+	return false;
+#endif
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(raw_tp_sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid;
+	struct call_state *st;
+	int fd;
+
+	if (!is_socket_io(id))
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	st = bpf_map_lookup_elem(&calls, &pid_tgid);
+	if (!st || st->fd >= 0)
+		return 0;
+	fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	if (fd_socket(fd))
+		st->fd = fd;
 	return 0;
 }
 

@@ -51,6 +51,12 @@ enum event_kind {
 	EV_HANDSHAKE,		/* SSL_do_handshake returned */
 };
 
+/* Where a record's fd came from. */
+enum fd_source {
+	FD_SRC_NONE,
+	FD_SRC_SYSCALL,		/* a socket read/write of the thread inside the call */
+};
+
 /* Flags of a data chunk. */
 #define CHUNK_LAST	0x1	/* no more chunks follow for this call */
 
@@ -81,10 +87,17 @@ struct event {
 	__u32 chunk_len;	/* data bytes that follow */
 	__u32 lost;		/* bytes of this range that could not be captured */
 	__s32 ret;		/* return value (EV_HANDSHAKE) */
+	__s32 fd;		/* the connection's socket, -1 when unknown */
+	__u16 family;		/* AF_INET, AF_INET6, or 0 when unknown */
+	__u16 sport;		/* local port, host order */
+	__u16 dport;		/* remote port, host order */
 	__u8 kind;
 	__u8 func;
 	__u8 flags;
-	__u8 pad;
+	__u8 fd_source;		/* enum fd_source */
+	__u8 pad[6];
+	__u8 saddr[16];		/* local address; IPv4 in the first 4 bytes */
+	__u8 daddr[16];		/* remote address */
 	char comm[SSLSNIFF_COMM_LEN];
 	__u8 data[];
 };

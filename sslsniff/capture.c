@@ -77,6 +77,12 @@ static int capture_open_bpf(struct capture *c)
 		p_err("bpf: cannot attach to sched_process_exit: %s", strerror(-err));
 		return err;
 	}
+	c->skel->links.raw_tp_sys_enter = bpf_program__attach(c->skel->progs.raw_tp_sys_enter);
+	if (!c->skel->links.raw_tp_sys_enter) {
+		err = -errno;
+		p_err("bpf: cannot attach to sys_enter: %s", strerror(-err));
+		return err;
+	}
 	if (o->watch) {
 		c->skel->links.raw_tp_process_exec =
 			bpf_program__attach(c->skel->progs.raw_tp_process_exec);

@@ -25,6 +25,22 @@ static const char *direction_name(enum direction dir)
 	return dir == DIR_READ ? "read" : dir == DIR_WRITE ? "write" : "none";
 }
 
+/* fd, fd_source, src and dst, each only when known. */
+static void out_json_conn(struct jsonw *w, const struct event *ev)
+{
+	char src[CONN_ADDR_LEN], dst[CONN_ADDR_LEN];
+	const char *fd_source = output_fd_source(ev);
+
+	if (fd_source) {
+		jsonw_int_field(w, "fd", ev->fd);
+		jsonw_string_field(w, "fd_source", fd_source);
+	}
+	if (output_conn(ev, src, dst)) {
+		jsonw_string_field(w, "src", src);
+		jsonw_string_field(w, "dst", dst);
+	}
+}
+
 static int out_json_record(void *p, const struct record *r)
 {
 	struct out_json *o = p;
@@ -44,6 +60,7 @@ static int out_json_record(void *p, const struct record *r)
 	jsonw_string_field(w, "library", fi ? tls_library_name(fi->lib) : "unknown");
 	jsonw_string_field(w, "function", fi ? fi->symbol : "unknown");
 	jsonw_uint_field(w, "latency_ns", ev->latency_ns);
+	out_json_conn(w, ev);
 	if (ev->kind == EV_HANDSHAKE) {
 		jsonw_int_field(w, "ret", ev->ret);
 	} else {

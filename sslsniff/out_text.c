@@ -73,6 +73,8 @@ static void text_header(struct out_text *o)
 		text_printf(o, " %-7s %-7s", "UID", "TID");
 	if (o->opts.latency)
 		text_printf(o, " %-7s", "LAT(ms)");
+	if (o->opts.extra)
+		text_printf(o, " %s", "CONNECTION");
 	text_put(o, "\n", 1);
 }
 
@@ -83,6 +85,19 @@ static const char *row_label(const struct event *ev)
 	if (ev->kind == EV_HANDSHAKE)
 		return "HANDSHAKE";
 	return fi && fi->dir == DIR_WRITE ? "WRITE/SEND" : "READ/RECV";
+}
+
+/* -x: "src -> dst", or the bare fd, or "-" when nothing is known. */
+static void text_conn(struct out_text *o, const struct event *ev)
+{
+	char src[CONN_ADDR_LEN], dst[CONN_ADDR_LEN];
+
+	if (output_conn(ev, src, dst))
+		text_printf(o, " %s -> %s", src, dst);
+	else if (output_fd_source(ev))
+		text_printf(o, " fd %d", ev->fd);
+	else
+		text_put(o, " -", 2);
 }
 
 static void text_row(struct out_text *o, const struct event *ev)
@@ -100,6 +115,8 @@ static void text_row(struct out_text *o, const struct event *ev)
 	/* A handshake row is about its latency: always show it. */
 	if (o->opts.latency || ev->kind == EV_HANDSHAKE)
 		text_printf(o, " %-7.3f", (double)ev->latency_ns / 1e6);
+	if (o->opts.extra)
+		text_conn(o, ev);
 	text_put(o, "\n", 1);
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include "output.h"
 
 static const struct output_ops *const outputs[] = { &out_text_ops, &out_json_ops };
@@ -20,4 +22,29 @@ int output_write(FILE *f, const void *buf, size_t len)
 	if (len && fwrite(buf, 1, len, f) != len)
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+static void format_addr(int family, const __u8 *addr, __u16 port, char out[CONN_ADDR_LEN])
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(family, addr, a, sizeof(a));
+	snprintf(out, CONN_ADDR_LEN, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+}
+
+bool output_conn(const struct event *ev, char src[CONN_ADDR_LEN], char dst[CONN_ADDR_LEN])
+{
+	src[0] = dst[0] = '\0';
+	if (ev->family != AF_INET && ev->family != AF_INET6)
+		return false;
+	format_addr(ev->family, ev->saddr, ev->sport, src);
+	format_addr(ev->family, ev->daddr, ev->dport, dst);
+	return true;
+}
+
+const char *output_fd_source(const struct event *ev)
+{
+	if (ev->fd < 0)
+		return NULL;
+	return ev->fd_source == FD_SRC_SYSCALL ? "syscall" : NULL;
 }

@@ -38,6 +38,17 @@ struct output_ops {
 extern const struct output_ops out_text_ops;
 extern const struct output_ops out_json_ops;
 
+#define CONN_ADDR_LEN	64	/* "[ipv6]:port" */
+
+/*
+ * The record's local and remote "addr:port" ("[addr]:port" for IPv6).
+ * Returns false, with both empty, when the connection is not known.
+ */
+bool output_conn(const struct event *ev, char src[CONN_ADDR_LEN], char dst[CONN_ADDR_LEN]);
+
+/* "syscall", or NULL when the record has no fd. */
+const char *output_fd_source(const struct event *ev);
+
 /* The writer called NAME ("text", "json"), or NULL. */
 const struct output_ops *output_find(const char *name);
 

@@ -66,9 +66,10 @@ def handle(conn, args, reply):
 def serve(args):
     reply = open(args.reply, "rb").read()
     ctx = server_ctx(args.cert, args.key)
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    ls = socket.socket(family, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", args.port))
+    ls.bind((args.host, args.port))
     ls.listen(128)
     print("ready %d" % ls.getsockname()[1], flush=True)
     threads = []
@@ -90,8 +91,14 @@ def serve(args):
 def one_client(args, i, results):
     data = open(args.send, "rb").read().replace(b"{i}", str(i).encode())
     ctx = client_ctx()
-    with socket.create_connection(("127.0.0.1", args.port)) as raw:
+    with socket.create_connection((args.host, args.port)) as raw:
         with ctx.wrap_socket(raw) as s:
+            if args.info:
+                # fd, local and remote address of this connection
+                local, remote = s.getsockname(), s.getpeername()
+                with open(args.info, "w") as f:
+                    f.write("%d %s %d %s %d\n" % (s.fileno(), local[0], local[1],
+                                                 remote[0], remote[1]))
             s.sendall(data)
             got = b""
             while True:
@@ -132,6 +139,7 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("serve")
     s.add_argument("--port", type=int, default=0)
+    s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--cert", required=True)
     s.add_argument("--key", required=True)
     s.add_argument("--reply", required=True)
@@ -139,6 +147,8 @@ def main():
     s.add_argument("--http", action="store_true")
     c = sub.add_parser("client")
     c.add_argument("--port", type=int, required=True)
+    c.add_argument("--host", default="127.0.0.1")
+    c.add_argument("--info", help="write 'fd laddr lport raddr rport' here")
     c.add_argument("--send", required=True)
     c.add_argument("--out", required=True)
     c.add_argument("--threads", type=int, default=1)

@@ -7,6 +7,7 @@ need gnutls-cli wget python3
 unique gnutls-cli >"$T/req"
 printf 'echo:{req}' >"$T/reply"
 peer_serve srv --reply "$T/reply"
+CLI_PORT=$PORT
 sniff_start -f json --no-openssl
 # gnutls-cli sends stdin and prints what it reads until the server closes.
 gnutls-cli --insecure --logfile=/dev/null -p "$PORT" 127.0.0.1 <"$T/req" >"$T/got" 2>"$T/cli.err" &
@@ -35,3 +36,6 @@ records --pid "$WGET" --dir write --data | grep -q "^GET /wget-$TOKEN HTTP/1.1" 
 	fail "wget's request line not captured"
 # --no-openssl: the python server's OpenSSL calls were not traced.
 [[ $(records --lib openssl --count) == 0 ]] || fail "--no-openssl captured OpenSSL"
+# The connection, from the socket the library wrote to.
+[[ $(records --pid "$CLI" --field dst | sort -u) == "127.0.0.1:$CLI_PORT" ]] ||
+	fail "dst: $(records --pid "$CLI" --field dst | sort -u), want 127.0.0.1:$CLI_PORT"

@@ -24,3 +24,6 @@ assert_bytes "$T/req" "$T/c.w" "tstclnt writes"
 assert_bytes "$T/want" "$T/c.r" "tstclnt reads"
 [[ $(records --pid "$CLI" --field library | sort -u) == nss ]] || fail "library is not nss"
 records --pid "$CLI" --field function | grep -qE '^PR_(Write|Send)$' || fail "no PR_Write/PR_Send"
+# The connection, from the socket the library wrote to.
+[[ $(records --pid "$CLI" --field dst | sort -u) == "127.0.0.1:$PORT" ]] ||
+	fail "dst: $(records --pid "$CLI" --field dst | sort -u), want 127.0.0.1:$PORT"

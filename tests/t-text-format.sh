@@ -31,9 +31,9 @@ assert_bytes "$T/want" "$T/block" "data block"
 sniff_start -c python3 -x -l
 run_client
 sniff_stop
-head -n 1 "$T/out" | grep -qE '^FUNC +TIME\(s\) +COMM +PID +LEN +UID +TID +LAT\(ms\) *$' ||
+head -n 1 "$T/out" | grep -qE '^FUNC +TIME\(s\) +COMM +PID +LEN +UID +TID +LAT\(ms\) +CONNECTION *$' ||
 	fail "-x -l header: $(head -n 1 "$T/out")"
-grep -qE "^WRITE/SEND +[0-9.]+ +python3 +$CLIENT +${#P} +0 +[0-9]+ +[0-9]+\.[0-9]{3} *\$" "$T/out" ||
+grep -qE "^WRITE/SEND +[0-9.]+ +python3 +$CLIENT +${#P} +0 +[0-9]+ +[0-9]+\.[0-9]{3} +127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:$PORT\$" "$T/out" ||
 	fail "-x -l row: $(sed -n 2p "$T/out")"
 
 sniff_start -c python3 --hexdump
