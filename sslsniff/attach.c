@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "detect.h"
 #include "elf_file.h"
 #include "log.h"
 #include "tls_funcs.h"
@@ -135,6 +136,19 @@ static bool func_wanted(const struct attacher *a, const struct tls_func_info *fi
 	return fi->func != FUNC_SSL_DO_HANDSHAKE || a->opts.handshake;
 }
 
+/* -v: what was attached, and which library version the detector sees. */
+static void attach_log(const char *path, int pid, int n)
+{
+	struct tls_detect d;
+
+	if (!log_verbose)
+		return;
+	detect_tls_file(path, &d);
+	p_debug("attach: '%s' (%s %s, build-id %s) pid %d: %d probes", path,
+		tls_library_name(d.lib), d.version[0] ? d.version : "version unknown",
+		d.build_id[0] ? d.build_id : "none", pid, n);
+}
+
 int attacher__add_file(struct attacher *a, const char *path, enum tls_library lib, int pid)
 {
 	const char *names[FUNC__MAX] = {};
@@ -182,8 +196,7 @@ int attacher__add_file(struct attacher *a, const char *path, enum tls_library li
 		}
 	}
 	if (n)
-		p_debug("attach: '%s' (%s) pid %d: %d probes", path, tls_library_name(seen->lib),
-			pid, n);
+		attach_log(path, pid, n);
 out_close:
 	elf_file__close(ef);
 	return err ? err : n;

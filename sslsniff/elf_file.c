@@ -139,3 +139,93 @@ int elf_file__find_funcs(struct elf_file *ef, const char *const *names, size_t n
 	p_debug("elf: '%s': %d of %zu functions found", ef->path, found, n);
 	return found;
 }
+
+int elf_file__build_id(struct elf_file *ef, char *buf, size_t size)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		Elf_Data *data;
+		GElf_Nhdr nhdr;
+		size_t off = 0, name_off, desc_off;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_NOTE)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		while ((off = gelf_getnote(data, off, &nhdr, &name_off, &desc_off)) > 0) {
+			const unsigned char *desc = (const unsigned char *)data->d_buf + desc_off;
+
+			if (nhdr.n_type != NT_GNU_BUILD_ID || nhdr.n_namesz != 4 ||
+			    memcmp((const char *)data->d_buf + name_off, "GNU", 4) ||
+			    !nhdr.n_descsz || nhdr.n_descsz * 2 + 1 > size)
+				continue;
+			for (size_t i = 0; i < nhdr.n_descsz; i++)
+				snprintf(buf + 2 * i, 3, "%02x", desc[i]);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int elf_file__for_each_string(struct elf_file *ef, elf_string_fn fn, void *ctx)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	size_t shstrndx;
+	int err = 0;
+
+	if (elf_getshdrstrndx(ef->elf, &shstrndx))
+		return -ENOEXEC;
+	while (!err && (scn = elf_nextscn(ef->elf, scn))) {
+		const char *name, *d;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_PROGBITS)
+			continue;
+		name = elf_strptr(ef->elf, shstrndx, shdr.sh_name);
+		if (!name || strncmp(name, ".rodata", 7) || (name[7] && name[7] != '.'))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf)
+			continue;
+		d = data->d_buf;
+		for (size_t i = 0; i < data->d_size && !err;) {
+			const char *nul = memchr(d + i, '\0', data->d_size - i);
+			size_t len = nul ? (size_t)(nul - (d + i)) : data->d_size - i;
+
+			if (nul && len)
+				err = fn(d + i, len, ctx);
+			i += len + 1;
+		}
+	}
+	return err;
+}
+
+const char *elf_file__needed(struct elf_file *ef, size_t want)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	GElf_Dyn dyn;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		Elf_Data *data;
+		size_t n = 0;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_DYNAMIC || !shdr.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			return NULL;
+		for (size_t i = 0; i < data->d_size / shdr.sh_entsize; i++) {
+			if (!gelf_getdyn(data, i, &dyn) || dyn.d_tag == DT_NULL)
+				break;
+			if (dyn.d_tag == DT_NEEDED && n++ == want)
+				return elf_strptr(ef->elf, shdr.sh_link, dyn.d_un.d_val);
+		}
+		return NULL;
+	}
+	return NULL;
+}

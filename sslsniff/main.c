@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "capture.h"
+#include "detect.h"
 #include "log.h"
 #include "main.h"
 #include "tls_funcs.h"
@@ -53,6 +54,7 @@ enum {
 	OPT_RING_SIZE,
 	OPT_KERNEL_BTF,
 	OPT_NO_WATCH,
+	OPT_DETECT,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -81,6 +83,8 @@ static const struct argp_option argp_opts[] = {
 	{ "kernel-btf", OPT_KERNEL_BTF, "FILE", 0,
 	  "Kernel BTF to use instead of " KERNEL_BTF_PATH, 2 },
 	{ "verbose", 'v', NULL, 0, "Show debug output, libbpf's included", 2 },
+	{ "detect", OPT_DETECT, "FILE", 0,
+	  "Print which TLS library FILE is (kind, version, build-id), then exit", 3 },
 	{},
 };
 
@@ -194,6 +198,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_KERNEL_BTF:
 		o->kernel_btf = arg;
 		break;
+	case OPT_DETECT:
+		o->detect = arg;
+		break;
 	case 'v':
 		log_verbose = true;
 		break;
@@ -277,6 +284,31 @@ static FILE *open_output(const char *path)
 	return f;
 }
 
+/* --detect: what the version detector makes of one file. */
+static int print_detect(const char *path)
+{
+	struct tls_detect d;
+	int err = detect_tls_file(path, &d);
+
+	if (err) {
+		p_err("--detect: '%s': %s", path,
+		      err == -ENOEXEC ? "not an ELF executable or library" : strerror(-err));
+		return 1;
+	}
+	if (!d.lib) {
+		p_err("--detect: '%s': no OpenSSL, GnuTLS or NSPR functions in it", path);
+		return 1;
+	}
+	printf("file:     %s\n", path);
+	printf("library:  %s\n", tls_library_name(d.lib));
+	if (d.version[0])
+		printf("version:  %s (from %s)\n", d.version, d.version_file);
+	else
+		printf("version:  unknown (no version string found)\n");
+	printf("build-id: %s\n", d.build_id[0] ? d.build_id : "none");
+	return 0;
+}
+
 static void sig_handler(int sig)
 {
 	(void)sig;
@@ -310,6 +342,8 @@ int main(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, &o);
 	if (err)
 		return 1;
+	if (o.detect)
+		return print_detect(o.detect);
 	ops = output_find(o.format);
 	if (!ops) {
 		p_err("unknown --format '%s': use text or json", o.format);

@@ -31,6 +31,7 @@ struct options {
 	const char *format;
 	const char *output_path;
 	const char *kernel_btf;
+	const char *detect;		/* --detect FILE */
 	bool hexdump;
 	bool extra;
 	bool latency;

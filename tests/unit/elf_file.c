@@ -9,14 +9,28 @@
 
 static const char *const names[] = { "SSL_write", "SSL_read", "no_such_function" };
 
+static int count_strings(const char *s, size_t len, void *arg)
+{
+	(void)s;
+	*(size_t *)arg += len;
+	return 0;
+}
+
+/* Everything the detector reads of a file; only the lookup result is kept. */
 static int lookup(const char *path, uint64_t *offs)
 {
 	struct elf_file *ef = elf_file__open(path);
+	char build_id[80];
+	size_t chars = 0;
 	int n;
 
 	if (!ef)
 		return -errno;
 	n = elf_file__find_funcs(ef, names, 3, offs);
+	elf_file__build_id(ef, build_id, sizeof(build_id));
+	elf_file__for_each_string(ef, count_strings, &chars);
+	for (size_t i = 0; elf_file__needed(ef, i) && i < 64; i++)
+		;
 	elf_file__close(ef);
 	return n;
 }
@@ -61,6 +75,17 @@ int main(int argc, char **argv)
 
 	CHECK(lookup(lib, offs) == 2);
 	CHECK(offs[0] && offs[1] && !offs[2]);
+	{
+		struct elf_file *ef = elf_file__open(lib);
+		char id[80] = "";
+		size_t chars = 0;
+
+		CHECK(ef && !elf_file__build_id(ef, id, sizeof(id)) && strlen(id) == 40);
+		CHECK(ef && elf_file__build_id(ef, id, 8) == -ENOENT);	/* too small */
+		CHECK(ef && !elf_file__for_each_string(ef, count_strings, &chars) && chars > 0);
+		CHECK(ef && elf_file__needed(ef, 0) && !strncmp(elf_file__needed(ef, 0), "lib", 3));
+		elf_file__close(ef);
+	}
 	CHECK(lookup("/etc/passwd", offs) == -ENOEXEC);
 	CHECK(lookup("/nonexistent", offs) == -ENOENT);
 

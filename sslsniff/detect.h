@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __SSLSNIFF_DETECT_H
+#define __SSLSNIFF_DETECT_H
+
+#include <limits.h>
+#include "tls_funcs.h"
+
+/* What a file is, as far as its ELF tells. */
+struct tls_detect {
+	enum tls_library lib;		/* 0: no TLS library */
+	char version[32];		/* "" when not found */
+	char build_id[80];		/* hex, "" when the file has none */
+	char version_file[PATH_MAX];	/* where the version string was found */
+};
+
+/*
+ * Tells the TLS library in PATH by its exported functions, its version from
+ * the version string in read-only data (OpenSSL's is in libcrypto, found
+ * through DT_NEEDED next to PATH, or in the executable for a static build),
+ * and its build-id. Returns 0, -ENOEXEC for a file that is not ELF, or
+ * another -errno.
+ */
+int detect_tls_file(const char *path, struct tls_detect *d);
+
+#endif
