@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Regenerates btf-db/ entries from Debian source packages, built with the
+# distribution's own Configure options so that the struct layouts match its
+# binaries. Only the objects that define the structs the BPF program reads
+# are compiled, with -g; pahole turns their DWARF into BTF.
+#
+#   scripts/btf-db-gen.sh              every entry listed below
+#   scripts/btf-db-gen.sh openssl 3.0.20-1~deb12u2 bookworm
+#
+# Downloads and builds go to $SSLSNIFF_CACHE (default /var/cache/sslsniff),
+# never into the checkout; the machine's own apt sources are not touched.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${SSLSNIFF_CACHE:-/var/cache/sslsniff}
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+DB=$ROOT/btf-db
+
+# library  source-version  suite  layout-family
+ENTRIES=(
+	"openssl 3.0.20-1~deb12u2 bookworm 3.0"
+)
+
+apt_src() {	# apt_src SUITE ARGS...: apt-get with a private deb-src list
+	local dir=$CACHE/apt/$1; shift
+	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+	echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR ${dir##*/} main" \
+		>"$dir/sources.list"
+	apt-get -q -o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=- \
+		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir" \
+		-o APT::Sandbox::User=root "$@"
+}
+
+fetch_source() {	# fetch_source PKG VERSION SUITE: prints the unpacked tree
+	local pkg=$1 ver=$2 suite=$3 tree
+	tree=$CACHE/src/$pkg-${ver%-*}
+	if [[ ! -d $tree ]]; then
+		mkdir -p "$CACHE/src"
+		apt_src "$suite" update >&2
+		(cd "$CACHE/src" && apt_src "$suite" source "$pkg=$ver" >&2)
+	fi
+	echo "$tree"
+}
+
+# Debian's Configure arguments, read from the package's own debian/rules.
+openssl_confargs() {
+	sed -n 's/^[[:space:]]*CONFARGS[[:space:]]*+\{0,1\}=[[:space:]]*//p' "$1/debian/rules" |
+		grep -v '^\$(' | sed "s/\$(DEB_HOST_MULTIARCH)/$(gcc -dumpmachine)/g" |
+		tr '\n' ' '
+}
+
+gen_openssl() {	# gen_openssl VERSION SUITE FAMILY
+	local ver=$1 suite=$2 family=$3 tree build out
+	tree=$(fetch_source openssl "$ver" "$suite")
+	build=$tree/build-btf
+	out=$DB/openssl/${ver%-*}-$suite.btf
+	if [[ ! -f $build/configdata.pm ]]; then
+		mkdir -p "$build"
+		# shellcheck disable=SC2046
+		(cd "$build" && ../Configure shared $(openssl_confargs "$tree") \
+			"debian-$(dpkg --print-architecture)" >/dev/null)
+		make -s -C "$build" build_generated >/dev/null
+	fi
+	# The structs the program reads: SSL (ssl/ssl_local.h) and BIO
+	# (crypto/bio/bio_local.h). C11 _Atomic reference counts are built as
+	# plain ints (same size and alignment): pahole 1.24 cannot encode them.
+	rm -f "$build/ssl/libssl-shlib-ssl_lib.o" "$build/crypto/bio/libcrypto-shlib-bio_lib.o"
+	make -s -C "$build" ssl/libssl-shlib-ssl_lib.o crypto/bio/libcrypto-shlib-bio_lib.o \
+		CFLAGS="-g -O2 -D__STDC_NO_ATOMICS__" >/dev/null
+	ld -r "$build/ssl/libssl-shlib-ssl_lib.o" "$build/crypto/bio/libcrypto-shlib-bio_lib.o" \
+		-o "$build/btf-input.o"
+	mkdir -p "$(dirname "$out")"
+	rm -f "$out"
+	pahole -J --btf_encode_detached="$out" "$build/btf-input.o" 2>/dev/null
+	chmod 0644 "$out"
+	[[ $(bpftool btf dump file "$out" | grep -c "STRUCT 'ssl_st'") == 1 ]] ||
+		{ echo "btf-db-gen: no ssl_st in $out" >&2; exit 1; }
+	index_add openssl "$family" "${ver%-*}" "${out#"$DB"/}"
+}
+
+index_add() {	# index_add LIB FAMILY VERSION FILE
+	local idx=$DB/index tmp
+	tmp=$(mktemp)
+	{ grep -v "^$1	[^	]*	$3	" "$idx" 2>/dev/null || true; printf '%s\t%s\t%s\t%s\n' "$@"; } |
+		grep -v '^#' | sort >"$tmp"
+	{ echo "# library	layout-family	version	file (relative to btf-db/)"; cat "$tmp"; } >"$idx"
+	rm -f "$tmp"
+	echo "btf-db: $1 $3 ($2) -> $4"
+}
+
+if (($#)); then
+	[[ $1 == openssl ]] || { echo "btf-db-gen: only openssl entries so far" >&2; exit 2; }
+	gen_openssl "$2" "$3" "${4:-$(echo "$2" | cut -d. -f1,2)}"
+else
+	for e in "${ENTRIES[@]}"; do
+		# shellcheck disable=SC2086
+		set -- $e
+		"gen_$1" "$2" "$3" "$4"
+	done
+fi
