@@ -14,6 +14,7 @@
 #include <bpf/bpf_endian.h>
 #include "sslsniff.h"
 #include "nspr.bpf.h"
+#include "openssl.bpf.h"
 #include "sock.bpf.h"
 
 #define MAX_CALLS	16384
@@ -45,6 +46,7 @@ struct call_state {
 	__u32 func;
 	__u32 depth;		/* hooked calls nested inside this one, plus one */
 	__s32 fd;		/* socket the thread used inside the call, or -1 */
+	bool layout_ok;		/* the library's structs may be read (cookie) */
 };
 
 struct {
@@ -125,6 +127,11 @@ static __always_inline bool func_is_ex(__u32 func)
 	return func == FUNC_SSL_READ_EX || func == FUNC_SSL_WRITE_EX;
 }
 
+static __always_inline bool func_is_openssl(__u32 func)
+{
+	return func >= FUNC_SSL_READ && func <= FUNC_SSL_DO_HANDSHAKE;
+}
+
 static __always_inline bool func_is_nspr(__u32 func)
 {
 	return func >= FUNC_PR_READ && func <= FUNC_PR_SEND;
@@ -142,7 +149,8 @@ SEC("uprobe")
 int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 func = bpf_get_attach_cookie(ctx);
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u32 func = cookie & COOKIE_FUNC_MASK;
 	struct call_state *st, s = {};
 
 	st = bpf_map_lookup_elem(&calls, &id);
@@ -167,6 +175,7 @@ int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 	s.func = func;
 	s.depth = 1;
 	s.fd = -1;
+	s.layout_ok = cookie & COOKIE_LAYOUT_OK;
 	if (bpf_map_update_elem(&calls, &id, &s, BPF_ANY))
 		stat_add(STAT_LOST_CALLS_STATE, 1);
 	return 0;
@@ -272,12 +281,36 @@ static __always_inline void emit_lost_tail(struct emit_ctx *e)
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* The call's socket: the one its thread used, else the handle's last one. */
+/* OpenSSL's own view of the connection, when its layout is known. */
+static __always_inline bool fill_from_struct(struct event *h, const struct call_state *s)
+{
+	__s32 fd = -1;
+	__u16 version = 0;
+
+	if (!s->layout_ok || !func_is_openssl(s->func) ||
+	    !openssl_read_conn((void *)s->handle, &fd, &version))
+		return false;
+	h->tls_version = version;
+	/* A BIO of the application's own (curl's) has no fd in num. */
+	if (!fd_socket(fd))
+		return false;
+	h->fd = fd;
+	h->fd_source = FD_SRC_STRUCT;
+	fill_conn(h, fd);
+	return true;
+}
+
+/*
+ * The call's socket: from the library's struct where its layout is known,
+ * else the one the thread used inside the call, else the handle's last one.
+ */
 static __always_inline void fill_fd(struct event *h, const struct call_state *s)
 {
 	struct handle_key key = { .handle = s->handle, .tgid = h->pid };
 	__s32 fd = s->fd, *known;
 
+	if (fill_from_struct(h, s))
+		return;
 	if (fd >= 0) {
 		bpf_map_update_elem(&handle_fds, &key, &fd, BPF_ANY);
 	} else {

@@ -55,7 +55,16 @@ enum event_kind {
 enum fd_source {
 	FD_SRC_NONE,
 	FD_SRC_SYSCALL,		/* a socket read/write of the thread inside the call */
+	FD_SRC_STRUCT,		/* the library's own struct, read with CO-RE */
 };
+
+/*
+ * Attach cookie: the enum tls_func in the low byte, and this bit when the
+ * probed file's library layout is the one the program was relocated
+ * against, so that its private structs may be read.
+ */
+#define COOKIE_FUNC_MASK	0xff
+#define COOKIE_LAYOUT_OK	0x100
 
 /* Flags of a data chunk. */
 #define CHUNK_LAST	0x1	/* no more chunks follow for this call */
@@ -95,7 +104,8 @@ struct event {
 	__u8 func;
 	__u8 flags;
 	__u8 fd_source;		/* enum fd_source */
-	__u8 pad[6];
+	__u16 tls_version;	/* e.g. 0x0304 for TLS 1.3, 0 when unknown */
+	__u8 pad[4];
 	__u8 saddr[16];		/* local address; IPv4 in the first 4 bytes */
 	__u8 daddr[16];		/* remote address */
 	char comm[SSLSNIFF_COMM_LEN];

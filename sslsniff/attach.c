@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "btf_db.h"
 #include "detect.h"
 #include "elf_file.h"
 #include "log.h"
@@ -106,9 +107,10 @@ static uint64_t probe_entry_offset(struct elf_file *ef, enum tls_func func, uint
 }
 
 static int attach_one(struct attacher *a, struct bpf_program *prog, const char *path,
-		      int pid, uint64_t off, enum tls_func func, bool retprobe)
+		      int pid, uint64_t off, enum tls_func func, bool retprobe, bool layout_ok)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = func, .retprobe = retprobe);
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = func | (layout_ok ? COOKIE_LAYOUT_OK : 0),
+		    .retprobe = retprobe);
 	struct bpf_link *link;
 	int err;
 
@@ -136,26 +138,41 @@ static bool func_wanted(const struct attacher *a, const struct tls_func_info *fi
 	return fi->func != FUNC_SSL_DO_HANDSHAKE || a->opts.handshake;
 }
 
-/* -v: what was attached, and which library version the detector sees. */
-static void attach_log(const char *path, int pid, int n)
+/*
+ * Whether the program may read this OpenSSL file's structs: its version's
+ * layout family is the one the program was relocated against.
+ */
+static bool layout_matches(const struct attacher *a, const struct tls_detect *d)
 {
-	struct tls_detect d;
+	char family[16];
 
-	if (!log_verbose)
-		return;
-	detect_tls_file(path, &d);
-	p_debug("attach: '%s' (%s %s, build-id %s) pid %d: %d probes", path,
-		tls_library_name(d.lib), d.version[0] ? d.version : "version unknown",
-		d.build_id[0] ? d.build_id : "none", pid, n);
+	if (d->lib != LIB_OPENSSL || !a->opts.openssl_family || !d->version[0])
+		return false;
+	btf_db_family(d->lib, d->version, family, sizeof(family));
+	return !strcmp(family, a->opts.openssl_family);
+}
+
+/* -v: what was attached, which library version the detector sees, and
+ * whether its structs are read. */
+static void attach_log(const char *path, int pid, int n, const struct tls_detect *d,
+		       bool layout_ok)
+{
+	p_debug("attach: '%s' (%s %s, build-id %s) pid %d: %d probes%s", path,
+		tls_library_name(d->lib), d->version[0] ? d->version : "version unknown",
+		d->build_id[0] ? d->build_id : "none", pid, n,
+		d->lib != LIB_OPENSSL ? "" : layout_ok ? ", structs read with CO-RE"
+						       : ", no matching BTF layout: fd from syscalls");
 }
 
 int attacher__add_file(struct attacher *a, const char *path, enum tls_library lib, int pid)
 {
 	const char *names[FUNC__MAX] = {};
 	uint64_t offs[FUNC__MAX];
+	struct tls_detect d = {};
 	struct elf_file *ef;
 	struct seen_file *seen;
 	struct stat st;
+	bool layout_ok = false;
 	int err, n = 0;
 
 	if (stat(path, &st))
@@ -180,23 +197,27 @@ int attacher__add_file(struct attacher *a, const char *path, enum tls_library li
 	}
 	names[0] = "";
 	err = elf_file__find_funcs(ef, names, FUNC__MAX, offs);
-	if (err < 0)
+	if (err <= 0)
 		goto out_close;
+	if (offs[FUNC_SSL_WRITE] || offs[FUNC_SSL_READ] || log_verbose) {
+		detect_tls_file(path, &d);
+		layout_ok = layout_matches(a, &d);
+	}
 	err = 0;
 	for (int f = 1; f < FUNC__MAX && !err; f++) {
 		if (!offs[f])
 			continue;
 		err = attach_one(a, a->opts.entry, path, pid, probe_entry_offset(ef, f, offs[f]),
-				 f, false);
+				 f, false, layout_ok);
 		if (!err)
-			err = attach_one(a, a->opts.ret, path, pid, offs[f], f, true);
+			err = attach_one(a, a->opts.ret, path, pid, offs[f], f, true, layout_ok);
 		if (!err) {
 			seen->lib = tls_func_info(f)->lib;
 			n += 2;
 		}
 	}
-	if (n)
-		attach_log(path, pid, n);
+	if (n && log_verbose)
+		attach_log(path, pid, n, &d, layout_ok);
 out_close:
 	elf_file__close(ef);
 	return err ? err : n;

@@ -16,6 +16,9 @@ struct attach_opts {
 	struct bpf_program *ret;	/* uretprobe_return */
 	unsigned int libs;		/* mask of 1 << enum tls_library to attach */
 	bool handshake;			/* also SSL_do_handshake */
+	/* OpenSSL layout family the program was relocated against ("3.0"),
+	 * NULL when none: files of that family may have their structs read. */
+	const char *openssl_family;
 };
 
 struct attacher *attacher__new(const struct attach_opts *opts);

@@ -14,8 +14,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "btf_db.h"
 #include "capture.h"
+#include "core_btf.h"
 #include "decode.h"
+#include "detect.h"
 #include "discover.h"
 #include "log.h"
 #include "sslsniff.skel.h"
@@ -40,7 +43,74 @@ struct capture {
 	int out_err;
 	bool ready;		/* start-up attachment is done */
 	uint64_t bpf_stats[STAT__MAX];
+	char openssl_family[16];	/* layout relocated against, "" for none */
+	char core_btf[PATH_MAX];	/* kernel + library BTF, "" for none */
 };
+
+/* Keeps the first libssl a walk finds. */
+static int first_libssl(const char *path, int pid, bool named_tls, void *arg)
+{
+	const char *base = strrchr(path, '/');
+
+	(void)pid;
+	if (!named_tls || !base || strncmp(base + 1, "libssl.so", 9))
+		return 0;
+	snprintf(arg, PATH_MAX, "%s", path);
+	return 1;
+}
+
+/* The OpenSSL file whose layout the program is relocated against. */
+static bool capture_layout_target(const struct options *o, char *path)
+{
+	for (int i = 0; i < o->nr_libs; i++) {
+		if (o->libs[i].lib == LIB_OPENSSL) {
+			snprintf(path, PATH_MAX, "%s", o->libs[i].path);
+			return true;
+		}
+	}
+	for (int i = 0; i < o->nr_pids; i++) {
+		if (discover_process(o->pids[i], first_libssl, path) == 1)
+			return true;
+	}
+	return discover_ldcache(LDCACHE_PATH, first_libssl, path) == 1;
+}
+
+/*
+ * Picks the OpenSSL layout from btf-db for the system's libssl (or the one
+ * the options point at), and builds the target BTF libbpf relocates the
+ * program against. Without one, struct fields stay unread: said once.
+ */
+static void capture_choose_layout(struct capture *c)
+{
+	const struct btf_db_entry *e;
+	struct tls_detect d;
+	char target[PATH_MAX];
+	struct btf_db *db;
+	bool exact;
+
+	if (!(c->opts->lib_mask & (1U << LIB_OPENSSL)) || !capture_layout_target(c->opts, target))
+		return;
+	if (detect_tls_file(target, &d) || d.lib != LIB_OPENSSL || !d.version[0]) {
+		p_info("openssl: '%s': version unknown; connections from syscalls only", target);
+		return;
+	}
+	db = btf_db__open(NULL);
+	if (!db) {
+		p_info("openssl %s: no btf-db found; connections from syscalls only", d.version);
+		return;
+	}
+	e = btf_db__find(db, LIB_OPENSSL, d.version, &exact);
+	if (!e) {
+		p_info("openssl %s: no layout in %s; connections from syscalls only", d.version,
+		       btf_db__dir(db));
+	} else if (!core_btf_build(c->opts->kernel_btf, e->path, c->core_btf,
+				   sizeof(c->core_btf))) {
+		snprintf(c->openssl_family, sizeof(c->openssl_family), "%s", e->family);
+		p_info("openssl %s ('%s'): BTF '%s' (%s)", d.version, target, e->path,
+		       exact ? "exact version" : "same layout family");
+	}
+	btf_db__free(db);
+}
 
 static int capture_open_bpf(struct capture *c)
 {
@@ -48,6 +118,9 @@ static int capture_open_bpf(struct capture *c)
 	const struct options *o = c->opts;
 	int err;
 
+	capture_choose_layout(c);
+	if (c->core_btf[0])
+		oo.btf_custom_path = c->core_btf;
 	c->skel = sslsniff_bpf__open_opts(&oo);
 	if (!c->skel) {
 		err = -errno;
@@ -157,6 +230,7 @@ static int capture_attach(struct capture *c)
 		.ret = c->skel->progs.uretprobe_return,
 		.libs = o->lib_mask,
 		.handshake = o->handshake,
+		.openssl_family = c->openssl_family[0] ? c->openssl_family : NULL,
 	};
 	struct discover_ctx dc = { .c = c, .pid = -1 };
 	int err;

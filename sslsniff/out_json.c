@@ -25,11 +25,12 @@ static const char *direction_name(enum direction dir)
 	return dir == DIR_READ ? "read" : dir == DIR_WRITE ? "write" : "none";
 }
 
-/* fd, fd_source, src and dst, each only when known. */
+/* fd, fd_source, src, dst and tls_version, each only when known. */
 static void out_json_conn(struct jsonw *w, const struct event *ev)
 {
 	char src[CONN_ADDR_LEN], dst[CONN_ADDR_LEN];
 	const char *fd_source = output_fd_source(ev);
+	const char *tls_version = output_tls_version(ev);
 
 	if (fd_source) {
 		jsonw_int_field(w, "fd", ev->fd);
@@ -39,6 +40,8 @@ static void out_json_conn(struct jsonw *w, const struct event *ev)
 		jsonw_string_field(w, "src", src);
 		jsonw_string_field(w, "dst", dst);
 	}
+	if (tls_version)
+		jsonw_string_field(w, "tls_version", tls_version);
 }
 
 static int out_json_record(void *p, const struct record *r)

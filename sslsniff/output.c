@@ -46,5 +46,34 @@ const char *output_fd_source(const struct event *ev)
 {
 	if (ev->fd < 0)
 		return NULL;
-	return ev->fd_source == FD_SRC_SYSCALL ? "syscall" : NULL;
+	switch (ev->fd_source) {
+	case FD_SRC_SYSCALL:
+		return "syscall";
+	case FD_SRC_STRUCT:
+		return "struct";
+	default:
+		return NULL;
+	}
+}
+
+const char *output_tls_version(const struct event *ev)
+{
+	switch (ev->tls_version) {
+	case 0x0300:
+		return "SSLv3";
+	case 0x0301:
+		return "TLSv1";
+	case 0x0302:
+		return "TLSv1.1";
+	case 0x0303:
+		return "TLSv1.2";
+	case 0x0304:
+		return "TLSv1.3";
+	case 0xfeff:
+		return "DTLSv1";
+	case 0xfefd:
+		return "DTLSv1.2";
+	default:
+		return NULL;
+	}
 }

@@ -46,8 +46,11 @@ extern const struct output_ops out_json_ops;
  */
 bool output_conn(const struct event *ev, char src[CONN_ADDR_LEN], char dst[CONN_ADDR_LEN]);
 
-/* "syscall", or NULL when the record has no fd. */
+/* "struct" or "syscall", or NULL when the record has no fd. */
 const char *output_fd_source(const struct event *ev);
+
+/* "TLSv1.3" and the like, NULL when unknown. */
+const char *output_tls_version(const struct event *ev);
 
 /* The writer called NAME ("text", "json"), or NULL. */
 const struct output_ops *output_find(const char *name);

@@ -91,14 +91,16 @@ def serve(args):
 def one_client(args, i, results):
     data = open(args.send, "rb").read().replace(b"{i}", str(i).encode())
     ctx = client_ctx()
+    if args.tls12:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     with socket.create_connection((args.host, args.port)) as raw:
         with ctx.wrap_socket(raw) as s:
             if args.info:
                 # fd, local and remote address of this connection
                 local, remote = s.getsockname(), s.getpeername()
                 with open(args.info, "w") as f:
-                    f.write("%d %s %d %s %d\n" % (s.fileno(), local[0], local[1],
-                                                 remote[0], remote[1]))
+                    f.write("%d %s %d %s %d %s\n" % (s.fileno(), local[0], local[1],
+                                                    remote[0], remote[1], s.version()))
             s.sendall(data)
             got = b""
             while True:
@@ -148,7 +150,8 @@ def main():
     c = sub.add_parser("client")
     c.add_argument("--port", type=int, required=True)
     c.add_argument("--host", default="127.0.0.1")
-    c.add_argument("--info", help="write 'fd laddr lport raddr rport' here")
+    c.add_argument("--info", help="write 'fd laddr lport raddr rport tls-version' here")
+    c.add_argument("--tls12", action="store_true", help="at most TLS 1.2")
     c.add_argument("--send", required=True)
     c.add_argument("--out", required=True)
     c.add_argument("--threads", type=int, default=1)

@@ -4,7 +4,7 @@
 
 records.py FILE [filters] --data      concatenated payload bytes, in order
 records.py FILE [filters] --count     number of records
-records.py FILE [filters] --field F   one value of field F per record
+records.py FILE [filters] --field F   one value of field F per record ("-": absent)
 Filters: --pid --tid --comm --func --dir --lib --type (default: data).
 Every line must be valid JSON: a broken line fails the test.
 """
@@ -58,4 +58,4 @@ elif a.count:
     print(len(sel))
 else:
     for r in sel:
-        print(r[a.field])
+        print(r.get(a.field, "-"))

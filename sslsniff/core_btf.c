@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include "core_btf.h"
+#include "log.h"
+
+#define CACHE_DIR	"/var/cache/sslsniff/core-btf"
+#define KERNEL_BTF	"/sys/kernel/btf/vmlinux"
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Same kernel build and same library BTF file: same merged BTF. */
+static int cache_key(const char *kernel_btf, const char *lib_btf, uint64_t *key)
+{
+	struct stat ks, ls;
+	struct utsname u;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	if (stat(kernel_btf, &ks) || stat(lib_btf, &ls) || uname(&u))
+		return -errno;
+	h = fnv1a(h, u.release, strlen(u.release));
+	h = fnv1a(h, u.version, strlen(u.version));
+	h = fnv1a(h, kernel_btf, strlen(kernel_btf));
+	h = fnv1a(h, &ks.st_size, sizeof(ks.st_size));
+	h = fnv1a(h, lib_btf, strlen(lib_btf));
+	h = fnv1a(h, &ls.st_size, sizeof(ls.st_size));
+	h = fnv1a(h, &ls.st_mtim, sizeof(ls.st_mtim));
+	*key = h;
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* The merged BTF, written whole to a temporary file, then renamed. */
+static int merge_to(const char *kernel_btf, const char *lib_btf, const char *out)
+{
+	struct btf *kbtf = NULL, *lbtf = NULL;
+	char tmp[PATH_MAX + 8];
+	const void *raw;
+	__u32 size;
+	int fd = -1, err;
+
+	kbtf = btf__parse(kernel_btf, NULL);
+	if (!kbtf) {
+		err = -errno;
+		p_err("btf: kernel BTF '%s': %s", kernel_btf, strerror(-err));
+		goto out;
+	}
+	lbtf = btf__parse(lib_btf, NULL);
+	if (!lbtf) {
+		err = -errno;
+		p_err("btf: library BTF '%s': %s", lib_btf, strerror(-err));
+		goto out;
+	}
+	err = btf__add_btf(kbtf, lbtf);
+	if (err < 0) {
+		p_err("btf: cannot merge '%s' into the kernel's BTF: %s", lib_btf, strerror(-err));
+		goto out;
+	}
+	raw = btf__raw_data(kbtf, &size);
+	if (!raw) {
+		err = -ENOMEM;
+		goto out;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		p_err("btf: cannot write '%s': %s", tmp, strerror(-err));
+		goto out;
+	}
+	err = write_all(fd, raw, size);
+	if (!err && rename(tmp, out))
+		err = -errno;
+	if (err) {
+		p_err("btf: cannot write '%s': %s", out, strerror(-err));
+		unlink(tmp);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	btf__free(lbtf);
+	btf__free(kbtf);
+	return err;
+}
+
+int core_btf_build(const char *kernel_btf, const char *lib_btf, char *out, size_t size)
+{
+	uint64_t key;
+	int err;
+
+	if (!kernel_btf)
+		kernel_btf = KERNEL_BTF;
+	err = cache_key(kernel_btf, lib_btf, &key);
+	if (err) {
+		p_err("btf: '%s': %s", lib_btf, strerror(-err));
+		return err;
+	}
+	if ((mkdir("/var/cache/sslsniff", 0700) && errno != EEXIST) ||
+	    (mkdir(CACHE_DIR, 0700) && errno != EEXIST)) {
+		err = -errno;
+		p_err("btf: cannot create %s: %s", CACHE_DIR, strerror(-err));
+		return err;
+	}
+	snprintf(out, size, "%s/%016" PRIx64 ".btf", CACHE_DIR, key);
+	if (!access(out, R_OK)) {
+		p_debug("btf: cached merged BTF '%s'", out);
+		return 0;
+	}
+	err = merge_to(kernel_btf, lib_btf, out);
+	if (!err)
+		p_debug("btf: merged kernel BTF and '%s' into '%s'", lib_btf, out);
+	return err;
+}
