@@ -140,13 +140,17 @@ static bool func_wanted(const struct attacher *a, const struct tls_func_info *fi
 
 /*
  * Whether the program may read this OpenSSL file's structs: its version's
- * layout family is the one the program was relocated against.
+ * layout family is the one the program was relocated against, and it is a
+ * shared libssl (version text in its libcrypto). An executable with OpenSSL
+ * built in (node) has its own build options, hence maybe its own layout.
  */
-static bool layout_matches(const struct attacher *a, const struct tls_detect *d)
+static bool layout_matches(const struct attacher *a, const char *path,
+			   const struct tls_detect *d)
 {
 	char family[16];
 
-	if (d->lib != LIB_OPENSSL || !a->opts.openssl_family || !d->version[0])
+	if (d->lib != LIB_OPENSSL || !a->opts.openssl_family || !d->version[0] ||
+	    !strcmp(d->version_file, path))
 		return false;
 	btf_db_family(d->lib, d->version, family, sizeof(family));
 	return !strcmp(family, a->opts.openssl_family);
@@ -201,7 +205,7 @@ int attacher__add_file(struct attacher *a, const char *path, enum tls_library li
 		goto out_close;
 	if (offs[FUNC_SSL_WRITE] || offs[FUNC_SSL_READ] || log_verbose) {
 		detect_tls_file(path, &d);
-		layout_ok = layout_matches(a, &d);
+		layout_ok = layout_matches(a, path, &d);
 	}
 	err = 0;
 	for (int f = 1; f < FUNC__MAX && !err; f++) {

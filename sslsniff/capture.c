@@ -45,6 +45,7 @@ struct capture {
 	uint64_t bpf_stats[STAT__MAX];
 	char openssl_family[16];	/* layout relocated against, "" for none */
 	char core_btf[PATH_MAX];	/* kernel + library BTF, "" for none */
+	char layout_msg[3 * PATH_MAX];	/* which BTF and why, said when ready */
 };
 
 /* Keeps the first libssl a walk finds. */
@@ -90,24 +91,33 @@ static void capture_choose_layout(struct capture *c)
 
 	if (!(c->opts->lib_mask & (1U << LIB_OPENSSL)) || !capture_layout_target(c->opts, target))
 		return;
+	char *msg = c->layout_msg;
+	size_t sz = sizeof(c->layout_msg);
+
 	if (detect_tls_file(target, &d) || d.lib != LIB_OPENSSL || !d.version[0]) {
-		p_info("openssl: '%s': version unknown; connections from syscalls only", target);
+		snprintf(msg, sz, "openssl: '%s': version unknown; connections from syscalls only",
+			 target);
 		return;
 	}
 	db = btf_db__open(NULL);
 	if (!db) {
-		p_info("openssl %s: no btf-db found; connections from syscalls only", d.version);
+		snprintf(msg, sz, "openssl %s: no btf-db found; connections from syscalls only",
+			 d.version);
 		return;
 	}
 	e = btf_db__find(db, LIB_OPENSSL, d.version, &exact);
 	if (!e) {
-		p_info("openssl %s: no layout in %s; connections from syscalls only", d.version,
-		       btf_db__dir(db));
-	} else if (!core_btf_build(c->opts->kernel_btf, e->path, c->core_btf,
-				   sizeof(c->core_btf))) {
+		snprintf(msg, sz, "openssl %s: no layout in %s; connections from syscalls only",
+			 d.version, btf_db__dir(db));
+	} else if (core_btf_build(c->opts->kernel_btf, e->path, c->core_btf,
+				  sizeof(c->core_btf))) {
+		c->core_btf[0] = '\0';
+		snprintf(msg, sz, "openssl %s: BTF '%s' not usable; connections from syscalls only",
+			 d.version, e->path);
+	} else {
 		snprintf(c->openssl_family, sizeof(c->openssl_family), "%s", e->family);
-		p_info("openssl %s ('%s'): BTF '%s' (%s)", d.version, target, e->path,
-		       exact ? "exact version" : "same layout family");
+		snprintf(msg, sz, "openssl %s ('%s'): BTF '%s' (%s)", d.version, target, e->path,
+			 exact ? "exact version" : "same layout family");
 	}
 	btf_db__free(db);
 }
@@ -382,6 +392,8 @@ static void capture_print_stats(struct capture *c, const char *prefix)
 
 static void capture_ready(struct capture *c)
 {
+	if (c->layout_msg[0])
+		p_info("%s", c->layout_msg);
 	p_info("attached %zu probes to %zu files (openssl %zu, gnutls %zu, nss %zu)%s. "
 	       "Ctrl-C to end.",
 	       attacher__nr_probes(c->att), attacher__nr_files(c->att),

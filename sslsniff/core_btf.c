@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include "core_btf.h"
 #include "log.h"
 
@@ -62,6 +63,14 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+static const char *btf_strerror(int err)
+{
+	static char buf[128];
+
+	libbpf_strerror(err, buf, sizeof(buf));
+	return buf;
+}
+
 /* The merged BTF, written whole to a temporary file, then renamed. */
 static int merge_to(const char *kernel_btf, const char *lib_btf, const char *out)
 {
@@ -71,16 +80,17 @@ static int merge_to(const char *kernel_btf, const char *lib_btf, const char *out
 	__u32 size;
 	int fd = -1, err;
 
+	/* A bad kernel BTF is reported by the program load that follows. */
 	kbtf = btf__parse(kernel_btf, NULL);
 	if (!kbtf) {
 		err = -errno;
-		p_err("btf: kernel BTF '%s': %s", kernel_btf, strerror(-err));
+		p_debug("btf: kernel BTF '%s': %s", kernel_btf, btf_strerror(err));
 		goto out;
 	}
 	lbtf = btf__parse(lib_btf, NULL);
 	if (!lbtf) {
 		err = -errno;
-		p_err("btf: library BTF '%s': %s", lib_btf, strerror(-err));
+		p_err("btf: library BTF '%s': %s", lib_btf, btf_strerror(err));
 		goto out;
 	}
 	err = btf__add_btf(kbtf, lbtf);

@@ -68,7 +68,7 @@ static bool find_version(const char *path, const char *prefix, char *out, size_t
 
 	if (!ef)
 		return false;
-	found = elf_file__for_each_string(ef, match_version, &vs);
+	found = elf_file__for_each_string(ef, prefix, match_version, &vs);
 	elf_file__close(ef);
 	return found > 0;
 }

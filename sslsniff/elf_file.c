@@ -170,7 +170,34 @@ int elf_file__build_id(struct elf_file *ef, char *buf, size_t size)
 	return -ENOENT;
 }
 
-int elf_file__for_each_string(struct elf_file *ef, elf_string_fn fn, void *ctx)
+/* The strings of one section's data that hold NEEDLE, found with memmem:
+ * a 98 MB static node has megabytes of them. */
+static int elf_scan_strings(const char *d, size_t size, const char *needle, elf_string_fn fn,
+			    void *ctx)
+{
+	size_t nlen = strlen(needle), i = 0;
+	int err = 0;
+
+	while (!err && i < size) {
+		const char *hit = nlen ? memmem(d + i, size - i, needle, nlen) : d + i;
+		const char *start, *nul;
+
+		if (!hit)
+			break;
+		for (start = hit; start > d && start[-1]; start--)
+			;
+		nul = memchr(hit, '\0', size - (hit - d));
+		if (!nul)
+			break;	/* not terminated inside the section */
+		if (nul > start)
+			err = fn(start, nul - start, ctx);
+		i = nul - d + 1;
+	}
+	return err;
+}
+
+int elf_file__for_each_string(struct elf_file *ef, const char *needle, elf_string_fn fn,
+			      void *ctx)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr shdr;
@@ -180,7 +207,7 @@ int elf_file__for_each_string(struct elf_file *ef, elf_string_fn fn, void *ctx)
 	if (elf_getshdrstrndx(ef->elf, &shstrndx))
 		return -ENOEXEC;
 	while (!err && (scn = elf_nextscn(ef->elf, scn))) {
-		const char *name, *d;
+		const char *name;
 		Elf_Data *data;
 
 		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_PROGBITS)
@@ -189,17 +216,8 @@ int elf_file__for_each_string(struct elf_file *ef, elf_string_fn fn, void *ctx)
 		if (!name || strncmp(name, ".rodata", 7) || (name[7] && name[7] != '.'))
 			continue;
 		data = elf_getdata(scn, NULL);
-		if (!data || !data->d_buf)
-			continue;
-		d = data->d_buf;
-		for (size_t i = 0; i < data->d_size && !err;) {
-			const char *nul = memchr(d + i, '\0', data->d_size - i);
-			size_t len = nul ? (size_t)(nul - (d + i)) : data->d_size - i;
-
-			if (nul && len)
-				err = fn(d + i, len, ctx);
-			i += len + 1;
-		}
+		if (data && data->d_buf)
+			err = elf_scan_strings(data->d_buf, data->d_size, needle, fn, ctx);
 	}
 	return err;
 }

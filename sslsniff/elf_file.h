@@ -28,10 +28,12 @@ int elf_file__build_id(struct elf_file *ef, char *buf, size_t size);
 
 /*
  * Calls FN for each NUL-terminated string in the read-only data sections
- * (.rodata, .rodata.*), until FN returns non-zero, which is returned.
+ * (.rodata, .rodata.*) that contains NEEDLE ("" for every string), until FN
+ * returns non-zero, which is returned. S is the whole string around NEEDLE.
  */
 typedef int (*elf_string_fn)(const char *s, size_t len, void *ctx);
-int elf_file__for_each_string(struct elf_file *ef, elf_string_fn fn, void *ctx);
+int elf_file__for_each_string(struct elf_file *ef, const char *needle, elf_string_fn fn,
+			      void *ctx);
 
 /* The I-th DT_NEEDED entry, or NULL past the last one. */
 const char *elf_file__needed(struct elf_file *ef, size_t i);

@@ -23,7 +23,7 @@ printf 'root-reply:{req}' >"$T/reply"
 peer_serve srv --count 4 --reply "$T/reply"
 { printf 'root-reply:'; cat "$T/req"; } >"$T/want"
 in_root_client() {	# in_root_client [go-file]
-	(if [[ -n ${1:-} ]]; then while [[ ! -e $1 ]]; do sleep 0.05; done; fi
+	(if [[ -n ${1:-} ]]; then while [[ ! -e $1 ]]; do sleep 0.05; done; else sleep 0.3; fi
 	 cat "$T/req"; sleep 3) |
 		chroot "$R" /usr/bin/openssl s_client -connect "127.0.0.1:$PORT" -quiet \
 			>"$T/got" 2>/dev/null &
@@ -50,6 +50,9 @@ check_capture() {
 }
 
 # Started after sslsniff: the watcher attaches to the root's own libssl.
+# The client writes 0.3 s after it starts: s_client connects within a few
+# ms of its exec, and ld.so maps libssl only after the exec event; node,
+# the issue's yardstick, needs tens of ms before its first request.
 sniff_start -f json
 in_root_client
 wait_for 5 root_lib_attached || fail "no line about the root's libssl: $(cat "$T/err")"
@@ -68,8 +71,8 @@ check_capture "-p PID"
 rm -f "$T/go" "$T/got"
 in_root_client "$T/go"
 wait_for 10 grep -q libssl "/proc/$CLIENT/maps" || fail "client did not map libssl"
-sniff_start -f json --no-watch -v
-root_lib_attached || fail "root's libssl not attached at start-up"
+# (capturing it proves the root's own libssl, another inode, was attached)
+sniff_start -f json --no-watch
 touch "$T/go"
 check_capture "system-wide"
 [[ $(stat -c %i "$LIBSSL") != $(stat -c %i "$R$LIBSSL") ]] || fail "the test root shares the host's libssl"

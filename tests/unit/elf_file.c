@@ -28,7 +28,8 @@ static int lookup(const char *path, uint64_t *offs)
 		return -errno;
 	n = elf_file__find_funcs(ef, names, 3, offs);
 	elf_file__build_id(ef, build_id, sizeof(build_id));
-	elf_file__for_each_string(ef, count_strings, &chars);
+	elf_file__for_each_string(ef, "", count_strings, &chars);
+	elf_file__for_each_string(ef, "OpenSSL ", count_strings, &chars);
 	for (size_t i = 0; elf_file__needed(ef, i) && i < 64; i++)
 		;
 	elf_file__close(ef);
@@ -82,7 +83,7 @@ int main(int argc, char **argv)
 
 		CHECK(ef && !elf_file__build_id(ef, id, sizeof(id)) && strlen(id) == 40);
 		CHECK(ef && elf_file__build_id(ef, id, 8) == -ENOENT);	/* too small */
-		CHECK(ef && !elf_file__for_each_string(ef, count_strings, &chars) && chars > 0);
+		CHECK(ef && !elf_file__for_each_string(ef, "", count_strings, &chars) && chars > 0);
 		CHECK(ef && elf_file__needed(ef, 0) && !strncmp(elf_file__needed(ef, 0), "lib", 3));
 		elf_file__close(ef);
 	}
