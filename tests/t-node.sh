@@ -56,3 +56,9 @@ touch "$T/go"
 wait "$EARLY" || fail "early node request failed"
 sniff_stop
 check_run early "$EARLY"
+# node's OpenSSL is built in, with node's own options, so its structs are
+# not read with a distribution's layout; and node does its socket I/O after
+# SSL_write returns (memory BIOs), so no syscall names the fd either. No
+# fd is better than a wrong one.
+[[ $(records --pid "$EARLY" --dir write --field fd_source | sort -u) == - ]] ||
+	fail "node: fd_source $(records --pid "$EARLY" --dir write --field fd_source | sort -u)"
