@@ -10,12 +10,13 @@
 #
 # Downloads and builds go to $SSLSNIFF_CACHE (default /var/cache/sslsniff),
 # never into the checkout; the machine's own apt sources are not touched.
+# $BTF_DB_OUT writes the entries and index elsewhere (the tests do).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${SSLSNIFF_CACHE:-/var/cache/sslsniff}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-DB=$ROOT/btf-db
+DB=${BTF_DB_OUT:-$ROOT/btf-db}
 
 # library  source-version  suite  layout-family
 ENTRIES=(

@@ -6,6 +6,7 @@ set -euo pipefail
 
 build=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev)
 tests=(openssl curl wget python3 gnutls-bin libnss3-tools procps iproute2 bsdextrautils
+       dwarves dpkg-dev xz-utils binutils
        util-linux ca-certificates)
 
 missing=()
