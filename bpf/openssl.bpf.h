@@ -7,8 +7,17 @@
 #ifndef __OPENSSL_BPF_H
 #define __OPENSSL_BPF_H
 
-/* crypto/bio/bio_local.h: a socket BIO keeps its fd in num. */
+/* include/internal/bio.h */
+struct bio_method_st {
+	int type;
+} __attribute__((preserve_access_index));
+
+/* BIO_TYPE_DESCRIPTOR (openssl/bio.h): the BIO's num is a file descriptor. */
+#define OPENSSL_BIO_TYPE_DESCRIPTOR	0x0100
+
+/* crypto/bio/bio_local.h: a socket or fd BIO keeps its fd in num. */
 struct bio_st {
+	const struct bio_method_st *method;
 	int num;
 } __attribute__((preserve_access_index));
 
@@ -19,6 +28,22 @@ struct ssl_st {
 } __attribute__((preserve_access_index));
 
 /*
+ * The fd under the read BIO, when it is a descriptor BIO (socket, connect,
+ * accept, fd): an application's own BIO (curl's) keeps something else, or
+ * nothing, in num.
+ */
+static __always_inline __s32 openssl_bio_fd(const struct bio_st *bio)
+{
+	int type = 0, fd = -1;
+
+	if (!bio || BPF_CORE_READ_USER_INTO(&type, bio, method, type) ||
+	    !(type & OPENSSL_BIO_TYPE_DESCRIPTOR) ||
+	    bpf_core_read_user(&fd, sizeof(fd), &bio->num))
+		return -1;
+	return fd;
+}
+
+/*
  * The socket fd under the read BIO and the protocol version. The branch is
  * dead (and its relocations never checked) when the program was loaded
  * without OpenSSL's BTF.
@@ -26,7 +51,6 @@ struct ssl_st {
 static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 *version)
 {
 	const struct ssl_st *s = ssl;
-	struct bio_st *rbio;
 	int v = 0;
 
 	if (!bpf_core_type_exists(struct ssl_st))
@@ -34,9 +58,7 @@ static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 
 	if (bpf_core_read_user(&v, sizeof(v), &s->version))
 		return false;
 	*version = v;
-	rbio = BPF_CORE_READ_USER(s, rbio);
-	if (!rbio || bpf_core_read_user(fd, sizeof(*fd), &rbio->num))
-		*fd = -1;
+	*fd = openssl_bio_fd(BPF_CORE_READ_USER(s, rbio));
 	return true;
 }
 

@@ -291,7 +291,6 @@ static __always_inline bool fill_from_struct(struct event *h, const struct call_
 	    !openssl_read_conn((void *)s->handle, &fd, &version))
 		return false;
 	h->tls_version = version;
-	/* A BIO of the application's own (curl's) has no fd in num. */
 	if (!fd_socket(fd))
 		return false;
 	h->fd = fd;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # btf-db against ground truth: every entry is regenerated from its Debian
 # source package byte for byte, and the offsets the BPF program reads
-# (ssl_st.version, ssl_st.rbio, bio_st.num) equal offsetof() compiled
+# (ssl_st.version and .rbio, bio_st.method and .num, bio_method_st.type)
+# equal offsetof() compiled
 # against that version's own headers.
 . "$(dirname "$0")/lib.sh"
 need bpftool pahole gcc make perl
@@ -38,16 +39,19 @@ while IFS=$'\t' read -r lib family version file; do
 #include "ssl/ssl_local.h"
 int main(void)
 {
-	printf("%zu %zu %zu\n", offsetof(SSL, version), offsetof(SSL, rbio), offsetof(BIO, num));
+	printf("%zu %zu %zu %zu %zu\n", offsetof(SSL, version), offsetof(SSL, rbio),
+	       offsetof(BIO, method), offsetof(BIO, num), offsetof(BIO_METHOD, type));
 	return 0;
 }
 C
 	gcc -I"$tree/build-btf/include" -I"$tree/build-btf" -I"$tree/include" -I"$tree" \
 		"$T/off.c" -o "$T/off" || fail "cannot compile offsetof() against $tree"
-	read -r want_version want_rbio want_num < <("$T/off")
-	got="$(btf_offset "$ROOT/btf-db/$file" ssl_st version) $(btf_offset "$ROOT/btf-db/$file" ssl_st rbio) $(btf_offset "$ROOT/btf-db/$file" bio_st num)"
-	[[ $got == "$want_version $want_rbio $want_num" ]] ||
-		fail "$file: BTF offsets '$got', offsetof() '$want_version $want_rbio $want_num'"
+	want=$("$T/off")
+	got=""
+	for sm in ssl_st.version ssl_st.rbio bio_st.method bio_st.num bio_method_st.type; do
+		got+="${got:+ }$(btf_offset "$ROOT/btf-db/$file" "${sm%.*}" "${sm#*.}")"
+	done
+	[[ $got == "$want" ]] || fail "$file: BTF offsets '$got', offsetof() '$want'"
 	n=$((n + 1))
 done <"$ROOT/btf-db/index"
 ((n > 0)) || fail "no OpenSSL entry in btf-db/index"
