@@ -28,6 +28,22 @@ struct ssl_st {
 } __attribute__((preserve_access_index));
 
 /*
+ * OpenSSL 3.2 made struct ssl_st a small header (its first field the type)
+ * that starts a struct ssl_connection_st for a TLS connection, and other
+ * objects for QUIC.
+ */
+struct ssl_st___v32 {
+	int type;
+} __attribute__((preserve_access_index));
+
+#define OPENSSL_SSL_TYPE_SSL_CONNECTION	0
+
+struct ssl_connection_st {
+	int version;
+	struct bio_st *rbio;
+} __attribute__((preserve_access_index));
+
+/*
  * The fd under the read BIO, when it is a descriptor BIO (socket, connect,
  * accept, fd): an application's own BIO (curl's) keeps something else, or
  * nothing, in num.
@@ -44,21 +60,34 @@ static __always_inline __s32 openssl_bio_fd(const struct bio_st *bio)
 }
 
 /*
- * The socket fd under the read BIO and the protocol version. The branch is
- * dead (and its relocations never checked) when the program was loaded
- * without OpenSSL's BTF.
+ * The socket fd under the read BIO and the protocol version. Which branch
+ * holds is known at load time: the others are dead, and their relocations
+ * never checked, as is all of it when the program was loaded without
+ * OpenSSL's BTF.
  */
 static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 *version)
 {
-	const struct ssl_st *s = ssl;
-	int v = 0;
+	int v = 0, type = -1;
 
-	if (!bpf_core_type_exists(struct ssl_st))
+	if (bpf_core_type_exists(struct ssl_connection_st)) {
+		const struct ssl_connection_st *sc = ssl;	/* SSL is its first member */
+		const struct ssl_st___v32 *hdr = ssl;
+
+		if (bpf_core_read_user(&type, sizeof(type), &hdr->type) ||
+		    type != OPENSSL_SSL_TYPE_SSL_CONNECTION ||
+		    bpf_core_read_user(&v, sizeof(v), &sc->version))
+			return false;
+		*fd = openssl_bio_fd(BPF_CORE_READ_USER(sc, rbio));
+	} else if (bpf_core_field_exists(struct ssl_st, rbio)) {
+		const struct ssl_st *s = ssl;
+
+		if (bpf_core_read_user(&v, sizeof(v), &s->version))
+			return false;
+		*fd = openssl_bio_fd(BPF_CORE_READ_USER(s, rbio));
+	} else {
 		return false;
-	if (bpf_core_read_user(&v, sizeof(v), &s->version))
-		return false;
+	}
 	*version = v;
-	*fd = openssl_bio_fd(BPF_CORE_READ_USER(s, rbio));
 	return true;
 }
 

@@ -20,7 +20,11 @@ DB=${BTF_DB_OUT:-$ROOT/btf-db}
 
 # library  source-version  suite  layout-family
 ENTRIES=(
+	"openssl 1.1.1w-0+deb11u1 bullseye 1.1.1"
 	"openssl 3.0.20-1~deb12u2 bookworm 3.0"
+	"openssl 3.5.7-1~deb13u2 trixie 3.5"
+	"openssl 3.6.3-1 sid 3.6"
+	"openssl 4.0.2-1 experimental 4.0"
 )
 
 apt_src() {	# apt_src SUITE ARGS...: apt-get with a private deb-src list
@@ -44,11 +48,12 @@ fetch_source() {	# fetch_source PKG VERSION SUITE: prints the unpacked tree
 	echo "$tree"
 }
 
-# Debian's Configure arguments, read from the package's own debian/rules.
+# Debian's Configure arguments, as the package's own debian/rules computes
+# them for this architecture (its conditionals included).
 openssl_confargs() {
-	sed -n 's/^[[:space:]]*CONFARGS[[:space:]]*+\{0,1\}=[[:space:]]*//p' "$1/debian/rules" |
-		grep -v '^\$(' | sed "s/\$(DEB_HOST_MULTIARCH)/$(gcc -dumpmachine)/g" |
-		tr '\n' ' '
+	(cd "$1" && eval "$(dpkg-architecture -s 2>/dev/null)" &&
+		printf 'include debian/rules\nsslsniff-confargs:\n\t@echo $(CONFARGS)\n' |
+		make -s -f - sslsniff-confargs)
 }
 
 gen_openssl() {	# gen_openssl VERSION SUITE FAMILY
@@ -64,13 +69,18 @@ gen_openssl() {	# gen_openssl VERSION SUITE FAMILY
 		make -s -C "$build" build_generated >/dev/null
 	fi
 	# The structs the program reads: SSL (ssl/ssl_local.h) and BIO
-	# (crypto/bio/bio_local.h). C11 _Atomic reference counts are built as
-	# plain ints (same size and alignment): pahole 1.24 cannot encode them.
-	rm -f "$build/ssl/libssl-shlib-ssl_lib.o" "$build/crypto/bio/libcrypto-shlib-bio_lib.o"
-	make -s -C "$build" ssl/libssl-shlib-ssl_lib.o crypto/bio/libcrypto-shlib-bio_lib.o \
-		CFLAGS="-g -O2 -D__STDC_NO_ATOMICS__" >/dev/null
-	ld -r "$build/ssl/libssl-shlib-ssl_lib.o" "$build/crypto/bio/libcrypto-shlib-bio_lib.o" \
-		-o "$build/btf-input.o"
+	# (crypto/bio/bio_local.h), from the objects of the shared library (3.x
+	# names them libssl-shlib-*.o, 1.1.1 plainly). C11 _Atomic reference
+	# counts are built as plain ints (same size and alignment): pahole 1.24
+	# cannot encode them.
+	local objs=() o
+	for o in ssl/ssl_lib crypto/bio/bio_lib; do
+		objs+=("$(grep -oE "${o%/*}/(lib[a-z]+-shlib-)?${o##*/}\.o" "$build/Makefile" |
+			sort -u | sort -r | head -n 1)")
+	done
+	(cd "$build" && rm -f "${objs[@]}")
+	make -s -C "$build" "${objs[@]}" CFLAGS="-g -O2 -D__STDC_NO_ATOMICS__" >/dev/null
+	(cd "$build" && ld -r "${objs[@]}" -o btf-input.o)
 	mkdir -p "$(dirname "$out")"
 	rm -f "$out"
 	pahole -J --btf_encode_detached="$out" "$build/btf-input.o" 2>/dev/null

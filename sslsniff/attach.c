@@ -152,6 +152,8 @@ static bool layout_matches(const struct attacher *a, const char *path,
 	if (d->lib != LIB_OPENSSL || !a->opts.openssl_family || !d->version[0] ||
 	    !strcmp(d->version_file, path))
 		return false;
+	if (!strcmp(a->opts.openssl_family, ATTACH_ANY_FAMILY))
+		return true;
 	btf_db_family(d->lib, d->version, family, sizeof(family));
 	return !strcmp(family, a->opts.openssl_family);
 }

@@ -17,9 +17,12 @@ struct attach_opts {
 	unsigned int libs;		/* mask of 1 << enum tls_library to attach */
 	bool handshake;			/* also SSL_do_handshake */
 	/* OpenSSL layout family the program was relocated against ("3.0"),
-	 * NULL when none: files of that family may have their structs read. */
+	 * NULL when none: files of that family may have their structs read.
+	 * ATTACH_ANY_FAMILY: every shared libssl (--btf). */
 	const char *openssl_family;
 };
+
+#define ATTACH_ANY_FAMILY	"*"
 
 struct attacher *attacher__new(const struct attach_opts *opts);
 void attacher__free(struct attacher *a);

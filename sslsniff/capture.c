@@ -81,18 +81,31 @@ static bool capture_layout_target(const struct options *o, char *path)
  * the options point at), and builds the target BTF libbpf relocates the
  * program against. Without one, struct fields stay unread: said once.
  */
+/* --btf: the user vouches for the layout of every shared libssl. */
+static int capture_force_layout(struct capture *c)
+{
+	if (core_btf_build(c->opts->kernel_btf, c->opts->btf, c->core_btf, sizeof(c->core_btf))) {
+		c->core_btf[0] = '\0';
+		return -EINVAL;
+	}
+	snprintf(c->openssl_family, sizeof(c->openssl_family), "%s", ATTACH_ANY_FAMILY);
+	snprintf(c->layout_msg, sizeof(c->layout_msg), "openssl: BTF '%s' (forced with --btf)",
+		 c->opts->btf);
+	return 0;
+}
+
 static void capture_choose_layout(struct capture *c)
 {
 	const struct btf_db_entry *e;
 	struct tls_detect d;
 	char target[PATH_MAX];
+	char *msg = c->layout_msg;
+	size_t sz = sizeof(c->layout_msg);
 	struct btf_db *db;
 	bool exact;
 
 	if (!(c->opts->lib_mask & (1U << LIB_OPENSSL)) || !capture_layout_target(c->opts, target))
 		return;
-	char *msg = c->layout_msg;
-	size_t sz = sizeof(c->layout_msg);
 
 	if (detect_tls_file(target, &d) || d.lib != LIB_OPENSSL || !d.version[0]) {
 		snprintf(msg, sz, "openssl: '%s': version unknown; connections from syscalls only",
@@ -128,7 +141,13 @@ static int capture_open_bpf(struct capture *c)
 	const struct options *o = c->opts;
 	int err;
 
-	capture_choose_layout(c);
+	if (c->opts->btf) {
+		err = capture_force_layout(c);
+		if (err)
+			return err;
+	} else {
+		capture_choose_layout(c);
+	}
 	if (c->core_btf[0])
 		oo.btf_custom_path = c->core_btf;
 	c->skel = sslsniff_bpf__open_opts(&oo);

@@ -55,6 +55,7 @@ enum {
 	OPT_KERNEL_BTF,
 	OPT_NO_WATCH,
 	OPT_DETECT,
+	OPT_BTF,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -82,6 +83,8 @@ static const struct argp_option argp_opts[] = {
 	  "Ring buffer size, a power of two (default 8 MiB)", 2 },
 	{ "kernel-btf", OPT_KERNEL_BTF, "FILE", 0,
 	  "Kernel BTF to use instead of " KERNEL_BTF_PATH, 2 },
+	{ "btf", OPT_BTF, "FILE", 0,
+	  "Read the structs of every shared libssl with this BTF layout, not btf-db's choice", 2 },
 	{ "verbose", 'v', NULL, 0, "Show debug output, libbpf's included", 2 },
 	{ "detect", OPT_DETECT, "FILE", 0,
 	  "Print which TLS library FILE is (kind, version, build-id), then exit", 3 },
@@ -201,6 +204,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_DETECT:
 		o->detect = arg;
 		break;
+	case OPT_BTF:
+		o->btf = arg;
+		break;
 	case 'v':
 		log_verbose = true;
 		break;
@@ -237,6 +243,10 @@ static int check_environment(const struct options *o)
 	if (!have_capabilities()) {
 		p_err("need root, or CAP_BPF and CAP_PERFMON: run it with sudo");
 		return -EPERM;
+	}
+	if (o->btf && access(o->btf, R_OK)) {
+		p_err("--btf '%s': %s", o->btf, strerror(errno));
+		return -ENOENT;
 	}
 	if (access(btf, R_OK)) {
 		p_err("kernel BTF '%s' is not readable (%s): this kernel needs "

@@ -32,6 +32,7 @@ struct options {
 	const char *output_path;
 	const char *kernel_btf;
 	const char *detect;		/* --detect FILE */
+	const char *btf;		/* --btf FILE: OpenSSL layout forced */
 	bool hexdump;
 	bool extra;
 	bool latency;

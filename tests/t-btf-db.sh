@@ -37,21 +37,35 @@ while IFS=$'\t' read -r lib family version file; do
 #include <stdio.h>
 #include "crypto/bio/bio_local.h"	/* before openssl/bio.h, as it demands */
 #include "ssl/ssl_local.h"
+#define OFF(s, t, m) printf("%s.%s %zu\n", s, #m, offsetof(t, m))
 int main(void)
 {
-	printf("%zu %zu %zu %zu %zu\n", offsetof(SSL, version), offsetof(SSL, rbio),
-	       offsetof(BIO, method), offsetof(BIO, num), offsetof(BIO_METHOD, type));
+#ifdef SSL_TYPE_SSL_CONNECTION	/* 3.2+: SSL is a header of SSL_CONNECTION */
+	OFF("ssl_connection_st", SSL_CONNECTION, version);
+	OFF("ssl_connection_st", SSL_CONNECTION, rbio);
+	OFF("ssl_st", SSL, type);
+	if (offsetof(SSL_CONNECTION, ssl))
+		printf("SSL is not at the start of SSL_CONNECTION\n");
+#else
+	OFF("ssl_st", SSL, version);
+	OFF("ssl_st", SSL, rbio);
+#endif
+	OFF("bio_st", BIO, method);
+	OFF("bio_st", BIO, num);
+	OFF("bio_method_st", BIO_METHOD, type);
 	return 0;
 }
 C
 	gcc -I"$tree/build-btf/include" -I"$tree/build-btf" -I"$tree/include" -I"$tree" \
 		"$T/off.c" -o "$T/off" || fail "cannot compile offsetof() against $tree"
-	want=$("$T/off")
-	got=""
-	for sm in ssl_st.version ssl_st.rbio bio_st.method bio_st.num bio_method_st.type; do
-		got+="${got:+ }$(btf_offset "$ROOT/btf-db/$file" "${sm%.*}" "${sm#*.}")"
-	done
-	[[ $got == "$want" ]] || fail "$file: BTF offsets '$got', offsetof() '$want'"
+	"$T/off" >"$T/want"
+	while read -r sm off; do
+		got=$(btf_offset "$ROOT/btf-db/$file" "${sm%.*}" "${sm#*.}")
+		[[ $got == "$off" ]] || fail "$file: $sm at $got in BTF, $off by offsetof(): $(cat "$T/want")"
+	done <"$T/want"
+	# The program relocates against it (every CO-RE branch resolves).
+	sniff_start --btf "$ROOT/btf-db/$file" -c no-such-comm
+	sniff_stop
 	n=$((n + 1))
 done <"$ROOT/btf-db/index"
 ((n > 0)) || fail "no OpenSSL entry in btf-db/index"
