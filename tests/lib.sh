@@ -110,3 +110,11 @@ assert_bytes() {
 	echo "got  $(wc -c <"$2") bytes: $(head -c 200 "$2" | od -c | head -n 4)" >&2
 	fail "$3: captured bytes differ"
 }
+
+# peer_client [peer.py client options]: sends $T/req to $PORT, waits for the
+# reply in $T/got; CLIENT is its pid.
+peer_client() {
+	$PEER client --port "$PORT" --send "$T/req" --out "$T/got" "$@" &
+	CLIENT=$!
+	wait "$CLIENT" || fail "client failed"
+}

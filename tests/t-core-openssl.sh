@@ -13,10 +13,7 @@ peer_serve srv --count 4 --reply "$T/reply"
 for tls in 1.3 1.2; do
 	unique "core-$tls" >"$T/req"
 	sniff_start -f json -c python3
-	$PEER client --port "$PORT" --send "$T/req" --out "$T/got" --info "$T/info" \
-		$([[ $tls == 1.2 ]] && echo --tls12) &
-	CLIENT=$!
-	wait "$CLIENT" || fail "client failed"
+	peer_client --info "$T/info" $([[ $tls == 1.2 ]] && echo --tls12)
 	sniff_stop
 	grep -qE "^sslsniff: openssl [0-9.]+[a-z]* \('.*libssl\.so[.0-9]*'\): BTF '.*btf-db/openssl/.*\.btf' \((exact version|same layout family)\)\$" "$T/err" ||
 		fail "no line naming the chosen BTF: $(cat "$T/err")"
@@ -46,9 +43,7 @@ sniff_stop
 # No database: said once, and the syscall path still names the connection.
 unique core-nodb >"$T/req"
 SSLSNIFF_BTF_DB=/nonexistent sniff_start -f json -c python3
-$PEER client --port "$PORT" --send "$T/req" --out "$T/got" &
-CLIENT=$!
-wait "$CLIENT" || fail "client failed"
+peer_client
 sniff_stop
 [[ $(grep -c "no btf-db found; connections from syscalls only" "$T/err") == 1 ]] ||
 	fail "missing database not said once: $(cat "$T/err")"

@@ -8,14 +8,9 @@ need python3
 unique hs >"$T/req"
 printf 'x' >"$T/reply"
 peer_serve srv --count 3 --reply "$T/reply"
-client() {
-	$PEER client --port "$PORT" --send "$T/req" --out "$T/got" &
-	CLIENT=$!
-	wait "$CLIENT" || fail "client failed"
-}
 
 sniff_start -f json --handshake -c python3
-client
+peer_client
 sniff_stop
 [[ $(records --type handshake --pid "$CLIENT" --count) == 1 ]] || fail "want one handshake record"
 [[ $(records --type handshake --pid "$CLIENT" --field ret) == 1 ]] || fail "handshake ret"
@@ -24,12 +19,12 @@ sniff_stop
 [[ $(records --type handshake --pid "$CLIENT" --field latency_ns) -gt 0 ]] || fail "latency"
 
 sniff_start -f json -c python3
-client
+peer_client
 sniff_stop
 [[ $(records --type handshake --count) == 0 ]] || fail "handshake records without --handshake"
 
 sniff_start --handshake -c python3
-client
+peer_client
 sniff_stop
 grep -qE "^HANDSHAKE +[0-9.]+ +python3 +$CLIENT +1 +[0-9]+\.[0-9]{3} *\$" "$T/out" ||
 	fail "no HANDSHAKE text row: $(head -n 3 "$T/out")"

@@ -8,9 +8,7 @@ unique py-request >"$T/req"
 printf 'reply to {req}' >"$T/reply"
 peer_serve srv --reply "$T/reply"
 sniff_start -f json -c python3
-$PEER client --port "$PORT" --send "$T/req" --out "$T/got" &
-CLIENT=$!
-wait "$CLIENT" || fail "client failed"
+peer_client
 sniff_stop
 
 { printf 'reply to '; cat "$T/req"; } >"$T/want"

@@ -8,14 +8,9 @@ P=$(unique text-payload)
 printf '%s' "$P" >"$T/req"
 printf 'ok' >"$T/reply"
 peer_serve srv --count 5 --reply "$T/reply"
-run_client() {
-	$PEER client --port "$PORT" --send "$T/req" --out "$T/got" &
-	CLIENT=$!
-	wait "$CLIENT" || fail "client failed"
-}
 
 sniff_start -c python3
-run_client
+peer_client
 sniff_stop
 head -n 1 "$T/out" >"$T/header"
 printf '%-12s %-18s %-16s %-7s %-6s\n' FUNC 'TIME(s)' COMM PID LEN >"$T/want"
@@ -29,7 +24,7 @@ printf -- '----- DATA -----\n%s\n----- END DATA -----\n' "$P" >"$T/want"
 assert_bytes "$T/want" "$T/block" "data block"
 
 sniff_start -c python3 -x -l
-run_client
+peer_client
 sniff_stop
 head -n 1 "$T/out" | grep -qE '^FUNC +TIME\(s\) +COMM +PID +LEN +UID +TID +LAT\(ms\) +CONNECTION *$' ||
 	fail "-x -l header: $(head -n 1 "$T/out")"
@@ -37,7 +32,7 @@ grep -qE "^WRITE/SEND +[0-9.]+ +python3 +$CLIENT +${#P} +0 +[0-9]+ +[0-9]+\.[0-9
 	fail "-x -l row: $(sed -n 2p "$T/out")"
 
 sniff_start -c python3 --hexdump
-run_client
+peer_client
 sniff_stop
 awk -v pid="$CLIENT" '$1 == "WRITE/SEND" && $4 == pid { f = 1; next }
 	f && /^----- DATA -----$/ { next } f && /^----- END DATA/ { exit } f { print }' "$T/out" >"$T/hex"
@@ -45,7 +40,7 @@ hexdump -C "$T/req" >"$T/want"
 assert_bytes "$T/want" "$T/hex" "--hexdump"
 
 sniff_start -c python3 --max-bytes 10 -f json
-run_client
+peer_client
 sniff_stop
 records --pid "$CLIENT" --dir write --data >"$T/cut"
 head -c 10 "$T/req" >"$T/want"
@@ -55,7 +50,7 @@ assert_bytes "$T/want" "$T/cut" "--max-bytes 10 keeps the first 10 bytes"
 # The python server read the same bytes, truncated alike.
 grep -q "truncated: $((2 * (${#P} - 10))) bytes$" "$T/err" || fail "summary truncated count: $(tail -n 1 "$T/err")"
 sniff_start -c python3 --max-bytes 10
-run_client
+peer_client
 sniff_stop
 grep -qx -- "----- END DATA (TRUNCATED, $((${#P} - 10)) bytes lost) -----" "$T/out" ||
 	fail "text end marker for truncation"
