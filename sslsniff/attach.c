@@ -139,18 +139,16 @@ static bool func_wanted(const struct attacher *a, const struct tls_func_info *fi
 }
 
 /*
- * Whether the program may read this OpenSSL file's structs: its version's
- * layout family is the one the program was relocated against, and it is a
- * shared libssl (version text in its libcrypto). An executable with OpenSSL
- * built in (node) has its own build options, hence maybe its own layout.
+ * Whether the program may read this OpenSSL file's structs: it is a shared
+ * libssl whose version's layout family is the one the program was
+ * relocated against.
  */
 static bool layout_matches(const struct attacher *a, const char *path,
 			   const struct tls_detect *d)
 {
 	char family[16];
 
-	if (d->lib != LIB_OPENSSL || !a->opts.openssl_family || !d->version[0] ||
-	    !strcmp(d->version_file, path))
+	if (!a->opts.openssl_family || !detect_is_shared_openssl(path, d))
 		return false;
 	if (!strcmp(a->opts.openssl_family, ATTACH_ANY_FAMILY))
 		return true;

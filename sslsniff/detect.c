@@ -131,3 +131,8 @@ int detect_tls_file(const char *path, struct tls_detect *d)
 	elf_file__close(ef);
 	return err < 0 ? err : 0;
 }
+
+bool detect_is_shared_openssl(const char *path, const struct tls_detect *d)
+{
+	return d->lib == LIB_OPENSSL && d->version_file[0] && strcmp(d->version_file, path);
+}

@@ -22,4 +22,12 @@ struct tls_detect {
  */
 int detect_tls_file(const char *path, struct tls_detect *d);
 
+/*
+ * True for a shared libssl (its version text is in a separate libcrypto):
+ * the distribution's build, whose layout btf-db describes. An executable
+ * with OpenSSL built in (node) has its own build options, maybe its own
+ * layout, and its structs are never read with a distribution's BTF.
+ */
+bool detect_is_shared_openssl(const char *path, const struct tls_detect *d);
+
 #endif

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "btf_db.h"
 #include "capture.h"
 #include "detect.h"
 #include "log.h"
@@ -56,6 +57,7 @@ enum {
 	OPT_NO_WATCH,
 	OPT_DETECT,
 	OPT_BTF,
+	OPT_LIST_BTF,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -87,7 +89,8 @@ static const struct argp_option argp_opts[] = {
 	  "Read the structs of every shared libssl with this BTF layout, not btf-db's choice", 2 },
 	{ "verbose", 'v', NULL, 0, "Show debug output, libbpf's included", 2 },
 	{ "detect", OPT_DETECT, "FILE", 0,
-	  "Print which TLS library FILE is (kind, version, build-id), then exit", 3 },
+	  "Print which TLS library FILE is (kind, version, build-id) and its BTF, then exit", 3 },
+	{ "list-btf", OPT_LIST_BTF, NULL, 0, "List the BTF database, then exit", 3 },
 	{},
 };
 
@@ -207,6 +210,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_BTF:
 		o->btf = arg;
 		break;
+	case OPT_LIST_BTF:
+		o->list_btf = true;
+		break;
 	case 'v':
 		log_verbose = true;
 		break;
@@ -294,6 +300,50 @@ static FILE *open_output(const char *path)
 	return f;
 }
 
+/* The btf-db entry the detector's result would use, and why. */
+static void print_detect_btf(const char *path, const struct tls_detect *d)
+{
+	const struct btf_db_entry *e = NULL;
+	struct btf_db *db = NULL;
+	bool exact = false;
+
+	if (d->lib == LIB_OPENSSL && !detect_is_shared_openssl(path, d)) {
+		printf("btf:      none (OpenSSL built into the executable, with its own "
+		       "options); connections from syscalls only\n");
+		return;
+	}
+	db = btf_db__open(NULL);
+	if (db && d->version[0])
+		e = btf_db__find(db, d->lib, d->version, &exact);
+	if (e)
+		printf("btf:      %s (%s)\n", e->path, exact ? "exact version" : "same layout family");
+	else
+		printf("btf:      none (%s); connections from syscalls only\n",
+		       !db ? "no btf-db found" : "no entry for this version");
+	btf_db__free(db);
+}
+
+/* --list-btf: the database, one entry a line. */
+static int print_btf_db(void)
+{
+	struct btf_db *db = btf_db__open(NULL);
+
+	if (!db) {
+		p_err("--list-btf: no btf-db found (set SSLSNIFF_BTF_DB)");
+		return 1;
+	}
+	printf("# %s\n%-8s %-7s %-10s %s\n", btf_db__dir(db), "LIBRARY", "FAMILY", "VERSION",
+	       "FILE");
+	for (size_t i = 0; i < btf_db__nr_entries(db); i++) {
+		const struct btf_db_entry *e = btf_db__entry(db, i);
+
+		printf("%-8s %-7s %-10s %s\n", tls_library_name(e->lib), e->family, e->version,
+		       e->path);
+	}
+	btf_db__free(db);
+	return 0;
+}
+
 /* --detect: what the version detector makes of one file. */
 static int print_detect(const char *path)
 {
@@ -316,6 +366,7 @@ static int print_detect(const char *path)
 	else
 		printf("version:  unknown (no version string found)\n");
 	printf("build-id: %s\n", d.build_id[0] ? d.build_id : "none");
+	print_detect_btf(path, &d);
 	return 0;
 }
 
@@ -354,6 +405,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (o.detect)
 		return print_detect(o.detect);
+	if (o.list_btf)
+		return print_btf_db();
 	ops = output_find(o.format);
 	if (!ops) {
 		p_err("unknown --format '%s': use text or json", o.format);

@@ -39,6 +39,7 @@ struct options {
 	bool handshake;
 	bool stats;
 	bool watch;			/* attach to files mapped after start */
+	bool list_btf;			/* --list-btf */
 };
 
 #endif

@@ -34,6 +34,23 @@ if command -v node >/dev/null && nm -D "$(command -v node)" 2>/dev/null | grep -
 	check "$(command -v node)" openssl "$(node -p process.versions.openssl)"
 fi
 
+# The BTF each would be read with: a shared libssl gets its layout family's
+# entry, an executable with OpenSSL built in none.
+family=$(openssl version | awk '{print $2}' | cut -d. -f1,2)
+detect_field "$LIBSSL" btf | grep -qE "btf-db/openssl/$family\.[0-9a-z]+-[a-z]+\.btf \((exact version|same layout family)\)\$" ||
+	fail "libssl's BTF: $(detect_field "$LIBSSL" btf)"
+if command -v node >/dev/null && nm -D "$(command -v node)" 2>/dev/null | grep -q ' T SSL_write$'; then
+	detect_field "$(command -v node)" btf | grep -q "^none (OpenSSL built into the executable" ||
+		fail "node's BTF: $(detect_field "$(command -v node)" btf)"
+fi
+# --list-btf: every entry of the index, and nothing else.
+ROOT=$(cd "$TESTS_DIR/.." && pwd)
+"$SSLSNIFF" --list-btf | awk 'NR > 2 {print $1, $2, $3}' >"$T/listed"
+grep -v '^#' "$ROOT/btf-db/index" | awk -F'\t' '{print $1, $2, $3}' | diff - "$T/listed" ||
+	fail "--list-btf differs from btf-db/index"
+SSLSNIFF_BTF_DB=/nonexistent "$SSLSNIFF" --list-btf 2>&1 | grep -q "no btf-db found" ||
+	fail "--list-btf without a database"
+
 expect_one_line() {
 	"$SSLSNIFF" --detect "$1" >"$T/o" 2>"$T/e" && fail "--detect $1 succeeded"
 	[[ $(wc -l <"$T/e") == 1 ]] && grep -q "$2" "$T/e" || fail "--detect $1: $(cat "$T/e")"
