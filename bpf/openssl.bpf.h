@@ -21,10 +21,20 @@ struct bio_st {
 	int num;
 } __attribute__((preserve_access_index));
 
+/* ssl/ssl_local.h: the negotiated cipher, by way of the session. */
+struct ssl_cipher_st {
+	const char *name;
+} __attribute__((preserve_access_index));
+
+struct ssl_session_st {
+	const struct ssl_cipher_st *cipher;
+} __attribute__((preserve_access_index));
+
 /* ssl/ssl_local.h, OpenSSL 1.1.1 to 3.1: SSL is struct ssl_st. */
 struct ssl_st {
 	int version;
 	struct bio_st *rbio;
+	struct ssl_session_st *session;
 } __attribute__((preserve_access_index));
 
 /*
@@ -41,6 +51,7 @@ struct ssl_st___v32 {
 struct ssl_connection_st {
 	int version;
 	struct bio_st *rbio;
+	struct ssl_session_st *session;
 } __attribute__((preserve_access_index));
 
 /*
@@ -59,13 +70,26 @@ static __always_inline __s32 openssl_bio_fd(const struct bio_st *bio)
 	return fd;
 }
 
+/* The cipher's name into OUT ("" when there is no session yet). */
+static __always_inline void openssl_cipher_name(const struct ssl_session_st *sess, char *out)
+{
+	const char *name = NULL;
+
+	if (sess)
+		name = BPF_CORE_READ_USER(sess, cipher, name);
+	if (!name || bpf_probe_read_user_str(out, SSLSNIFF_CIPHER_LEN, name) < 0)
+		out[0] = '\0';
+}
+
 /*
- * The socket fd under the read BIO and the protocol version. Which branch
+ * The socket fd under the read BIO, the protocol version and the cipher
+ * name (CIPHER holds SSLSNIFF_CIPHER_LEN bytes). Which branch
  * holds is known at load time: the others are dead, and their relocations
  * never checked, as is all of it when the program was loaded without
  * OpenSSL's BTF.
  */
-static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 *version)
+static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 *version,
+					      char *cipher)
 {
 	int v = 0, type = -1;
 
@@ -78,12 +102,14 @@ static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 
 		    bpf_core_read_user(&v, sizeof(v), &sc->version))
 			return false;
 		*fd = openssl_bio_fd(BPF_CORE_READ_USER(sc, rbio));
+		openssl_cipher_name(BPF_CORE_READ_USER(sc, session), cipher);
 	} else if (bpf_core_field_exists(struct ssl_st, rbio)) {
 		const struct ssl_st *s = ssl;
 
 		if (bpf_core_read_user(&v, sizeof(v), &s->version))
 			return false;
 		*fd = openssl_bio_fd(BPF_CORE_READ_USER(s, rbio));
+		openssl_cipher_name(BPF_CORE_READ_USER(s, session), cipher);
 	} else {
 		return false;
 	}

@@ -288,7 +288,7 @@ static __always_inline bool fill_from_struct(struct event *h, const struct call_
 	__u16 version = 0;
 
 	if (!s->layout_ok || !func_is_openssl(s->func) ||
-	    !openssl_read_conn((void *)s->handle, &fd, &version))
+	    !openssl_read_conn((void *)s->handle, &fd, &version, h->cipher))
 		return false;
 	h->tls_version = version;
 	if (!fd_socket(fd))

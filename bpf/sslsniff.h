@@ -7,6 +7,7 @@
 #define __SSLSNIFF_H
 
 #define SSLSNIFF_COMM_LEN	16
+#define SSLSNIFF_CIPHER_LEN	48
 
 /*
  * A call's plaintext is sent as chunks of at most CHUNK_MAX bytes. Each chunk
@@ -109,6 +110,7 @@ struct event {
 	__u8 saddr[16];		/* local address; IPv4 in the first 4 bytes */
 	__u8 daddr[16];		/* remote address */
 	char comm[SSLSNIFF_COMM_LEN];
+	char cipher[SSLSNIFF_CIPHER_LEN];	/* OpenSSL's name for it, "" unknown */
 	__u8 data[];
 };
 

@@ -25,7 +25,7 @@ static const char *direction_name(enum direction dir)
 	return dir == DIR_READ ? "read" : dir == DIR_WRITE ? "write" : "none";
 }
 
-/* fd, fd_source, src, dst and tls_version, each only when known. */
+/* fd, fd_source, src, dst, tls_version and cipher, each only when known. */
 static void out_json_conn(struct jsonw *w, const struct event *ev)
 {
 	char src[CONN_ADDR_LEN], dst[CONN_ADDR_LEN];
@@ -42,6 +42,10 @@ static void out_json_conn(struct jsonw *w, const struct event *ev)
 	}
 	if (tls_version)
 		jsonw_string_field(w, "tls_version", tls_version);
+	if (ev->cipher[0]) {
+		jsonw_name(w, "cipher");
+		jsonw_string(w, ev->cipher, strnlen(ev->cipher, sizeof(ev->cipher)));
+	}
 }
 
 static int out_json_record(void *p, const struct record *r)

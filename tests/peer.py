@@ -99,8 +99,9 @@ def one_client(args, i, results):
                 # fd, local and remote address of this connection
                 local, remote = s.getsockname(), s.getpeername()
                 with open(args.info, "w") as f:
-                    f.write("%d %s %d %s %d %s\n" % (s.fileno(), local[0], local[1],
-                                                    remote[0], remote[1], s.version()))
+                    f.write("%d %s %d %s %d %s %s\n" % (s.fileno(), local[0], local[1],
+                                                       remote[0], remote[1], s.version(),
+                                                       s.cipher()[0]))
             s.sendall(data)
             got = b""
             while True:
@@ -150,7 +151,7 @@ def main():
     c = sub.add_parser("client")
     c.add_argument("--port", type=int, required=True)
     c.add_argument("--host", default="127.0.0.1")
-    c.add_argument("--info", help="write 'fd laddr lport raddr rport tls-version' here")
+    c.add_argument("--info", help="write 'fd laddr lport raddr rport tls-version cipher' here")
     c.add_argument("--tls12", action="store_true", help="at most TLS 1.2")
     c.add_argument("--send", required=True)
     c.add_argument("--out", required=True)

@@ -43,13 +43,17 @@ int main(void)
 #ifdef SSL_TYPE_SSL_CONNECTION	/* 3.2+: SSL is a header of SSL_CONNECTION */
 	OFF("ssl_connection_st", SSL_CONNECTION, version);
 	OFF("ssl_connection_st", SSL_CONNECTION, rbio);
+	OFF("ssl_connection_st", SSL_CONNECTION, session);
 	OFF("ssl_st", SSL, type);
 	if (offsetof(SSL_CONNECTION, ssl))
 		printf("SSL is not at the start of SSL_CONNECTION\n");
 #else
 	OFF("ssl_st", SSL, version);
 	OFF("ssl_st", SSL, rbio);
+	OFF("ssl_st", SSL, session);
 #endif
+	OFF("ssl_session_st", SSL_SESSION, cipher);
+	OFF("ssl_cipher_st", SSL_CIPHER, name);
 	OFF("bio_st", BIO, method);
 	OFF("bio_st", BIO, num);
 	OFF("bio_method_st", BIO_METHOD, type);

@@ -16,7 +16,7 @@ for host in 127.0.0.1 ::1; do
 	CLIENT=$!
 	wait "$CLIENT" || fail "client failed"
 	sniff_stop
-	read -r fd laddr lport raddr rport version <"$T/info"
+	read -r fd laddr lport raddr rport version cipher <"$T/info"
 	fmt() { [[ $1 == *:* ]] && echo "[$1]:$2" || echo "$1:$2"; }
 	src=$(fmt "$laddr" "$lport")
 	dst=$(fmt "$raddr" "$rport")
@@ -48,6 +48,6 @@ $PEER client --port "$PORT" --send "$T/req" --out "$T/got" --info "$T/info" &
 CLIENT=$!
 wait "$CLIENT" || fail "client failed"
 sniff_stop
-read -r fd laddr lport raddr rport version <"$T/info"
+read -r fd laddr lport raddr rport version cipher <"$T/info"
 grep -qE "^WRITE/SEND .* $CLIENT +[0-9]+ +0 +[0-9]+ +$laddr:$lport -> $raddr:$rport\$" "$T/out" ||
 	fail "no 'src -> dst' on the text row: $(grep WRITE "$T/out")"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # User-space CO-RE for OpenSSL: the BTF layout chosen from btf-db is said in
-# one line; through it, ssl->version and ssl->rbio->num are read exactly
-# (TLS 1.2 and 1.3 against the client's own view); an application BIO
-# (curl's) and a missing database fall back to the syscall path.
+# one line; through it, ssl->version, ssl->rbio->num and the session's
+# cipher name are read exactly (TLS 1.2 and 1.3, against the client's own
+# fileno(), version() and cipher()); an application BIO (curl's) and a
+# missing database fall back to the syscall path.
 . "$(dirname "$0")/lib.sh"
 need python3 curl
 
@@ -17,7 +18,7 @@ for tls in 1.3 1.2; do
 	sniff_stop
 	grep -qE "^sslsniff: openssl [0-9.]+[a-z]* \('.*libssl\.so[.0-9]*'\): BTF '.*btf-db/openssl/.*\.btf' \((exact version|same layout family)\)\$" "$T/err" ||
 		fail "no line naming the chosen BTF: $(cat "$T/err")"
-	read -r fd laddr lport raddr rport version <"$T/info"
+	read -r fd laddr lport raddr rport version cipher <"$T/info"
 	[[ $version == "TLSv$tls" ]] || fail "the client negotiated $version, not TLSv$tls"
 	for dir in write read; do
 		[[ $(records --pid "$CLIENT" --dir $dir --field fd_source) == struct ]] ||
@@ -26,6 +27,8 @@ for tls in 1.3 1.2; do
 			fail "TLS $tls $dir: ssl->rbio->num $(records --pid "$CLIENT" --dir $dir --field fd), want $fd"
 		[[ $(records --pid "$CLIENT" --dir $dir --field tls_version) == "TLSv$tls" ]] ||
 			fail "TLS $tls $dir: ssl->version $(records --pid "$CLIENT" --dir $dir --field tls_version)"
+		[[ $(records --pid "$CLIENT" --dir $dir --field cipher) == "$cipher" ]] ||
+			fail "TLS $tls $dir: cipher $(records --pid "$CLIENT" --dir $dir --field cipher), want $cipher"
 	done
 done
 
@@ -50,3 +53,5 @@ sniff_stop
 [[ $(records --pid "$CLIENT" --dir write --field fd_source) == syscall ]] || fail "no-db fd_source"
 [[ $(records --pid "$CLIENT" --dir write --field tls_version) == - ]] ||
 	fail "a TLS version without the struct layout"
+[[ $(records --pid "$CLIENT" --dir write --field cipher) == - ]] ||
+	fail "a cipher without the struct layout"
