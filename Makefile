@@ -75,7 +75,7 @@ $(OUTPUT)/sslsniff.skel.h: $(OUTPUT)/sslsniff.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name sslsniff_bpf > $@
 
 # Sources that include the skeleton need it first; -MMD records the rest.
-$(OUTPUT)/capture.o: $(OUTPUT)/sslsniff.skel.h
+$(OUTPUT)/capture.o $(OUTPUT)/bpf_load.o: $(OUTPUT)/sslsniff.skel.h
 
 $(OUTPUT)/%.o: sslsniff/%.c | $(OUTPUT)
 	$(call msg,CC,$@)

@@ -14,8 +14,9 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CACHE=${SSLSNIFF_CACHE:-/var/cache/sslsniff}
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# shellcheck source=scripts/lib-apt.sh
+. "$ROOT/scripts/lib-apt.sh"
+CACHE=$SSLSNIFF_CACHE
 DB=${BTF_DB_OUT:-$ROOT/btf-db}
 
 # library  source-version  suite  layout-family
@@ -27,23 +28,12 @@ ENTRIES=(
 	"openssl 4.0.2-1 experimental 4.0"
 )
 
-apt_src() {	# apt_src SUITE ARGS...: apt-get with a private deb-src list
-	local dir=$CACHE/apt/$1; shift
-	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
-	echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR ${dir##*/} main" \
-		>"$dir/sources.list"
-	apt-get -q -o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=- \
-		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir" \
-		-o APT::Sandbox::User=root "$@"
-}
-
 fetch_source() {	# fetch_source PKG VERSION SUITE: prints the unpacked tree
 	local pkg=$1 ver=$2 suite=$3 tree
 	tree=$CACHE/src/$pkg-${ver%-*}
 	if [[ ! -d $tree ]]; then
 		mkdir -p "$CACHE/src"
-		apt_src "$suite" update >&2
-		(cd "$CACHE/src" && apt_src "$suite" source "$pkg=$ver" >&2)
+		(cd "$CACHE/src" && debian_apt "$suite" deb-src source "$pkg=$ver" >&2)
 	fi
 	echo "$tree"
 }

@@ -138,22 +138,18 @@ static bool func_wanted(const struct attacher *a, const struct tls_func_info *fi
 	return fi->func != FUNC_SSL_DO_HANDSHAKE || a->opts.handshake;
 }
 
-/*
- * Whether the program may read this OpenSSL file's structs: it is a shared
- * libssl whose version's layout family is the one the program was
- * relocated against.
- */
-static bool layout_matches(const struct attacher *a, const char *path,
-			   const struct tls_detect *d)
+/* The programs for this file, by the layout family of a shared libssl. */
+static void attach_progs_for(const struct attacher *a, const char *path,
+			     const struct tls_detect *d, struct attach_progs *p)
 {
 	char family[16];
 
-	if (!a->opts.openssl_family || !detect_is_shared_openssl(path, d))
-		return false;
-	if (!strcmp(a->opts.openssl_family, ATTACH_ANY_FAMILY))
-		return true;
+	if (!detect_is_shared_openssl(path, d) || !d->version[0]) {
+		a->opts.progs(NULL, p, a->opts.ctx);
+		return;
+	}
 	btf_db_family(d->lib, d->version, family, sizeof(family));
-	return !strcmp(family, a->opts.openssl_family);
+	a->opts.progs(family, p, a->opts.ctx);
 }
 
 /* -v: what was attached, which library version the detector sees, and
@@ -173,10 +169,10 @@ int attacher__add_file(struct attacher *a, const char *path, enum tls_library li
 	const char *names[FUNC__MAX] = {};
 	uint64_t offs[FUNC__MAX];
 	struct tls_detect d = {};
+	struct attach_progs p;
 	struct elf_file *ef;
 	struct seen_file *seen;
 	struct stat st;
-	bool layout_ok = false;
 	int err, n = 0;
 
 	if (stat(path, &st))
@@ -203,25 +199,24 @@ int attacher__add_file(struct attacher *a, const char *path, enum tls_library li
 	err = elf_file__find_funcs(ef, names, FUNC__MAX, offs);
 	if (err <= 0)
 		goto out_close;
-	if (offs[FUNC_SSL_WRITE] || offs[FUNC_SSL_READ] || log_verbose) {
+	if (offs[FUNC_SSL_WRITE] || offs[FUNC_SSL_READ] || log_verbose)
 		detect_tls_file(path, &d);
-		layout_ok = layout_matches(a, path, &d);
-	}
+	attach_progs_for(a, path, &d, &p);
 	err = 0;
 	for (int f = 1; f < FUNC__MAX && !err; f++) {
 		if (!offs[f])
 			continue;
-		err = attach_one(a, a->opts.entry, path, pid, probe_entry_offset(ef, f, offs[f]),
-				 f, false, layout_ok);
+		err = attach_one(a, p.entry, path, pid, probe_entry_offset(ef, f, offs[f]), f,
+				 false, p.layout_ok);
 		if (!err)
-			err = attach_one(a, a->opts.ret, path, pid, offs[f], f, true, layout_ok);
+			err = attach_one(a, p.ret, path, pid, offs[f], f, true, p.layout_ok);
 		if (!err) {
 			seen->lib = tls_func_info(f)->lib;
 			n += 2;
 		}
 	}
 	if (n && log_verbose)
-		attach_log(path, pid, n, &d, layout_ok);
+		attach_log(path, pid, n, &d, p.layout_ok);
 out_close:
 	elf_file__close(ef);
 	return err ? err : n;

@@ -11,18 +11,26 @@
 struct bpf_program;
 struct attacher;
 
-struct attach_opts {
+/* The programs a file's probes use, and whether they may read its structs. */
+struct attach_progs {
 	struct bpf_program *entry;	/* uprobe_entry */
 	struct bpf_program *ret;	/* uretprobe_return */
-	unsigned int libs;		/* mask of 1 << enum tls_library to attach */
-	bool handshake;			/* also SSL_do_handshake */
-	/* OpenSSL layout family the program was relocated against ("3.0"),
-	 * NULL when none: files of that family may have their structs read.
-	 * ATTACH_ANY_FAMILY: every shared libssl (--btf). */
-	const char *openssl_family;
+	bool layout_ok;
 };
 
-#define ATTACH_ANY_FAMILY	"*"
+/*
+ * Gives the programs for a file: FAMILY is the layout family of a shared
+ * libssl ("3.0"), NULL for any other file. The caller may load a program
+ * instance relocated against that family's BTF on first use.
+ */
+typedef void (*attach_progs_fn)(const char *family, struct attach_progs *out, void *ctx);
+
+struct attach_opts {
+	attach_progs_fn progs;
+	void *ctx;
+	unsigned int libs;		/* mask of 1 << enum tls_library to attach */
+	bool handshake;			/* also SSL_do_handshake */
+};
 
 struct attacher *attacher__new(const struct attach_opts *opts);
 void attacher__free(struct attacher *a);

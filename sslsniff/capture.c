@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "bpf_load.h"
 #include "btf_db.h"
 #include "capture.h"
 #include "core_btf.h"
@@ -34,6 +35,7 @@ struct capture {
 	const struct options *opts;
 	struct sslsniff_bpf *skel;
 	struct attacher *att;
+	struct layouts *layouts;	/* program instances for other layouts */
 	struct watcher *watch;
 	struct ring_buffer *rb;
 	struct decoder *dec;
@@ -43,7 +45,7 @@ struct capture {
 	int out_err;
 	bool ready;		/* start-up attachment is done */
 	uint64_t bpf_stats[STAT__MAX];
-	char openssl_family[16];	/* layout relocated against, "" for none */
+	char openssl_family[16];	/* c->skel's layout, "" none, "*" --btf */
 	char core_btf[PATH_MAX];	/* kernel + library BTF, "" for none */
 	char layout_msg[3 * PATH_MAX];	/* which BTF and why, said when ready */
 };
@@ -76,11 +78,6 @@ static bool capture_layout_target(const struct options *o, char *path)
 	return discover_ldcache(LDCACHE_PATH, first_libssl, path) == 1;
 }
 
-/*
- * Picks the OpenSSL layout from btf-db for the system's libssl (or the one
- * the options point at), and builds the target BTF libbpf relocates the
- * program against. Without one, struct fields stay unread: said once.
- */
 /* --btf: the user vouches for the layout of every shared libssl. */
 static int capture_force_layout(struct capture *c)
 {
@@ -88,12 +85,18 @@ static int capture_force_layout(struct capture *c)
 		c->core_btf[0] = '\0';
 		return -EINVAL;
 	}
-	snprintf(c->openssl_family, sizeof(c->openssl_family), "%s", ATTACH_ANY_FAMILY);
+	snprintf(c->openssl_family, sizeof(c->openssl_family), "*");
 	snprintf(c->layout_msg, sizeof(c->layout_msg), "openssl: BTF '%s' (forced with --btf)",
 		 c->opts->btf);
 	return 0;
 }
 
+/*
+ * Picks the OpenSSL layout from btf-db for the system's libssl (or the one
+ * the options point at), and builds the target BTF libbpf relocates the
+ * first program instance against. Without one, struct fields stay unread:
+ * said once.
+ */
 static void capture_choose_layout(struct capture *c)
 {
 	const struct btf_db_entry *e;
@@ -137,7 +140,6 @@ static void capture_choose_layout(struct capture *c)
 
 static int capture_open_bpf(struct capture *c)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = c->opts->kernel_btf);
 	const struct options *o = c->opts;
 	int err;
 
@@ -148,31 +150,12 @@ static int capture_open_bpf(struct capture *c)
 	} else {
 		capture_choose_layout(c);
 	}
-	if (c->core_btf[0])
-		oo.btf_custom_path = c->core_btf;
-	c->skel = sslsniff_bpf__open_opts(&oo);
-	if (!c->skel) {
-		err = -errno;
-		p_err("bpf: cannot open the BPF program: %s", strerror(-err));
-		return err;
-	}
-	c->skel->rodata->targ_uid = o->uid;
-	c->skel->rodata->targ_max_bytes = o->max_bytes;
-	c->skel->rodata->targ_watch_pids = o->nr_pids > 0;
-	if (o->comm) {
-		c->skel->rodata->targ_comm_set = true;
-		strncpy((char *)c->skel->rodata->targ_comm, o->comm, SSLSNIFF_COMM_LEN - 1);
-	}
-	bpf_map__set_max_entries(c->skel->maps.events, o->ring_size);
-	if (!o->watch)
-		bpf_program__set_autoload(c->skel->progs.raw_tp_process_exec, false);
-
-	err = sslsniff_bpf__load(c->skel);
-	if (err) {
-		p_err("bpf: cannot load the BPF program: %s (run with -v for the verifier's log)",
-		      strerror(-err));
-		return err;
-	}
+	c->skel = bpf_load(o, c->core_btf[0] ? c->core_btf : o->kernel_btf, NULL);
+	if (!c->skel)
+		return -errno;
+	c->layouts = layouts__new(o, c->skel);
+	if (!c->layouts)
+		return -ENOMEM;
 	c->skel->links.raw_tp_process_exit = bpf_program__attach(c->skel->progs.raw_tp_process_exit);
 	if (!c->skel->links.raw_tp_process_exit) {
 		err = -errno;
@@ -251,15 +234,38 @@ static int capture_attach_libs(struct capture *c)
 	return 0;
 }
 
+/*
+ * The programs for a file: the first instance's, with struct reading when
+ * its layout is the file's (or --btf); else an instance relocated against
+ * the file's own layout family, loaded now if btf-db has it.
+ */
+static void capture_progs(const char *family, struct attach_progs *p, void *arg)
+{
+	struct capture *c = arg;
+	struct sslsniff_bpf *skel = c->skel;
+
+	p->layout_ok = false;
+	if (family && c->openssl_family[0] &&
+	    (!strcmp(c->openssl_family, "*") || !strcmp(c->openssl_family, family))) {
+		p->layout_ok = true;
+	} else if (family) {
+		skel = layouts__get(c->layouts, family);
+		p->layout_ok = skel != NULL;
+		if (!skel)
+			skel = c->skel;
+	}
+	p->entry = skel->progs.uprobe_entry;
+	p->ret = skel->progs.uretprobe_return;
+}
+
 static int capture_attach(struct capture *c)
 {
 	const struct options *o = c->opts;
 	struct attach_opts ao = {
-		.entry = c->skel->progs.uprobe_entry,
-		.ret = c->skel->progs.uretprobe_return,
+		.progs = capture_progs,
+		.ctx = c,
 		.libs = o->lib_mask,
 		.handshake = o->handshake,
-		.openssl_family = c->openssl_family[0] ? c->openssl_family : NULL,
 	};
 	struct discover_ctx dc = { .c = c, .pid = -1 };
 	int err;
@@ -499,6 +505,7 @@ out:
 	decoder__free(c.dec);
 	watcher__free(c.watch);
 	attacher__free(c.att);
+	layouts__free(c.layouts);
 	sslsniff_bpf__destroy(c.skel);
 	return err;
 }

@@ -79,19 +79,25 @@ static void find_openssl_version(struct elf_file *ef, const char *path, struct t
 	const char *slash = strrchr(path, '/');
 	const char *needed;
 
-	if (find_version(path, "OpenSSL ", d->version, sizeof(d->version))) {
-		snprintf(d->version_file, sizeof(d->version_file), "%s", path);
-		return;
-	}
 	for (size_t i = 0; (needed = elf_file__needed(ef, i)); i++) {
 		if (strncmp(needed, "libcrypto.so", 12) || strchr(needed, '/'))
 			continue;
+		d->shared_openssl = true;
+		/* 1.1.1's libssl carries the version text itself, 3.x's does not. */
+		if (find_version(path, "OpenSSL ", d->version, sizeof(d->version))) {
+			snprintf(d->version_file, sizeof(d->version_file), "%s", path);
+			return;
+		}
 		snprintf(d->version_file, sizeof(d->version_file), "%.*s%s",
 			 slash ? (int)(slash - path + 1) : 0, path, needed);
 		if (find_version(d->version_file, "OpenSSL ", d->version, sizeof(d->version)))
 			return;
+		d->version_file[0] = '\0';
+		return;
 	}
-	d->version_file[0] = '\0';
+	/* OpenSSL built into an executable (node): the text is in it. */
+	if (find_version(path, "OpenSSL ", d->version, sizeof(d->version)))
+		snprintf(d->version_file, sizeof(d->version_file), "%s", path);
 }
 
 int detect_tls_file(const char *path, struct tls_detect *d)
@@ -134,5 +140,6 @@ int detect_tls_file(const char *path, struct tls_detect *d)
 
 bool detect_is_shared_openssl(const char *path, const struct tls_detect *d)
 {
-	return d->lib == LIB_OPENSSL && d->version_file[0] && strcmp(d->version_file, path);
+	(void)path;
+	return d->lib == LIB_OPENSSL && d->shared_openssl;
 }

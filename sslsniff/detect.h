@@ -11,6 +11,7 @@ struct tls_detect {
 	char version[32];		/* "" when not found */
 	char build_id[80];		/* hex, "" when the file has none */
 	char version_file[PATH_MAX];	/* where the version string was found */
+	bool shared_openssl;		/* libssl with a separate libcrypto (DT_NEEDED) */
 };
 
 /*
@@ -23,8 +24,8 @@ struct tls_detect {
 int detect_tls_file(const char *path, struct tls_detect *d);
 
 /*
- * True for a shared libssl (its version text is in a separate libcrypto):
- * the distribution's build, whose layout btf-db describes. An executable
+ * True for a shared libssl (it needs a separate libcrypto): the
+ * distribution's build, whose layout btf-db describes. An executable
  * with OpenSSL built in (node) has its own build options, maybe its own
  * layout, and its structs are never read with a distribution's BTF.
  */

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced: apt-get against one Debian suite with a private configuration
+# under $SSLSNIFF_CACHE/apt, never the machine's own sources.
+
+SSLSNIFF_CACHE=${SSLSNIFF_CACHE:-/var/cache/sslsniff}
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+# debian_apt SUITE deb|deb-src APT-GET-ARGS...
+debian_apt() {
+	local suite=$1 type=$2 dir
+	shift 2
+	dir=$SSLSNIFF_CACHE/apt/$suite-$type
+	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+	echo "$type [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $DEBIAN_MIRROR $suite main" \
+		>"$dir/sources.list"
+	[[ -n $(ls "$dir/lists" 2>/dev/null | grep -v partial) ]] ||
+		_debian_apt_get "$dir" update >&2 || return
+	_debian_apt_get "$dir" "$@"
+}
+
+_debian_apt_get() {
+	local dir=$1
+	shift
+	apt-get -q -o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=- \
+		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir" \
+		-o APT::Sandbox::User=root "$@"
+}
+
+# debian_unpack SUITE DIR PKG=VERSION...: the binary packages, unpacked in DIR
+# (kept: a second call with DIR present does nothing).
+debian_unpack() {
+	local suite=$1 dir=$2 tmp deb
+	shift 2
+	[[ -d $dir ]] && return 0
+	tmp=$(mktemp -d "$SSLSNIFF_CACHE/unpack.XXXXXX") || return
+	(cd "$tmp" && debian_apt "$suite" deb download "$@" >&2) || { rm -rf "$tmp"; return 1; }
+	mkdir -p "$tmp/root"
+	for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/root" || { rm -rf "$tmp"; return 1; }; done
+	mv "$tmp/root" "$dir" && rm -rf "$tmp"
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Loading the BPF program: the first instance, and one per extra layout. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "bpf_load.h"
+#include "btf_db.h"
+#include "core_btf.h"
+#include "log.h"
+#include "sslsniff.skel.h"
+
+#define MAX_LAYOUTS	8
+
+/* Load-time constants, the same for every instance. */
+static void bpf_load_config(const struct options *o, struct sslsniff_bpf *skel)
+{
+	skel->rodata->targ_uid = o->uid;
+	skel->rodata->targ_max_bytes = o->max_bytes;
+	skel->rodata->targ_watch_pids = o->nr_pids > 0;
+	if (o->comm) {
+		skel->rodata->targ_comm_set = true;
+		strncpy((char *)skel->rodata->targ_comm, o->comm, SSLSNIFF_COMM_LEN - 1);
+	}
+	bpf_map__set_max_entries(skel->maps.events, o->ring_size);
+}
+
+/* Another instance shares the first one's maps, and its tracepoints too. */
+static int bpf_load_share(struct sslsniff_bpf *skel, struct sslsniff_bpf *first)
+{
+	struct bpf_map *mine[] = { skel->maps.events, skel->maps.exec_events, skel->maps.calls,
+				   skel->maps.handle_fds, skel->maps.stats,
+				   skel->maps.watched_pids, skel->maps.bss };
+	struct bpf_map *theirs[] = { first->maps.events, first->maps.exec_events,
+				     first->maps.calls, first->maps.handle_fds, first->maps.stats,
+				     first->maps.watched_pids, first->maps.bss };
+	int err;
+
+	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++) {
+		err = bpf_map__reuse_fd(mine[i], bpf_map__fd(theirs[i]));
+		if (err)
+			return err;
+	}
+	bpf_program__set_autoload(skel->progs.raw_tp_sys_enter, false);
+	bpf_program__set_autoload(skel->progs.raw_tp_process_exit, false);
+	bpf_program__set_autoload(skel->progs.raw_tp_process_exec, false);
+	return 0;
+}
+
+struct sslsniff_bpf *bpf_load(const struct options *o, const char *btf_path,
+			      struct sslsniff_bpf *share)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
+	struct sslsniff_bpf *skel;
+	int err;
+
+	skel = sslsniff_bpf__open_opts(&oo);
+	if (!skel) {
+		err = -errno;
+		p_err("bpf: cannot open the BPF program: %s", strerror(-err));
+		errno = -err;
+		return NULL;
+	}
+	bpf_load_config(o, skel);
+	if (share) {
+		err = bpf_load_share(skel, share);
+		if (err) {
+			p_err("bpf: cannot share maps with the first program: %s", strerror(-err));
+			goto err_destroy;
+		}
+	} else if (!o->watch) {
+		bpf_program__set_autoload(skel->progs.raw_tp_process_exec, false);
+	}
+	err = sslsniff_bpf__load(skel);
+	if (err) {
+		p_err("bpf: cannot load the BPF program: %s (run with -v for the verifier's log)",
+		      strerror(-err));
+		goto err_destroy;
+	}
+	return skel;
+
+err_destroy:
+	sslsniff_bpf__destroy(skel);
+	errno = -err;
+	return NULL;
+}
+
+struct layout {
+	char family[16];
+	struct sslsniff_bpf *skel;	/* NULL: tried, none to be had */
+};
+
+struct layouts {
+	const struct options *opts;
+	struct sslsniff_bpf *first;
+	struct layout l[MAX_LAYOUTS];
+	int n;
+};
+
+struct layouts *layouts__new(const struct options *o, struct sslsniff_bpf *first)
+{
+	struct layouts *l = calloc(1, sizeof(*l));
+
+	if (l) {
+		l->opts = o;
+		l->first = first;
+	}
+	return l;
+}
+
+void layouts__free(struct layouts *l)
+{
+	if (!l)
+		return;
+	for (int i = 0; i < l->n; i++)
+		sslsniff_bpf__destroy(l->l[i].skel);
+	free(l);
+}
+
+/* The btf-db entry of FAMILY, merged with the kernel's BTF, loaded. */
+static struct sslsniff_bpf *layouts_load(struct layouts *l, const char *family)
+{
+	const struct btf_db_entry *e = NULL;
+	struct btf_db *db = btf_db__open(NULL);
+	struct sslsniff_bpf *skel = NULL;
+	char core[PATH_MAX];
+
+	for (size_t i = 0; db && i < btf_db__nr_entries(db) && !e; i++) {
+		e = btf_db__entry(db, i);
+		if (e->lib != LIB_OPENSSL || strcmp(e->family, family))
+			e = NULL;
+	}
+	if (!e) {
+		p_info("openssl %s: no layout in btf-db; its connections from syscalls only", family);
+	} else if (!core_btf_build(l->opts->kernel_btf, e->path, core, sizeof(core))) {
+		skel = bpf_load(l->opts, core, l->first);
+		if (skel)
+			p_info("openssl %s: BTF '%s' (another program instance)", family, e->path);
+	}
+	btf_db__free(db);
+	return skel;
+}
+
+struct sslsniff_bpf *layouts__get(struct layouts *l, const char *family)
+{
+	struct layout *lay;
+
+	for (int i = 0; i < l->n; i++) {
+		if (!strcmp(l->l[i].family, family))
+			return l->l[i].skel;
+	}
+	if (l->n == MAX_LAYOUTS)
+		return NULL;
+	lay = &l->l[l->n++];
+	snprintf(lay->family, sizeof(lay->family), "%s", family);
+	lay->skel = layouts_load(l, family);
+	return lay->skel;
+}

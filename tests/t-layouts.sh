@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Two OpenSSL layouts at once: the host's libssl 3.0 and Debian 11's real
+# libssl 1.1.1w (its openssl binary runs on this glibc). Each gets a program
+# instance relocated against its own btf-db layout, both write to one ring:
+# fd, version and cipher are exact for both, as the clients report them.
+. "$(dirname "$0")/lib.sh"
+need openssl python3 dpkg-deb
+ROOT=$(cd "$TESTS_DIR/.." && pwd)
+. "$ROOT/scripts/lib-apt.sh"
+
+OLD=$SSLSNIFF_CACHE/pkgs/openssl-1.1.1w
+debian_unpack bullseye "$OLD" openssl=1.1.1w-0+deb11u1 libssl1.1=1.1.1w-0+deb11u1 \
+	>"$T/fetch.log" 2>&1 || skip "Debian 11's openssl cannot be downloaded here: $(tail -n 1 "$T/fetch.log")"
+old_openssl() {
+	LD_LIBRARY_PATH=$OLD/usr/lib/x86_64-linux-gnu "$OLD/usr/bin/openssl" "$@"
+}
+[[ $(old_openssl version) == "OpenSSL 1.1.1w"* ]] || skip "Debian 11's openssl does not run here"
+
+printf 'layouts:{req}' >"$T/reply"
+peer_serve srv --count 2 --reply "$T/reply"
+
+sniff_start -f json
+# Debian 11's s_client, started after sslsniff (found by the exec watcher);
+# it writes 0.3 s after it starts, once the watcher had its 2-10 ms.
+unique old-client >"$T/req.old"
+(sleep 0.3; cat "$T/req.old"; sleep 3) |
+	old_openssl s_client -connect "127.0.0.1:$PORT" -brief >"$T/old.out" 2>"$T/old.err" &
+BG_PIDS+=($!)
+wait_for 10 pgrep -f "^$OLD/usr/bin/openssl s_client" >/dev/null || fail "no 1.1.1 client"
+OLDPID=$(pgrep -f "^$OLD/usr/bin/openssl s_client")
+OLDFD=$(for f in /proc/$OLDPID/fd/*; do [[ $(readlink "$f") == socket:* ]] && basename "$f"; done | head -n 1)
+wait_for 20 grep -q "layouts:" "$T/old.out" || fail "the 1.1.1 client got no reply: $(cat "$T/old.err")"
+# The host's 3.0, through python.
+unique host-client >"$T/req"
+peer_client --info "$T/info"
+sniff_stop
+
+grep -q "^sslsniff: openssl 1.1.1: BTF '.*btf-db/openssl/1.1.1w-bullseye.btf' (another program instance)\$" "$T/err" ||
+	fail "no second instance for 1.1.1: $(cat "$T/err")"
+records --pid "$OLDPID" --func SSL_write --data >"$T/w.old"
+assert_bytes "$T/req.old" "$T/w.old" "1.1.1 client's write"
+want_version=$(sed -n 's/^Protocol version: //p' "$T/old.err")
+want_cipher=$(sed -n 's/^Ciphersuite: //p' "$T/old.err")
+[[ $(records --pid "$OLDPID" --func SSL_write --field fd_source) == struct ]] || fail "1.1.1 fd_source"
+[[ $(records --pid "$OLDPID" --func SSL_write --field fd) == "$OLDFD" ]] ||
+	fail "1.1.1 fd $(records --pid "$OLDPID" --func SSL_write --field fd), want $OLDFD"
+[[ $(records --pid "$OLDPID" --func SSL_write --field tls_version) == "$want_version" ]] ||
+	fail "1.1.1 version $(records --pid "$OLDPID" --func SSL_write --field tls_version), want $want_version"
+[[ $(records --pid "$OLDPID" --func SSL_write --field cipher) == "$want_cipher" ]] ||
+	fail "1.1.1 cipher $(records --pid "$OLDPID" --func SSL_write --field cipher), want $want_cipher"
+read -r fd laddr lport raddr rport version cipher <"$T/info"
+[[ $(records --pid "$CLIENT" --dir write --field fd) == "$fd" ]] || fail "3.0 fd"
+[[ $(records --pid "$CLIENT" --dir write --field fd_source) == struct ]] || fail "3.0 fd_source"
+[[ $(records --pid "$CLIENT" --dir write --field cipher) == "$cipher" ]] || fail "3.0 cipher"
+records --pid "$CLIENT" --dir write --data >"$T/w"
+assert_bytes "$T/req" "$T/w" "3.0 client's write"
