@@ -32,6 +32,7 @@ debian_unpack() {
 	local suite=$1 dir=$2 tmp deb
 	shift 2
 	[[ -d $dir ]] && return 0
+	mkdir -p "$SSLSNIFF_CACHE" "$(dirname "$dir")" || return
 	tmp=$(mktemp -d "$SSLSNIFF_CACHE/unpack.XXXXXX") || return
 	(cd "$tmp" && debian_apt "$suite" deb download "$@" >&2) || { rm -rf "$tmp"; return 1; }
 	mkdir -p "$tmp/root"

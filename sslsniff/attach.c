@@ -139,12 +139,12 @@ static bool func_wanted(const struct attacher *a, const struct tls_func_info *fi
 }
 
 /* The programs for this file, by the layout family of a shared libssl. */
-static void attach_progs_for(const struct attacher *a, const char *path,
-			     const struct tls_detect *d, struct attach_progs *p)
+static void attach_progs_for(const struct attacher *a, const struct tls_detect *d,
+			     struct attach_progs *p)
 {
 	char family[16];
 
-	if (!detect_is_shared_openssl(path, d) || !d->version[0]) {
+	if (!detect_is_shared_openssl(d) || !d->version[0]) {
 		a->opts.progs(NULL, p, a->opts.ctx);
 		return;
 	}
@@ -201,7 +201,7 @@ int attacher__add_file(struct attacher *a, const char *path, enum tls_library li
 		goto out_close;
 	if (offs[FUNC_SSL_WRITE] || offs[FUNC_SSL_READ] || log_verbose)
 		detect_tls_file(path, &d);
-	attach_progs_for(a, path, &d, &p);
+	attach_progs_for(a, &d, &p);
 	err = 0;
 	for (int f = 1; f < FUNC__MAX && !err; f++) {
 		if (!offs[f])

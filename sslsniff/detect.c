@@ -138,8 +138,7 @@ int detect_tls_file(const char *path, struct tls_detect *d)
 	return err < 0 ? err : 0;
 }
 
-bool detect_is_shared_openssl(const char *path, const struct tls_detect *d)
+bool detect_is_shared_openssl(const struct tls_detect *d)
 {
-	(void)path;
 	return d->lib == LIB_OPENSSL && d->shared_openssl;
 }

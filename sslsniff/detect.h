@@ -29,6 +29,6 @@ int detect_tls_file(const char *path, struct tls_detect *d);
  * with OpenSSL built in (node) has its own build options, maybe its own
  * layout, and its structs are never read with a distribution's BTF.
  */
-bool detect_is_shared_openssl(const char *path, const struct tls_detect *d);
+bool detect_is_shared_openssl(const struct tls_detect *d);
 
 #endif

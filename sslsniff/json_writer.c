@@ -8,52 +8,25 @@
 
 void jsonw_reset(struct jsonw *w)
 {
-	w->len = 0;
+	strbuf_reset(&w->sb);
 	w->depth = 0;
-	w->err = 0;
 	w->need_comma = 0;
 }
 
 void jsonw_free(struct jsonw *w)
 {
-	free(w->buf);
+	strbuf_free(&w->sb);
 	memset(w, 0, sizeof(*w));
 }
 
 int jsonw_error(const struct jsonw *w)
 {
-	return w->err;
-}
-
-static char *jsonw_reserve(struct jsonw *w, size_t n)
-{
-	if (w->err)
-		return NULL;
-	if (w->len + n > w->cap) {
-		size_t cap = w->cap ? w->cap : 1024;
-		char *b;
-
-		while (cap < w->len + n)
-			cap *= 2;
-		b = realloc(w->buf, cap);
-		if (!b) {
-			w->err = -ENOMEM;
-			return NULL;
-		}
-		w->buf = b;
-		w->cap = cap;
-	}
-	return w->buf + w->len;
+	return w->sb.err;
 }
 
 static void jsonw_put(struct jsonw *w, const char *s, size_t n)
 {
-	char *p = jsonw_reserve(w, n);
-
-	if (p) {
-		memcpy(p, s, n);
-		w->len += n;
-	}
+	strbuf_put(&w->sb, s, n);
 }
 
 static void jsonw_sep(struct jsonw *w)
@@ -168,7 +141,7 @@ void jsonw_base64(struct jsonw *w, const uint8_t *d, size_t n)
 	static const char tbl[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t out = (n + 2) / 3 * 4;
-	char *p = jsonw_reserve(w, out + 2);
+	char *p = strbuf_reserve(&w->sb, out + 2);
 	size_t i;
 
 	if (!p)
@@ -191,7 +164,7 @@ void jsonw_base64(struct jsonw *w, const uint8_t *d, size_t n)
 		*p++ = '=';
 	}
 	*p++ = '"';
-	w->len += out + 2;
+	w->sb.len += out + 2;
 }
 
 void jsonw_string_field(struct jsonw *w, const char *name, const char *s)

@@ -4,17 +4,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "strbuf.h"
 
 /*
- * A small JSON writer into a memory buffer, one object at a time, so that a
- * record reaches the output in one write. After an allocation failure every
- * call is a no-op and jsonw_error() says so.
+ * A small JSON writer into a memory buffer (w->sb), one object at a time,
+ * so that a record reaches the output in one write. After an allocation
+ * failure every call is a no-op and jsonw_error() says so.
  */
 struct jsonw {
-	char *buf;
-	size_t len, cap;
+	struct strbuf sb;		/* the object so far */
 	int depth;
-	int err;
 	unsigned char need_comma;	/* bit per depth */
 };
 

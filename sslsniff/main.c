@@ -301,13 +301,13 @@ static FILE *open_output(const char *path)
 }
 
 /* The btf-db entry the detector's result would use, and why. */
-static void print_detect_btf(const char *path, const struct tls_detect *d)
+static void print_detect_btf(const struct tls_detect *d)
 {
 	const struct btf_db_entry *e = NULL;
 	struct btf_db *db = NULL;
 	bool exact = false;
 
-	if (d->lib == LIB_OPENSSL && !detect_is_shared_openssl(path, d)) {
+	if (d->lib == LIB_OPENSSL && !detect_is_shared_openssl(d)) {
 		printf("btf:      none (OpenSSL built into the executable, with its own "
 		       "options); connections from syscalls only\n");
 		return;
@@ -366,7 +366,7 @@ static int print_detect(const char *path)
 	else
 		printf("version:  unknown (no version string found)\n");
 	printf("build-id: %s\n", d.build_id[0] ? d.build_id : "none");
-	print_detect_btf(path, &d);
+	print_detect_btf(&d);
 	return 0;
 }
 

@@ -81,7 +81,7 @@ static int out_json_record(void *p, const struct record *r)
 	jsonw_end_object(w);
 	if (jsonw_error(w))
 		return jsonw_error(w);
-	return output_write(o->opts.out, w->buf, w->len);
+	return output_write(o->opts.out, w->sb.buf, w->sb.len);
 }
 
 static void out_json_close(void *p)

@@ -8,15 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "output.h"
+#include "strbuf.h"
 #include "tls_funcs.h"
 
 struct out_text {
 	struct output_opts opts;
 	uint64_t first_ts;
 	bool header_done;
-	char *buf;
-	size_t len, cap;
-	int err;
+	struct strbuf sb;	/* the record being written */
 };
 
 static void *out_text_open(const struct output_opts *opts)
@@ -30,24 +29,7 @@ static void *out_text_open(const struct output_opts *opts)
 
 static void text_put(struct out_text *o, const char *s, size_t n)
 {
-	if (o->err)
-		return;
-	if (o->len + n > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		char *b;
-
-		while (cap < o->len + n)
-			cap *= 2;
-		b = realloc(o->buf, cap);
-		if (!b) {
-			o->err = -ENOMEM;
-			return;
-		}
-		o->buf = b;
-		o->cap = cap;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
+	strbuf_put(&o->sb, s, n);
 }
 
 static void text_printf(struct out_text *o, const char *fmt, ...)
@@ -144,16 +126,16 @@ static void text_hexdump(struct out_text *o, const uint8_t *d, size_t n)
 /* On a terminal, control bytes other than tab and newline would drive it. */
 static void text_data(struct out_text *o, const uint8_t *d, size_t n)
 {
-	size_t start = o->len;
+	size_t start = o->sb.len;
 
 	text_put(o, (const char *)d, n);
-	if (!o->opts.escape || o->err)
+	if (!o->opts.escape || o->sb.err)
 		return;
-	for (size_t i = start; i < o->len; i++) {
-		unsigned char c = o->buf[i];
+	for (size_t i = start; i < o->sb.len; i++) {
+		unsigned char c = o->sb.buf[i];
 
 		if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f)
-			o->buf[i] = '.';
+			o->sb.buf[i] = '.';
 	}
 }
 
@@ -161,7 +143,7 @@ static int out_text_record(void *p, const struct record *r)
 {
 	struct out_text *o = p;
 
-	o->len = 0;
+	strbuf_reset(&o->sb);
 	if (!o->header_done) {
 		text_header(o);
 		o->header_done = true;
@@ -181,9 +163,9 @@ static int out_text_record(void *p, const struct record *r)
 		else
 			text_put(o, "----- END DATA -----\n\n", 22);
 	}
-	if (o->err)
-		return o->err;
-	return output_write(o->opts.out, o->buf, o->len);
+	if (o->sb.err)
+		return o->sb.err;
+	return output_write(o->opts.out, o->sb.buf, o->sb.len);
 }
 
 static void out_text_close(void *p)
@@ -192,7 +174,7 @@ static void out_text_close(void *p)
 
 	if (!o)
 		return;
-	free(o->buf);
+	strbuf_free(&o->sb);
 	free(o);
 }
 

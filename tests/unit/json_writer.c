@@ -6,8 +6,8 @@ static char out[4096];
 
 static const char *terminated(const struct jsonw *w)
 {
-	memcpy(out, w->buf, w->len);
-	out[w->len] = '\0';
+	memcpy(out, w->sb.buf, w->sb.len);
+	out[w->sb.len] = '\0';
 	return out;
 }
 
@@ -54,8 +54,8 @@ int main(void)
 	jsonw_uint_field(&w, "n", 18446744073709551615ULL);
 	jsonw_int_field(&w, "r", -5);
 	jsonw_end_object(&w);
-	CHECK(w.len == strlen("{\"a\":\"x\",\"n\":18446744073709551615,\"r\":-5}\n"));
-	CHECK(!memcmp(w.buf, "{\"a\":\"x\",\"n\":18446744073709551615,\"r\":-5}\n", w.len));
+	CHECK(w.sb.len == strlen("{\"a\":\"x\",\"n\":18446744073709551615,\"r\":-5}\n"));
+	CHECK(!memcmp(w.sb.buf, "{\"a\":\"x\",\"n\":18446744073709551615,\"r\":-5}\n", w.sb.len));
 	CHECK(!jsonw_error(&w));
 	jsonw_free(&w);
 	UNIT_DONE("json_writer");
