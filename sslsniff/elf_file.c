@@ -134,8 +134,11 @@ int elf_file__find_funcs(struct elf_file *ef, const char *const *names, size_t n
 
 	memset(offsets, 0, n * sizeof(*offsets));
 	found = elf_scan_symtab(ef, SHT_DYNSYM, names, n, offsets);
-	if ((size_t)found < n)
-		found += elf_scan_symtab(ef, SHT_SYMTAB, names, n, offsets);
+	/* .symtab only for a file that exports none of them (a --lib on a
+	 * program linked without exports): node's holds ~10^5 symbols, and
+	 * a program started later must be attached within milliseconds. */
+	if (!found)
+		found = elf_scan_symtab(ef, SHT_SYMTAB, names, n, offsets);
 	p_debug("elf: '%s': %d of %zu functions found", ef->path, found, n);
 	return found;
 }

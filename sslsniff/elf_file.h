@@ -16,7 +16,8 @@ struct elf_file *elf_file__open(const char *path);
 void elf_file__close(struct elf_file *ef);
 
 /*
- * Looks up functions by name, exported ones (.dynsym) first, then .symtab.
+ * Looks up functions by name among the exported ones (.dynsym), or in
+ * .symtab when none of them is exported.
  * offsets[i] receives the file offset of names[i] as a uprobe wants it, or 0
  * when the file does not define it. Returns the number found, or -errno.
  */
