@@ -13,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "sslsniff.h"
+#include "gnutls.bpf.h"
 #include "nspr.bpf.h"
 #include "openssl.bpf.h"
 #include "sock.bpf.h"
@@ -132,6 +133,11 @@ static __always_inline bool func_is_openssl(__u32 func)
 	return func >= FUNC_SSL_READ && func <= FUNC_SSL_DO_HANDSHAKE;
 }
 
+static __always_inline bool func_is_gnutls(__u32 func)
+{
+	return func == FUNC_GNUTLS_RECORD_RECV || func == FUNC_GNUTLS_RECORD_SEND;
+}
+
 static __always_inline bool func_is_nspr(__u32 func)
 {
 	return func >= FUNC_PR_READ && func <= FUNC_PR_SEND;
@@ -140,7 +146,7 @@ static __always_inline bool func_is_nspr(__u32 func)
 /* The return value in the width the function declares. */
 static __always_inline __s64 call_result(struct pt_regs *ctx, __u32 func)
 {
-	if (func == FUNC_GNUTLS_RECORD_RECV || func == FUNC_GNUTLS_RECORD_SEND)
+	if (func_is_gnutls(func))
 		return (__s64)PT_REGS_RC(ctx);	/* ssize_t */
 	return (__s32)PT_REGS_RC(ctx);		/* int, PRInt32 */
 }
@@ -281,14 +287,28 @@ static __always_inline void emit_lost_tail(struct emit_ctx *e)
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* OpenSSL's own view of the connection, when its layout is known. */
+/* The library's struct view of the connection (fd, version, cipher). */
+static __always_inline bool read_conn(const struct call_state *s, __s32 *fd, __u16 *version,
+				      char *cipher)
+{
+	void *handle = (void *)s->handle;
+
+	if (func_is_openssl(s->func))
+		return openssl_read_conn(handle, fd, version, cipher);
+	if (func_is_gnutls(s->func))
+		return gnutls_read_conn(handle, fd, version, cipher);
+	if (func_is_nspr(s->func))
+		return nspr_read_conn(handle, fd);
+	return false;
+}
+
+/* The library's own view of the connection, when its layout is known. */
 static __always_inline bool fill_from_struct(struct event *h, const struct call_state *s)
 {
 	__s32 fd = -1;
 	__u16 version = 0;
 
-	if (!s->layout_ok || !func_is_openssl(s->func) ||
-	    !openssl_read_conn((void *)s->handle, &fd, &version, h->cipher))
+	if (!s->layout_ok || !read_conn(s, &fd, &version, h->cipher))
 		return false;
 	h->tls_version = version;
 	if (!fd_socket(fd))

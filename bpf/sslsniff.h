@@ -110,7 +110,7 @@ struct event {
 	__u8 saddr[16];		/* local address; IPv4 in the first 4 bytes */
 	__u8 daddr[16];		/* remote address */
 	char comm[SSLSNIFF_COMM_LEN];
-	char cipher[SSLSNIFF_CIPHER_LEN];	/* OpenSSL's name for it, "" unknown */
+	char cipher[SSLSNIFF_CIPHER_LEN];	/* the library's name for it, "" unknown */
 	__u8 data[];
 };
 

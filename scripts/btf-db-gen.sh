@@ -6,7 +6,8 @@
 # are compiled, with -g; pahole turns their DWARF into BTF.
 #
 #   scripts/btf-db-gen.sh              every entry listed below
-#   scripts/btf-db-gen.sh openssl 3.0.20-1~deb12u2 bookworm
+#   scripts/btf-db-gen.sh openssl 3.0.20-1~deb12u2 bookworm [FAMILY]
+#   scripts/btf-db-gen.sh gnutls 3.7.9-2+deb12u7 bookworm [FAMILY]
 #
 # Downloads and builds go to $SSLSNIFF_CACHE (default /var/cache/sslsniff),
 # never into the checkout; the machine's own apt sources are not touched.
@@ -26,16 +27,39 @@ ENTRIES=(
 	"openssl 3.5.7-1~deb13u2 trixie 3.5"
 	"openssl 3.6.3-1 sid 3.6"
 	"openssl 4.0.2-1 experimental 4.0"
+	"gnutls 3.7.1-5+deb11u5 bullseye 3.7"
+	"gnutls 3.7.9-2+deb12u7 bookworm 3.7"
+	"gnutls 3.8.9-3+deb13u4 trixie 3.8"
+	"nspr 2:4.35-1 bookworm 4"
+	"nspr 2:4.36-1 trixie 4"
 )
 
 fetch_source() {	# fetch_source PKG VERSION SUITE: prints the unpacked tree
-	local pkg=$1 ver=$2 suite=$3 tree
-	tree=$CACHE/src/$pkg-${ver%-*}
-	if [[ ! -d $tree ]]; then
+	local pkg=$1 ver=$2 suite=$3 up
+	up=${ver#*:}
+	up=${up%-*}
+	if [[ ! -d $CACHE/src/$pkg-$up ]]; then
 		mkdir -p "$CACHE/src"
-		(cd "$CACHE/src" && debian_apt "$suite" deb-src source "$pkg=$ver" >&2)
+		(cd "$CACHE/src" && debian_source "$suite" "$pkg" "$ver") || return
 	fi
-	echo "$tree"
+	echo "$CACHE/src/$pkg-$up"
+}
+
+# btf_out LIB VERSION SUITE: the entry's file, created empty of old content.
+btf_out() {
+	local up=${2#*:}
+	up=${up%-*}
+	echo "$DB/$1/$up-$3.btf"
+}
+
+# encode OBJECT OUT STRUCT: pahole's BTF of OBJECT, checked to hold STRUCT.
+encode() {
+	mkdir -p "$(dirname "$2")"
+	rm -f "$2"
+	pahole -J --btf_encode_detached="$2" "$1" 2>/dev/null
+	chmod 0644 "$2"
+	[[ $(bpftool btf dump file "$2" | grep -c "STRUCT '$3'") == 1 ]] ||
+		{ echo "btf-db-gen: no struct $3 in $2" >&2; exit 1; }
 }
 
 # Debian's Configure arguments, as the package's own debian/rules computes
@@ -50,7 +74,7 @@ gen_openssl() {	# gen_openssl VERSION SUITE FAMILY
 	local ver=$1 suite=$2 family=$3 tree build out
 	tree=$(fetch_source openssl "$ver" "$suite")
 	build=$tree/build-btf
-	out=$DB/openssl/${ver%-*}-$suite.btf
+	out=$(btf_out openssl "$ver" "$suite")
 	if [[ ! -f $build/configdata.pm ]]; then
 		mkdir -p "$build"
 		# shellcheck disable=SC2046
@@ -71,13 +95,69 @@ gen_openssl() {	# gen_openssl VERSION SUITE FAMILY
 	(cd "$build" && rm -f "${objs[@]}")
 	make -s -C "$build" "${objs[@]}" CFLAGS="-g -O2 -D__STDC_NO_ATOMICS__" >/dev/null
 	(cd "$build" && ld -r "${objs[@]}" -o btf-input.o)
-	mkdir -p "$(dirname "$out")"
-	rm -f "$out"
-	pahole -J --btf_encode_detached="$out" "$build/btf-input.o" 2>/dev/null
-	chmod 0644 "$out"
-	[[ $(bpftool btf dump file "$out" | grep -c "STRUCT 'ssl_st'") == 1 ]] ||
-		{ echo "btf-db-gen: no ssl_st in $out" >&2; exit 1; }
+	encode "$build/btf-input.o" "$out" ssl_st
 	index_add openssl "$family" "${ver%-*}" "${out#"$DB"/}"
+}
+
+# rules_var TREE VAR: a variable of the package's debian/rules, as make
+# computes it for this architecture (its conditionals included).
+rules_var() {
+	(cd "$1" && printf 'include debian/rules\nsslsniff-var:\n\t@echo $(%s)\n' "$2" |
+		make -s -f - sslsniff-var 2>/dev/null)
+}
+
+# Debian's configure arguments for GnuTLS (debian/rules' CONFIGUREARGS, and
+# what its dh_auto_configure adds); documentation and bindings left out:
+# they do not change the library's structs.
+gnutls_confargs() {
+	rules_var "$1" CONFIGUREARGS | sed 's/--with-packager-version=[^ ]*//'
+	echo "--enable-static --disable-guile --disable-doc --disable-gtk-doc"
+}
+
+gen_gnutls() {	# gen_gnutls VERSION SUITE FAMILY
+	local ver=$1 suite=$2 family=$3 tree build out
+	tree=$(fetch_source gnutls28 "$ver" "$suite")
+	build=$tree/build-btf
+	out=$(btf_out gnutls "$ver" "$suite")
+	if [[ ! -f $build/config.status ]]; then
+		mkdir -p "$build"
+		# shellcheck disable=SC2046
+		(cd "$build" && ../configure $(gnutls_confargs "$tree") >/dev/null)
+	fi
+	# struct gnutls_session_int (lib/gnutls_int.h), from the library's own
+	# object (libtool's .libs/). Automake must not rerun (Debian's patches
+	# are newer than its outputs); _Atomic reference counts are built as
+	# plain ints (same size and alignment): pahole 1.24 cannot encode them.
+	rm -f "$build/lib/state.lo" "$build/lib/.libs/state.o"
+	make -s -C "$build/lib" state.lo CFLAGS="-g -O2 -D_Atomic=" WARN_CFLAGS= \
+		AUTOMAKE=: ACLOCAL=: AUTOCONF=: AUTOHEADER=: >/dev/null
+	encode "$build/lib/.libs/state.o" "$out" gnutls_session_int
+	index_add gnutls "$family" "$(gnutls_version "$ver")" "${out#"$DB"/}"
+}
+
+gnutls_version() { local v=${1#*:}; echo "${v%-*}"; }
+
+gen_nspr() {	# gen_nspr VERSION SUITE FAMILY
+	local ver=$1 suite=$2 family=$3 tree build out up
+	tree=$(fetch_source nspr "$ver" "$suite")
+	build=$tree/build-btf
+	out=$(btf_out nspr "$ver" "$suite")
+	up=${ver#*:}
+	up=${up%-*}
+	if [[ ! -f $build/config.status ]]; then
+		mkdir -p "$build"
+		# shellcheck disable=SC2046
+		(cd "$build" && ../nspr/configure $(rules_var "$tree" CONFIGURE_FLAGS) \
+			--prefix=/usr >/dev/null)
+	fi
+	# struct PRFilePrivate (pr/include/private/primpl.h), from the object
+	# that opens sockets, once the generated prcpucfg.h is in place.
+	make -s -C "$build/config" export >/dev/null
+	make -s -C "$build/pr/include" export >/dev/null
+	rm -f "$build/pr/src/pthreads/ptio.o"
+	make -s -C "$build/pr/src/pthreads" ptio.o OPTIMIZER="-g -O2" >/dev/null
+	encode "$build/pr/src/pthreads/ptio.o" "$out" PRFilePrivate
+	index_add nspr "$family" "$up" "${out#"$DB"/}"
 }
 
 index_add() {	# index_add LIB FAMILY VERSION FILE
@@ -91,8 +171,10 @@ index_add() {	# index_add LIB FAMILY VERSION FILE
 }
 
 if (($#)); then
-	[[ $1 == openssl ]] || { echo "btf-db-gen: only openssl entries so far" >&2; exit 2; }
-	gen_openssl "$2" "$3" "${4:-$(echo "$2" | cut -d. -f1,2)}"
+	[[ $1 == openssl || $1 == gnutls || $1 == nspr ]] ||
+		{ echo "btf-db-gen: LIB is openssl, gnutls or nspr" >&2; exit 2; }
+	up=${2#*:}
+	"gen_$1" "$2" "$3" "${4:-$(echo "$up" | cut -d. -f1,2)}"
 else
 	for e in "${ENTRIES[@]}"; do
 		# shellcheck disable=SC2086

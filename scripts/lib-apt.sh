@@ -39,3 +39,30 @@ debian_unpack() {
 	for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/root" || { rm -rf "$tmp"; return 1; }; done
 	mv "$tmp/root" "$dir" && rm -rf "$tmp"
 }
+
+# debian_source SUITE PKG VERSION: the source tree of PKG=VERSION unpacked
+# in the current directory as PKG-UPSTREAM, Debian's patches applied. Some
+# files a .dsc lists answer 404 on the mirror (a signature, once a debian
+# tarball): then the tarballs that did download are unpacked by hand, and
+# the tree is made without what is missing (said on stderr).
+debian_source() {
+	local suite=$1 pkg=$2 ver=$3 up tree orig deb
+	up=${ver#*:}
+	up=${up%-*}
+	tree=$pkg-$up
+	debian_apt "$suite" deb-src source "$pkg=$ver" >&2 && [[ -d $tree ]] && return 0
+	debian_apt "$suite" deb-src source --download-only "$pkg=$ver" >&2 || true
+	orig=$(ls "${pkg}_$up".orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -n 1)
+	[[ -n $orig ]] || { echo "debian_source: no $pkg $up tarball on the mirror" >&2; return 1; }
+	rm -rf "$tree" "$tree.tmp" && mkdir "$tree.tmp" &&
+		tar -xf "$orig" -C "$tree.tmp" --strip-components=1 || return
+	deb=$(ls "${pkg}_${ver#*:}".debian.tar.* 2>/dev/null | head -n 1)
+	if [[ -n $deb ]]; then
+		tar -xf "$deb" -C "$tree.tmp" || return
+		(cd "$tree.tmp" && QUILT_PATCHES=debian/patches quilt push -a -q >/dev/null) || return
+		echo "debian_source: $pkg $ver unpacked by hand (a listed file is missing)" >&2
+	else
+		echo "debian_source: $pkg $ver: no Debian tarball on the mirror; upstream $up unpatched" >&2
+	fi
+	mv "$tree.tmp" "$tree"
+}

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
-#include "btf_db.h"
 #include "detect.h"
 #include "elf_file.h"
 #include "log.h"
@@ -138,20 +137,6 @@ static bool func_wanted(const struct attacher *a, const struct tls_func_info *fi
 	return fi->func != FUNC_SSL_DO_HANDSHAKE || a->opts.handshake;
 }
 
-/* The programs for this file, by the layout family of a shared libssl. */
-static void attach_progs_for(const struct attacher *a, const struct tls_detect *d,
-			     struct attach_progs *p)
-{
-	char family[16];
-
-	if (!detect_is_shared_openssl(d) || !d->version[0]) {
-		a->opts.progs(NULL, p, a->opts.ctx);
-		return;
-	}
-	btf_db_family(d->lib, d->version, family, sizeof(family));
-	a->opts.progs(family, p, a->opts.ctx);
-}
-
 /* -v: what was attached, which library version the detector sees, and
  * whether its structs are read. */
 static void attach_log(const char *path, int pid, int n, const struct tls_detect *d,
@@ -160,8 +145,7 @@ static void attach_log(const char *path, int pid, int n, const struct tls_detect
 	p_debug("attach: '%s' (%s %s, build-id %s) pid %d: %d probes%s", path,
 		tls_library_name(d->lib), d->version[0] ? d->version : "version unknown",
 		d->build_id[0] ? d->build_id : "none", pid, n,
-		d->lib != LIB_OPENSSL ? "" : layout_ok ? ", structs read with CO-RE"
-						       : ", no matching BTF layout: fd from syscalls");
+		layout_ok ? ", structs read with CO-RE" : ", no matching BTF layout: fd from syscalls");
 }
 
 int attacher__add_file(struct attacher *a, const char *path, enum tls_library lib, int pid)
@@ -199,9 +183,8 @@ int attacher__add_file(struct attacher *a, const char *path, enum tls_library li
 	err = elf_file__find_funcs(ef, names, FUNC__MAX, offs);
 	if (err <= 0)
 		goto out_close;
-	if (offs[FUNC_SSL_WRITE] || offs[FUNC_SSL_READ] || log_verbose)
-		detect_tls_file(path, &d);
-	attach_progs_for(a, &d, &p);
+	detect_tls_file(path, &d);
+	a->opts.progs(&d, &p, a->opts.ctx);
 	err = 0;
 	for (int f = 1; f < FUNC__MAX && !err; f++) {
 		if (!offs[f])

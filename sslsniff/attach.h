@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include "detect.h"
 #include "sslsniff.h"
 
 struct bpf_program;
@@ -19,11 +20,11 @@ struct attach_progs {
 };
 
 /*
- * Gives the programs for a file: FAMILY is the layout family of a shared
- * libssl ("3.0"), NULL for any other file. The caller may load a program
- * instance relocated against that family's BTF on first use.
+ * Gives the programs for a file, from what the detector found in it (the
+ * library and its version, or nothing). The callee may load a program
+ * instance relocated against that version's layout on first use.
  */
-typedef void (*attach_progs_fn)(const char *family, struct attach_progs *out, void *ctx);
+typedef void (*attach_progs_fn)(const struct tls_detect *d, struct attach_progs *out, void *ctx);
 
 struct attach_opts {
 	attach_progs_fn progs;

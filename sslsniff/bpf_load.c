@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Loading the BPF program: the first instance, and one per extra layout. */
+/* Loading the BPF program: the first instance, or one sharing its maps. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "bpf_load.h"
-#include "btf_db.h"
-#include "core_btf.h"
 #include "log.h"
 #include "sslsniff.skel.h"
-
-#define MAX_LAYOUTS	8
 
 /* Load-time constants, the same for every instance. */
 static void bpf_load_config(const struct options *o, struct sslsniff_bpf *skel)
@@ -84,76 +80,4 @@ err_destroy:
 	sslsniff_bpf__destroy(skel);
 	errno = -err;
 	return NULL;
-}
-
-struct layout {
-	char family[16];
-	struct sslsniff_bpf *skel;	/* NULL: tried, none to be had */
-};
-
-struct layouts {
-	const struct options *opts;
-	struct sslsniff_bpf *first;
-	struct layout l[MAX_LAYOUTS];
-	int n;
-};
-
-struct layouts *layouts__new(const struct options *o, struct sslsniff_bpf *first)
-{
-	struct layouts *l = calloc(1, sizeof(*l));
-
-	if (l) {
-		l->opts = o;
-		l->first = first;
-	}
-	return l;
-}
-
-void layouts__free(struct layouts *l)
-{
-	if (!l)
-		return;
-	for (int i = 0; i < l->n; i++)
-		sslsniff_bpf__destroy(l->l[i].skel);
-	free(l);
-}
-
-/* The btf-db entry of FAMILY, merged with the kernel's BTF, loaded. */
-static struct sslsniff_bpf *layouts_load(struct layouts *l, const char *family)
-{
-	const struct btf_db_entry *e = NULL;
-	struct btf_db *db = btf_db__open(NULL);
-	struct sslsniff_bpf *skel = NULL;
-	char core[PATH_MAX];
-
-	for (size_t i = 0; db && i < btf_db__nr_entries(db) && !e; i++) {
-		e = btf_db__entry(db, i);
-		if (e->lib != LIB_OPENSSL || strcmp(e->family, family))
-			e = NULL;
-	}
-	if (!e) {
-		p_info("openssl %s: no layout in btf-db; its connections from syscalls only", family);
-	} else if (!core_btf_build(l->opts->kernel_btf, e->path, core, sizeof(core))) {
-		skel = bpf_load(l->opts, core, l->first);
-		if (skel)
-			p_info("openssl %s: BTF '%s' (another program instance)", family, e->path);
-	}
-	btf_db__free(db);
-	return skel;
-}
-
-struct sslsniff_bpf *layouts__get(struct layouts *l, const char *family)
-{
-	struct layout *lay;
-
-	for (int i = 0; i < l->n; i++) {
-		if (!strcmp(l->l[i].family, family))
-			return l->l[i].skel;
-	}
-	if (l->n == MAX_LAYOUTS)
-		return NULL;
-	lay = &l->l[l->n++];
-	snprintf(lay->family, sizeof(lay->family), "%s", family);
-	lay->skel = layouts_load(l, family);
-	return lay->skel;
 }

@@ -49,6 +49,20 @@ static int btf_db_locate(char *dir, size_t size)
 	return has_index(dir) ? 0 : -ENOENT;
 }
 
+/*
+ * NSS is hooked at NSPR's PR_Read/PR_Write and read through NSPR's socket
+ * struct, so its entries are NSPR's, by NSPR version, named "nspr".
+ */
+static enum tls_library btf_db_lib(const char *name)
+{
+	return strcmp(name, "nspr") ? tls_library_parse(name) : LIB_NSS;
+}
+
+const char *btf_db_lib_name(enum tls_library lib)
+{
+	return lib == LIB_NSS ? "nspr" : tls_library_name(lib);
+}
+
 /* "library<TAB>family<TAB>version<TAB>file"; '#' starts a comment line. */
 static int btf_db_parse_line(struct btf_db *db, char *line)
 {
@@ -62,7 +76,7 @@ static int btf_db_parse_line(struct btf_db *db, char *line)
 		if (!f[i])
 			return -EINVAL;
 	}
-	e->lib = tls_library_parse(f[0]);
+	e->lib = btf_db_lib(f[0]);
 	if (!e->lib || strchr(f[3], '/') == f[3] || strstr(f[3], ".."))
 		return -EINVAL;
 	snprintf(e->family, sizeof(e->family), "%s", f[1]);

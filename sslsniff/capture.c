@@ -15,12 +15,11 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "bpf_load.h"
-#include "btf_db.h"
 #include "capture.h"
-#include "core_btf.h"
 #include "decode.h"
 #include "detect.h"
 #include "discover.h"
+#include "layout.h"
 #include "log.h"
 #include "sslsniff.skel.h"
 #include "tls_funcs.h"
@@ -33,129 +32,29 @@ volatile sig_atomic_t exiting;
 
 struct capture {
 	const struct options *opts;
-	struct sslsniff_bpf *skel;
+	struct sslsniff_bpf *skel;	/* the first program instance */
 	struct attacher *att;
-	struct layouts *layouts;	/* program instances for other layouts */
+	struct layouts *layouts;	/* program instances, by library layout */
 	struct watcher *watch;
 	struct ring_buffer *rb;
 	struct decoder *dec;
-	const struct output_ops *ops;
-	void *out;
-	FILE *out_file;
+	const struct capture_output *outs;
+	void *out[CAPTURE_MAX_OUTPUTS];	/* each writer's state */
+	int nr_outs;
 	int out_err;
 	bool ready;		/* start-up attachment is done */
 	uint64_t bpf_stats[STAT__MAX];
-	char openssl_family[16];	/* c->skel's layout, "" none, "*" --btf */
-	char core_btf[PATH_MAX];	/* kernel + library BTF, "" for none */
-	char layout_msg[3 * PATH_MAX];	/* which BTF and why, said when ready */
 };
-
-/* Keeps the first libssl a walk finds. */
-static int first_libssl(const char *path, int pid, bool named_tls, void *arg)
-{
-	const char *base = strrchr(path, '/');
-
-	(void)pid;
-	if (!named_tls || !base || strncmp(base + 1, "libssl.so", 9))
-		return 0;
-	snprintf(arg, PATH_MAX, "%s", path);
-	return 1;
-}
-
-/* The OpenSSL file whose layout the program is relocated against. */
-static bool capture_layout_target(const struct options *o, char *path)
-{
-	for (int i = 0; i < o->nr_libs; i++) {
-		if (o->libs[i].lib == LIB_OPENSSL) {
-			snprintf(path, PATH_MAX, "%s", o->libs[i].path);
-			return true;
-		}
-	}
-	for (int i = 0; i < o->nr_pids; i++) {
-		if (discover_process(o->pids[i], first_libssl, path) == 1)
-			return true;
-	}
-	return discover_ldcache(LDCACHE_PATH, first_libssl, path) == 1;
-}
-
-/* --btf: the user vouches for the layout of every shared libssl. */
-static int capture_force_layout(struct capture *c)
-{
-	if (core_btf_build(c->opts->kernel_btf, c->opts->btf, c->core_btf, sizeof(c->core_btf))) {
-		c->core_btf[0] = '\0';
-		return -EINVAL;
-	}
-	snprintf(c->openssl_family, sizeof(c->openssl_family), "*");
-	snprintf(c->layout_msg, sizeof(c->layout_msg), "openssl: BTF '%s' (forced with --btf)",
-		 c->opts->btf);
-	return 0;
-}
-
-/*
- * Picks the OpenSSL layout from btf-db for the system's libssl (or the one
- * the options point at), and builds the target BTF libbpf relocates the
- * first program instance against. Without one, struct fields stay unread:
- * said once.
- */
-static void capture_choose_layout(struct capture *c)
-{
-	const struct btf_db_entry *e;
-	struct tls_detect d;
-	char target[PATH_MAX];
-	char *msg = c->layout_msg;
-	size_t sz = sizeof(c->layout_msg);
-	struct btf_db *db;
-	bool exact;
-
-	if (!(c->opts->lib_mask & (1U << LIB_OPENSSL)) || !capture_layout_target(c->opts, target))
-		return;
-
-	if (detect_tls_file(target, &d) || d.lib != LIB_OPENSSL || !d.version[0]) {
-		snprintf(msg, sz, "openssl: '%s': version unknown; connections from syscalls only",
-			 target);
-		return;
-	}
-	db = btf_db__open(NULL);
-	if (!db) {
-		snprintf(msg, sz, "openssl %s: no btf-db found; connections from syscalls only",
-			 d.version);
-		return;
-	}
-	e = btf_db__find(db, LIB_OPENSSL, d.version, &exact);
-	if (!e) {
-		snprintf(msg, sz, "openssl %s: no layout in %s; connections from syscalls only",
-			 d.version, btf_db__dir(db));
-	} else if (core_btf_build(c->opts->kernel_btf, e->path, c->core_btf,
-				  sizeof(c->core_btf))) {
-		c->core_btf[0] = '\0';
-		snprintf(msg, sz, "openssl %s: BTF '%s' not usable; connections from syscalls only",
-			 d.version, e->path);
-	} else {
-		snprintf(c->openssl_family, sizeof(c->openssl_family), "%s", e->family);
-		snprintf(msg, sz, "openssl %s ('%s'): BTF '%s' (%s)", d.version, target, e->path,
-			 exact ? "exact version" : "same layout family");
-	}
-	btf_db__free(db);
-}
 
 static int capture_open_bpf(struct capture *c)
 {
 	const struct options *o = c->opts;
 	int err;
 
-	if (c->opts->btf) {
-		err = capture_force_layout(c);
-		if (err)
-			return err;
-	} else {
-		capture_choose_layout(c);
-	}
-	c->skel = bpf_load(o, c->core_btf[0] ? c->core_btf : o->kernel_btf, NULL);
-	if (!c->skel)
-		return -errno;
-	c->layouts = layouts__new(o, c->skel);
+	c->layouts = layouts__load(o);
 	if (!c->layouts)
-		return -ENOMEM;
+		return -errno;
+	c->skel = layouts__first(c->layouts);
 	c->skel->links.raw_tp_process_exit = bpf_program__attach(c->skel->progs.raw_tp_process_exit);
 	if (!c->skel->links.raw_tp_process_exit) {
 		err = -errno;
@@ -234,28 +133,11 @@ static int capture_attach_libs(struct capture *c)
 	return 0;
 }
 
-/*
- * The programs for a file: the first instance's, with struct reading when
- * its layout is the file's (or --btf); else an instance relocated against
- * the file's own layout family, loaded now if btf-db has it.
- */
-static void capture_progs(const char *family, struct attach_progs *p, void *arg)
+static void capture_progs(const struct tls_detect *d, struct attach_progs *p, void *arg)
 {
 	struct capture *c = arg;
-	struct sslsniff_bpf *skel = c->skel;
 
-	p->layout_ok = false;
-	if (family && c->openssl_family[0] &&
-	    (!strcmp(c->openssl_family, "*") || !strcmp(c->openssl_family, family))) {
-		p->layout_ok = true;
-	} else if (family) {
-		skel = layouts__get(c->layouts, family);
-		p->layout_ok = skel != NULL;
-		if (!skel)
-			skel = c->skel;
-	}
-	p->entry = skel->progs.uprobe_entry;
-	p->ret = skel->progs.uretprobe_return;
+	layouts__progs(c->layouts, d, p);
 }
 
 static int capture_attach(struct capture *c)
@@ -301,20 +183,22 @@ static int capture_attach(struct capture *c)
 	return 0;
 }
 
-static void capture_output_failed(struct capture *c, int err)
+static void capture_output_failed(struct capture *c, const struct capture_output *o, int err)
 {
 	if (c->out_err)
 		return;
 	c->out_err = err;
 	/* The reader went away (sslsniff | head): a normal end. */
 	if (err != -EPIPE)
-		p_err("output: write failed: %s", strerror(-err));
+		p_err("output: '%s': write failed: %s", o->name, strerror(-err));
 }
 
 static void capture_flush(struct capture *c)
 {
-	if (fflush(c->out_file))
-		capture_output_failed(c, -errno);
+	for (int i = 0; i < c->nr_outs; i++) {
+		if (fflush(c->outs[i].opts.out))
+			capture_output_failed(c, &c->outs[i], -errno);
+	}
 }
 
 static int capture_record(const struct record *r, void *arg)
@@ -324,10 +208,14 @@ static int capture_record(const struct record *r, void *arg)
 
 	if (r->ev->kind == EV_HANDSHAKE && !c->opts->handshake)
 		return 0;
-	err = c->ops->record(c->out, r);
-	if (err)
-		capture_output_failed(c, err);
-	return err;
+	for (int i = 0; i < c->nr_outs; i++) {
+		err = c->outs[i].ops->record(c->out[i], r);
+		if (err) {
+			capture_output_failed(c, &c->outs[i], err);
+			return err;
+		}
+	}
+	return 0;
 }
 
 static int capture_event(void *ctx, void *data, size_t size)
@@ -417,8 +305,7 @@ static void capture_print_stats(struct capture *c, const char *prefix)
 
 static void capture_ready(struct capture *c)
 {
-	if (c->layout_msg[0])
-		p_info("%s", c->layout_msg);
+	layouts__report(c->layouts);
 	p_info("attached %zu probes to %zu files (openssl %zu, gnutls %zu, nss %zu)%s. "
 	       "Ctrl-C to end.",
 	       attacher__nr_probes(c->att), attacher__nr_files(c->att),
@@ -467,10 +354,34 @@ static void capture_drain(struct capture *c)
 	capture_flush(c);
 }
 
-int capture_run(const struct options *opts, const struct output_ops *ops,
-		const struct output_opts *oopts)
+/* Every writer, or none: an error is reported here. */
+static int capture_open_outputs(struct capture *c)
 {
-	struct capture c = { .opts = opts, .ops = ops, .out_file = oopts->out };
+	for (int i = 0; i < c->nr_outs; i++) {
+		c->out[i] = c->outs[i].ops->open(&c->outs[i].opts);
+		if (!c->out[i]) {
+			int err = -errno;
+
+			p_err("output: '%s': %s", c->outs[i].name, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* --stats prints live lines only when no output shares the terminal. */
+static bool capture_on_tty(const struct capture *c)
+{
+	for (int i = 0; i < c->nr_outs; i++) {
+		if (isatty(fileno(c->outs[i].opts.out)))
+			return true;
+	}
+	return false;
+}
+
+int capture_run(const struct options *opts, const struct capture_output *outs, int nr_outs)
+{
+	struct capture c = { .opts = opts, .outs = outs, .nr_outs = nr_outs };
 	int err;
 
 	err = capture_open_bpf(&c);
@@ -479,10 +390,12 @@ int capture_run(const struct options *opts, const struct output_ops *ops,
 	err = capture_attach(&c);
 	if (err)
 		goto out;
+	err = capture_open_outputs(&c);
+	if (err)
+		goto out;
 	c.dec = decoder__new(capture_record, &c);
-	c.out = ops->open(oopts);
 	c.watch = watcher__new(capture_rescan, &c);
-	if (!c.dec || !c.out || !c.watch) {
+	if (!c.dec || !c.watch) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -493,19 +406,20 @@ int capture_run(const struct options *opts, const struct output_ops *ops,
 	}
 	capture_ready(&c);
 	c.ready = true;
-	err = capture_loop(&c, opts->stats && !isatty(fileno(oopts->out)));
+	err = capture_loop(&c, opts->stats && !capture_on_tty(&c));
 	capture_drain(&c);
 	capture_print_stats(&c, "");
 	if (c.out_err && c.out_err != -EPIPE)
 		err = c.out_err;
 out:
 	ring_buffer__free(c.rb);
-	if (c.out)
-		ops->close(c.out);
+	for (int i = 0; i < nr_outs; i++) {
+		if (c.out[i])
+			outs[i].ops->close(c.out[i]);
+	}
 	decoder__free(c.dec);
 	watcher__free(c.watch);
 	attacher__free(c.att);
-	layouts__free(c.layouts);
-	sslsniff_bpf__destroy(c.skel);
+	layouts__free(c.layouts);	/* c.skel too */
 	return err;
 }

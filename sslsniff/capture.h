@@ -8,11 +8,19 @@
 /* Set by SIGINT/SIGTERM: stop, drain and report. */
 extern volatile sig_atomic_t exiting;
 
+#define CAPTURE_MAX_OUTPUTS	2
+
+/* A writer, its options (the file in opts.out) and the file's name for errors. */
+struct capture_output {
+	const struct output_ops *ops;
+	struct output_opts opts;
+	const char *name;
+};
+
 /*
  * Loads the BPF program, attaches to what OPTS selects, and streams records
- * to the writer OPS until `exiting`. Returns 0 or -errno (reported).
+ * to every writer of OUTS until `exiting`. Returns 0 or -errno (reported).
  */
-int capture_run(const struct options *opts, const struct output_ops *ops,
-		const struct output_opts *oopts);
+int capture_run(const struct options *opts, const struct capture_output *outs, int nr_outs);
 
 #endif

@@ -26,22 +26,26 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-/* Same kernel build and same library BTF file: same merged BTF. */
-static int cache_key(const char *kernel_btf, const char *lib_btf, uint64_t *key)
+/* Same kernel build and same library BTF files: same merged BTF. */
+static int cache_key(const char *kernel_btf, const char *const *libs, size_t nr, uint64_t *key)
 {
 	struct stat ks, ls;
 	struct utsname u;
 	uint64_t h = 0xcbf29ce484222325ULL;
 
-	if (stat(kernel_btf, &ks) || stat(lib_btf, &ls) || uname(&u))
+	if (stat(kernel_btf, &ks) || uname(&u))
 		return -errno;
 	h = fnv1a(h, u.release, strlen(u.release));
 	h = fnv1a(h, u.version, strlen(u.version));
 	h = fnv1a(h, kernel_btf, strlen(kernel_btf));
 	h = fnv1a(h, &ks.st_size, sizeof(ks.st_size));
-	h = fnv1a(h, lib_btf, strlen(lib_btf));
-	h = fnv1a(h, &ls.st_size, sizeof(ls.st_size));
-	h = fnv1a(h, &ls.st_mtim, sizeof(ls.st_mtim));
+	for (size_t i = 0; i < nr; i++) {
+		if (stat(libs[i], &ls))
+			return -errno;
+		h = fnv1a(h, libs[i], strlen(libs[i]) + 1);
+		h = fnv1a(h, &ls.st_size, sizeof(ls.st_size));
+		h = fnv1a(h, &ls.st_mtim, sizeof(ls.st_mtim));
+	}
 	*key = h;
 	return 0;
 }
@@ -71,70 +75,87 @@ static const char *btf_strerror(int err)
 	return buf;
 }
 
-/* The merged BTF, written whole to a temporary file, then renamed. */
-static int merge_to(const char *kernel_btf, const char *lib_btf, const char *out)
+/* Adds the library BTF file LIB_BTF to BTF. */
+static int merge_one(struct btf *btf, const char *lib_btf)
 {
-	struct btf *kbtf = NULL, *lbtf = NULL;
-	char tmp[PATH_MAX + 8];
-	const void *raw;
-	__u32 size;
-	int fd = -1, err;
+	struct btf *lbtf = btf__parse(lib_btf, NULL);
+	int err;
 
-	/* A bad kernel BTF is reported by the program load that follows. */
-	kbtf = btf__parse(kernel_btf, NULL);
-	if (!kbtf) {
-		err = -errno;
-		p_debug("btf: kernel BTF '%s': %s", kernel_btf, btf_strerror(err));
-		goto out;
-	}
-	lbtf = btf__parse(lib_btf, NULL);
 	if (!lbtf) {
 		err = -errno;
 		p_err("btf: library BTF '%s': %s", lib_btf, btf_strerror(err));
-		goto out;
+		return err;
 	}
-	err = btf__add_btf(kbtf, lbtf);
+	err = btf__add_btf(btf, lbtf);
+	btf__free(lbtf);
 	if (err < 0) {
 		p_err("btf: cannot merge '%s' into the kernel's BTF: %s", lib_btf, strerror(-err));
-		goto out;
+		return err;
 	}
-	raw = btf__raw_data(kbtf, &size);
-	if (!raw) {
-		err = -ENOMEM;
-		goto out;
-	}
+	return 0;
+}
+
+/* Writes BTF's raw data to a temporary file, then renames it to OUT. */
+static int write_btf(const struct btf *btf, const char *out)
+{
+	char tmp[PATH_MAX + 8];
+	const void *raw;
+	__u32 size;
+	int fd, err;
+
+	raw = btf__raw_data(btf, &size);
+	if (!raw)
+		return -ENOMEM;
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
 		p_err("btf: cannot write '%s': %s", tmp, strerror(-err));
-		goto out;
+		return err;
 	}
 	err = write_all(fd, raw, size);
+	close(fd);
 	if (!err && rename(tmp, out))
 		err = -errno;
 	if (err) {
 		p_err("btf: cannot write '%s': %s", out, strerror(-err));
 		unlink(tmp);
 	}
-out:
-	if (fd >= 0)
-		close(fd);
-	btf__free(lbtf);
+	return err;
+}
+
+/* The kernel's BTF with every library's types added. */
+static int merge_to(const char *kernel_btf, const char *const *libs, size_t nr, const char *out)
+{
+	struct btf *kbtf;
+	int err = 0;
+
+	/* A bad kernel BTF is reported by the program load that follows. */
+	kbtf = btf__parse(kernel_btf, NULL);
+	if (!kbtf) {
+		err = -errno;
+		p_debug("btf: kernel BTF '%s': %s", kernel_btf, btf_strerror(err));
+		return err;
+	}
+	for (size_t i = 0; i < nr && !err; i++)
+		err = merge_one(kbtf, libs[i]);
+	if (!err)
+		err = write_btf(kbtf, out);
 	btf__free(kbtf);
 	return err;
 }
 
-int core_btf_build(const char *kernel_btf, const char *lib_btf, char *out, size_t size)
+int core_btf_build(const char *kernel_btf, const char *const *libs, size_t nr, char *out,
+		   size_t size)
 {
 	uint64_t key;
 	int err;
 
 	if (!kernel_btf)
 		kernel_btf = KERNEL_BTF;
-	err = cache_key(kernel_btf, lib_btf, &key);
+	err = cache_key(kernel_btf, libs, nr, &key);
 	if (err) {
-		p_err("btf: '%s': %s", lib_btf, strerror(-err));
+		p_err("btf: %s: %s", kernel_btf, strerror(-err));
 		return err;
 	}
 	if ((mkdir("/var/cache/sslsniff", 0700) && errno != EEXIST) ||
@@ -148,8 +169,9 @@ int core_btf_build(const char *kernel_btf, const char *lib_btf, char *out, size_
 		p_debug("btf: cached merged BTF '%s'", out);
 		return 0;
 	}
-	err = merge_to(kernel_btf, lib_btf, out);
+	err = merge_to(kernel_btf, libs, nr, out);
 	if (!err)
-		p_debug("btf: merged kernel BTF and '%s' into '%s'", lib_btf, out);
+		p_debug("btf: merged the kernel's BTF and %zu library BTF file(s) into '%s'", nr,
+			out);
 	return err;
 }

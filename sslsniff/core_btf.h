@@ -8,10 +8,12 @@
  * libbpf relocates a program against one target BTF (btf_custom_path), so
  * the kernel's types (for the socket walk) and the library's (for its
  * structs) must be in one file. Builds it from KERNEL_BTF (NULL: the
- * running kernel's) and LIB_BTF, or finds it in the cache
+ * running kernel's) and the NR library BTF files LIBS (their type names do
+ * not clash: each library's own structs), or finds it in the cache
  * (/var/cache/sslsniff/core-btf), and puts its path in OUT.
  * Returns 0 or -errno (reported).
  */
-int core_btf_build(const char *kernel_btf, const char *lib_btf, char *out, size_t size);
+int core_btf_build(const char *kernel_btf, const char *const *libs, size_t nr, char *out,
+		   size_t size);
 
 #endif

@@ -41,6 +41,8 @@ static const char doc[] =
 	"  sslsniff -p 181              # only PID 181\n"
 	"  sslsniff -c curl -x -l       # only curl, with UID, TID and latency\n"
 	"  sslsniff --format json -o out.jsonl\n"
+	"  sslsniff -w cap.pcapng           # also a pcapng file for Wireshark\n"
+	"  sslsniff -w - | tshark -r -      # pcapng only, read live\n"
 	"  sslsniff --lib openssl:/opt/app/libssl.so.3";
 
 enum {
@@ -73,6 +75,9 @@ static const struct argp_option argp_opts[] = {
 	  "Do not attach to TLS libraries of processes started later", 0 },
 	{ "format", 'f', "FORMAT", 0, "Output format: text (default) or json", 1 },
 	{ "output", 'o', "FILE", 0, "Write to FILE (created with mode 0600)", 1 },
+	{ "write", 'w', "FILE", 0,
+	  "Also write the plaintext as TCP streams to the pcapng FILE (mode 0600); with -w -, "
+	  "to stdout, and text or JSON only to an -o FILE", 1 },
 	{ "extra", 'x', NULL, 0, "Text: add UID and TID columns", 1 },
 	{ "latency", 'l', NULL, 0, "Text: add the call latency in ms", 1 },
 	{ "handshake", OPT_HANDSHAKE, NULL, 0, "Show SSL_do_handshake latency rows", 1 },
@@ -175,6 +180,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		o->output_path = arg;
+		break;
+	case 'w':
+		o->write_path = arg;
 		break;
 	case 'x':
 		o->extra = true;
@@ -337,7 +345,7 @@ static int print_btf_db(void)
 	for (size_t i = 0; i < btf_db__nr_entries(db); i++) {
 		const struct btf_db_entry *e = btf_db__entry(db, i);
 
-		printf("%-8s %-7s %-10s %s\n", tls_library_name(e->lib), e->family, e->version,
+		printf("%-8s %-7s %-10s %s\n", btf_db_lib_name(e->lib), e->family, e->version,
 		       e->path);
 	}
 	btf_db__free(db);
@@ -385,6 +393,85 @@ static int64_t realtime_offset_ns(void)
 	return (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
 }
 
+static const char *output_name(const char *path)
+{
+	return !path || !strcmp(path, "-") ? "stdout" : path;
+}
+
+/* -o and -w must not share a file, and pcapng is no text for a terminal. */
+static int check_outputs(const struct options *o)
+{
+	if (!o->write_path)
+		return 0;
+	if (o->output_path && !strcmp(o->write_path, o->output_path)) {
+		p_err("-o and -w both write to %s%s%s: give them different files",
+		      strcmp(o->write_path, "-") ? "'" : "", output_name(o->write_path),
+		      strcmp(o->write_path, "-") ? "'" : "");
+		return -EINVAL;
+	}
+	if (!strcmp(o->write_path, "-") && isatty(STDOUT_FILENO)) {
+		p_err("-w -: stdout is a terminal; pipe it (sslsniff -w - | tshark -r -) or "
+		      "name a file");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* -w - takes stdout: then text or JSON go on only to an -o FILE. */
+static bool records_output_wanted(const struct options *o)
+{
+	return !o->write_path || strcmp(o->write_path, "-") || o->output_path;
+}
+
+/* 0, or -EIO when a file's last bytes could not be written (reported unless QUIET). */
+static int close_outputs(struct capture_output *outs, int n, bool quiet)
+{
+	int err = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (outs[i].opts.out == stdout || !fclose(outs[i].opts.out))
+			continue;
+		if (!quiet && !err)
+			p_err("output: '%s': %s", outs[i].name, strerror(errno));
+		err = -EIO;
+	}
+	return err;
+}
+
+/* The writers: text or JSON, and pcapng with -w. How many, or -1 (reported). */
+static int open_outputs(const struct options *o, const struct output_ops *ops,
+			struct capture_output *outs)
+{
+	int64_t offset = realtime_offset_ns();
+	int n = 0;
+
+	if (records_output_wanted(o)) {
+		struct output_opts *oo = &outs[n].opts;
+
+		oo->out = open_output(o->output_path);
+		if (!oo->out)
+			return -1;
+		oo->hexdump = o->hexdump;
+		oo->extra = o->extra;
+		oo->latency = o->latency;
+		oo->escape = isatty(fileno(oo->out));
+		oo->realtime_offset_ns = offset;
+		outs[n].ops = ops;
+		outs[n++].name = output_name(o->output_path);
+	}
+	if (o->write_path) {
+		outs[n].opts.out = open_output(o->write_path);
+		if (!outs[n].opts.out) {
+			close_outputs(outs, n, true);
+			return -1;
+		}
+		outs[n].opts.realtime_offset_ns = offset;
+		outs[n].ops = &out_pcapng_ops;
+		outs[n++].name = output_name(o->write_path);
+	}
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { argp_opts, parse_arg, NULL, doc, NULL, NULL, NULL };
@@ -395,8 +482,9 @@ int main(int argc, char **argv)
 		.format = "text",
 		.watch = true,
 	};
-	struct output_opts oo = {};
+	struct capture_output outs[CAPTURE_MAX_OUTPUTS] = {};
 	const struct output_ops *ops;
+	int nr_outs;
 	struct sigaction sa = { .sa_handler = sig_handler };
 	int err;
 
@@ -412,26 +500,21 @@ int main(int argc, char **argv)
 		p_err("unknown --format '%s': use text or json", o.format);
 		return 1;
 	}
+	if (check_outputs(&o))
+		return 1;
 	libbpf_set_print(log_libbpf);
 	if (check_environment(&o))
 		return 1;
-	oo.out = open_output(o.output_path);
-	if (!oo.out)
+	nr_outs = open_outputs(&o, ops, outs);
+	if (nr_outs < 0)
 		return 1;
-	oo.hexdump = o.hexdump;
-	oo.extra = o.extra;
-	oo.latency = o.latency;
-	oo.escape = isatty(fileno(oo.out));
-	oo.realtime_offset_ns = realtime_offset_ns();
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	err = capture_run(&o, ops, &oo);
-	if (oo.out != stdout && fclose(oo.out) && !err) {
-		p_err("output: '%s': %s", o.output_path, strerror(errno));
+	err = capture_run(&o, outs, nr_outs);
+	if (close_outputs(outs, nr_outs, err))
 		err = -EIO;
-	}
 	return err ? 1 : 0;
 }

@@ -30,6 +30,7 @@ struct options {
 	uint32_t ring_size;
 	const char *format;
 	const char *output_path;
+	const char *write_path;		/* -w: pcapng, "-" for stdout */
 	const char *kernel_btf;
 	const char *detect;		/* --detect FILE */
 	const char *btf;		/* --btf FILE: OpenSSL layout forced */

@@ -29,6 +29,7 @@ struct output_opts {
 /* A writer. main.c drives them through this table only. */
 struct output_ops {
 	const char *name;
+	/* NULL, with errno set, when the writer cannot start. */
 	void *(*open)(const struct output_opts *opts);
 	/* 0, or -errno when the output can take no more (reported once). */
 	int (*record)(void *w, const struct record *r);
@@ -37,6 +38,8 @@ struct output_ops {
 
 extern const struct output_ops out_text_ops;
 extern const struct output_ops out_json_ops;
+/* Not a --format: -w writes it beside the text or JSON. */
+extern const struct output_ops out_pcapng_ops;
 
 #define CONN_ADDR_LEN	64	/* "[ipv6]:port" */
 

@@ -8,6 +8,14 @@ TESTS_DIR=${TESTS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 PEER="python3 $TESTS_DIR/peer.py"
 RECORDS="python3 $TESTS_DIR/records.py"
 
+# Run alone (not by tests/run): take the suite lock so no other test
+# traces the machine at the same time.
+if [[ -z ${SSLSNIFF_TESTS_LOCKED:-} ]]; then
+	exec 9>>"${SSLSNIFF_TESTS_LOCK:-/tmp/sslsniff-tests.lock}"
+	flock -w 1800 9 || { echo "FAIL: another sslsniff test run holds the lock" >&2; exit 1; }
+	export SSLSNIFF_TESTS_LOCKED=1
+fi
+
 T=$(mktemp -d /tmp/sslsniff-test.XXXXXX)
 CERT=$T/cert.pem
 KEY=$T/key.pem
@@ -15,15 +23,25 @@ SNIFF_PID=
 BG_PIDS=()
 
 cleanup() {
+	local rc=$?
 	[[ -n $SNIFF_PID ]] && kill -INT "$SNIFF_PID" 2>/dev/null && wait "$SNIFF_PID" 2>/dev/null
 	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	pkill -P $$ 2>/dev/null	# subshells that feed clients
 	wait 2>/dev/null
-	rm -rf "$T"
+	# SSLSNIFF_TEST_KEEP=1 keeps a failed test's scratch directory.
+	if [[ $rc != 0 && $rc != 2 && -n ${SSLSNIFF_TEST_KEEP:-} ]]; then
+		echo "scratch directory kept: $T" >&2
+	else
+		rm -rf "$T"
+	fi
 }
 trap cleanup EXIT
 
 fail() {
+	if [[ -s $T/err ]]; then
+		echo "--- last lines of sslsniff's stderr:" >&2
+		tail -n 4 "$T/err" >&2
+	fi
 	echo "FAIL: $*" >&2
 	exit 1
 }
@@ -40,17 +58,27 @@ need() {
 	done
 }
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-	-subj /CN=localhost -keyout "$KEY" -out "$CERT" 2>/dev/null || fail "cannot make a certificate"
+# The run's certificate (tests/run makes one), else one of our own.
+if [[ -r ${SSLSNIFF_TEST_CERT:-} && -r ${SSLSNIFF_TEST_KEY:-} ]]; then
+	cp "$SSLSNIFF_TEST_CERT" "$CERT" && cp "$SSLSNIFF_TEST_KEY" "$KEY" || fail "cannot copy the certificate"
+else
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-subj /CN=localhost -keyout "$KEY" -out "$CERT" 2>/dev/null || fail "cannot make a certificate"
+fi
 
 # A payload nobody else sends: NAME-<random hex>.
 unique() {
 	echo "$1-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 }
 
-# Waits until COMMAND succeeds, for up to SECONDS (default 20).
+# A TCP port on 127.0.0.1 nobody listens on (the kernel's pick).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_for SECONDS COMMAND...: waits until COMMAND succeeds.
 wait_for() {
-	local secs=$1; shift
+	local secs=$1 i; shift
 	for ((i = 0; i < secs * 20; i++)); do
 		"$@" 2>/dev/null && return 0
 		sleep 0.05
@@ -61,6 +89,11 @@ wait_for() {
 # sniff_start ARGS...: runs sslsniff in the background; output to $T/out,
 # diagnostics to $T/err; returns once it says capture has started.
 sniff_start() {
+	local i
+	# Emptied first: the child's own truncation may come after our first
+	# look, which must not find the previous run's "Ctrl-C to end.".
+	: >"$T/out"
+	: >"$T/err"
 	"$SSLSNIFF" "$@" >"$T/out" 2>"$T/err" &
 	SNIFF_PID=$!
 	for ((i = 0; i < 400; i++)); do
@@ -89,11 +122,13 @@ summary_lost_bytes() {
 	sed -n 's/^sslsniff: .*; lost: \([0-9]*\) bytes in .*/\1/p' "$T/err" | tail -n 1
 }
 
-# peer_serve NAME ARGS...: starts tests/peer.py serve; sets PORT.
+# peer_serve NAME ARGS...: starts tests/peer.py serve; sets PORT, and
+# SERVER to its pid.
 peer_serve() {
 	local name=$1; shift
 	$PEER serve --cert "$CERT" --key "$KEY" "$@" >"$T/$name.ready" 2>"$T/$name.err" &
-	BG_PIDS+=($!)
+	SERVER=$!
+	BG_PIDS+=($SERVER)
 	wait_for 10 grep -q '^ready' "$T/$name.ready" || fail "peer server $name did not start"
 	PORT=$(awk '{print $2}' "$T/$name.ready")
 }

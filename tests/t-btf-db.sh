@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # btf-db against ground truth: every entry is regenerated from its Debian
 # source package byte for byte, and the offsets the BPF program reads
-# (ssl_st.version and .rbio, bio_st.method and .num, bio_method_st.type)
-# equal offsetof() compiled
-# against that version's own headers.
+# (OpenSSL's ssl_st, bio_st...; GnuTLS's session transport pointer, version
+# and suite; NSPR's socket fd) equal offsetof() compiled against that
+# version's own headers, in the tree configured as Debian configures it.
 . "$(dirname "$0")/lib.sh"
 need bpftool pahole gcc make perl
 ROOT=$(cd "$TESTS_DIR/.." && pwd)
@@ -25,6 +25,85 @@ btf_offset() {
 		/^\[/ { f = 0 }
 		f && $1 == m { sub("bits_offset=", "", $3); print $3 / 8; exit }'
 }
+
+# check_offsets FILE WANT: every "type member.path offset" line of WANT
+# (printed by offsetof()) is where the BTF puts it.
+check_offsets() {
+	local file=$1 want=$2 type member off got
+	while read -r type member off; do
+		got=$(python3 "$TESTS_DIR/btf_offset.py" "$file" "$type" "$member")
+		[[ $got == "$off" ]] ||
+			fail "$file: $type.$member at '$got' in BTF, $off by offsetof(): $(cat "$want")"
+	done <"$want"
+}
+
+gnutls_offsets() {	# gnutls_offsets TREE: offsetof() with GnuTLS's headers
+	local tree=$1 b=$1/build-btf
+	cat >"$T/goff.c" <<'C'
+#include "gnutls_int.h"
+#define OFF(s, t, m) printf("%s %s %zu\n", s, #m, offsetof(t, m))
+int main(void)
+{
+	OFF("gnutls_session_int", struct gnutls_session_int, internals.transport_recv_ptr);
+	OFF("gnutls_session_int", struct gnutls_session_int, security_parameters.pversion);
+	OFF("gnutls_session_int", struct gnutls_session_int, security_parameters.cs);
+	OFF("version_entry_st", version_entry_st, major);
+	OFF("version_entry_st", version_entry_st, minor);
+	OFF("gnutls_cipher_suite_entry_st", gnutls_cipher_suite_entry_st, name);
+	return 0;
+}
+C
+	gcc -w -DHAVE_CONFIG_H -D_Atomic= -I"$b" -I"$b/lib" -I"$tree/lib" -I"$b/lib/includes" \
+		-I"$tree/lib/includes" -I"$tree/gl" -I"$b/gl" -I"$tree/lib/x509" \
+		$(pkg-config --cflags p11-kit-1) "$T/goff.c" -o "$T/goff" ||
+		fail "cannot compile offsetof() against $tree"
+	"$T/goff"
+}
+
+nspr_offsets() {	# nspr_offsets TREE: offsetof() with NSPR's private headers
+	local tree=$1
+	cat >"$T/noff.c" <<'C'
+#include "primpl.h"
+int main(void)
+{
+	printf("PRFilePrivate md.osfd %zu\n", offsetof(PRFilePrivate, md.osfd));
+	return 0;
+}
+C
+	gcc -I"$tree/build-btf/dist/include/nspr" -I"$tree/nspr/pr/include" \
+		-I"$tree/nspr/pr/include/private" -D_GNU_SOURCE -DXP_UNIX -DLINUX -D_PR_PTHREADS -w \
+		"$T/noff.c" -o "$T/noff" || fail "cannot compile offsetof() against $tree"
+	"$T/noff"
+}
+
+# host_version LIB: the version the detector reads in the host's library.
+host_version() {
+	local f
+	f=$(ldconfig -p | awk -v n="lib$1" '$1 ~ "^" n "[0-9]*\\.so" { print $NF; exit }')
+	"$SSLSNIFF" --detect "$f" | awk '$1 == "version:" { print $2 }'
+}
+
+while IFS=$'\t' read -r lib family version file; do
+	[[ $lib == gnutls || $lib == nspr ]] || continue
+	cmp -s "$ROOT/btf-db/$file" "$T/db/$file" || fail "$file is not what its source builds"
+	if [[ $lib == gnutls ]]; then
+		gnutls_offsets "$CACHE/src/gnutls28-$version" >"$T/want"
+	else
+		nspr_offsets "$CACHE/src/nspr-$version" >"$T/want"
+	fi
+	[[ -s $T/want ]] || fail "no offsets for $file"
+	check_offsets "$ROOT/btf-db/$file" "$T/want"
+	# The program relocates against it (every CO-RE branch resolves).
+	# A database of this entry alone, listed under the host's version so
+	# that it is chosen for the host's library.
+	rm -rf "$T/one" && mkdir -p "$T/one/$lib" && cp "$ROOT/btf-db/$file" "$T/one/$file"
+	printf '%s\t%s\t%s\t%s\n' "$lib" "$family" "$(host_version "$lib")" "$file" >"$T/one/index"
+	export SSLSNIFF_BTF_DB=$T/one
+	sniff_start -c no-such-comm
+	sniff_stop
+	unset SSLSNIFF_BTF_DB
+	grep -q "BTF '$T/one/$file'" "$T/err" || fail "$file was not used: $(cat "$T/err")"
+done <"$ROOT/btf-db/index"
 
 n=0
 while IFS=$'\t' read -r lib family version file; do

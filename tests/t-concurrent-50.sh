@@ -30,5 +30,20 @@ done <"$T/got"
 [[ $n == 50 ]] || fail "$n of 50 connections reported"
 # Each payload is written exactly once by the clients, once read by the server.
 [[ $(records --pid "$CLIENT" --dir write --count) == 50 ]] || fail "client write records != 50"
-[[ $(records --comm python3 --dir read --count) -ge 100 ]] || fail "reads missing"
+# The server read each payload once, whole, and wrote each reply once.
+records --pid "$SERVER" --dir read --field data >"$T/s.r"
+records --pid "$SERVER" --dir write --field data >"$T/s.w"
+python3 - "$T/send" "$T/s.r" "$T/s.w" <<'PY' || fail "server side records"
+import base64, sys
+send = open(sys.argv[1], "rb").read()
+reads = [d for d in map(base64.b64decode, open(sys.argv[2])) if d]
+writes = [d for d in map(base64.b64decode, open(sys.argv[3])) if d]
+for i in range(50):
+    want = send.replace(b"{i}", str(i).encode())
+    nr, nw = reads.count(want), writes.count(b"reply:" + want)
+    if nr != 1 or nw != 1:
+        sys.exit("payload %d: read %d times, reply written %d times (want 1 and 1)" % (i, nr, nw))
+if len(reads) != 50 or len(writes) != 50:
+    sys.exit("server: %d reads, %d writes with data, want 50 each" % (len(reads), len(writes)))
+PY
 [[ $(summary_lost_bytes) == 0 ]] || fail "bytes lost"

@@ -12,7 +12,10 @@ expect_error() {
 	[[ ! -s $T/eout ]] || fail "'$*' wrote to stdout"
 }
 
+[[ -e /proc/999999 ]] ||
+	expect_error "sslsniff: error: no process with PID 999999" "$SSLSNIFF" -p 999999
 expect_error "sslsniff: error: no process with PID 999999999" "$SSLSNIFF" -p 999999999
+expect_error "sslsniff: error: no process with PID 999999" "$SSLSNIFF" -p "$$,999999"
 sleep 60 &
 BG_PIDS+=($!)
 expect_error "sslsniff: error: no TLS library in the given process(es)" "$SSLSNIFF" -p $!

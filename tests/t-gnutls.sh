@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # GnuTLS: gnutls-cli and wget (both link libgnutls on Debian) against a
-# python server: gnutls_record_send/recv carry the exact bytes.
+# python server: gnutls_record_send/recv carry the exact bytes, and the
+# session struct (btf-db) names the socket, the version and the suite.
 . "$(dirname "$0")/lib.sh"
 need gnutls-cli wget python3
 
@@ -15,6 +16,15 @@ CLI=$!
 wait "$CLI"
 { printf 'echo:'; cat "$T/req"; } >"$T/want"
 grep -q "$(cat "$T/req")" "$T/got" || fail "gnutls-cli did not get the reply"
+
+# TLS 1.2, to see the version and suite change with the session.
+unique gnutls-cli12 >"$T/req12"
+peer_serve srv12 --reply "$T/reply"
+gnutls-cli --insecure --logfile=/dev/null --priority NORMAL:-VERS-TLS1.3 -p "$PORT" 127.0.0.1 \
+	<"$T/req12" >"$T/got12" 2>"$T/cli12.err" &
+CLI12=$!
+wait "$CLI12"
+grep -q "$(cat "$T/req12")" "$T/got12" || fail "gnutls-cli (TLS 1.2) did not get the reply"
 
 TOKEN=$(unique wget-body)
 printf '%s' "$TOKEN" >"$T/body"
@@ -39,3 +49,17 @@ records --pid "$WGET" --dir write --data | grep -q "^GET /wget-$TOKEN HTTP/1.1" 
 # The connection, from the socket the library wrote to.
 [[ $(records --pid "$CLI" --field dst | sort -u) == "127.0.0.1:$CLI_PORT" ]] ||
 	fail "dst: $(records --pid "$CLI" --field dst | sort -u), want 127.0.0.1:$CLI_PORT"
+# From GnuTLS's own struct: the fd it was given, the negotiated version
+# and suite (python's server prefers AES-256 and picks it).
+for pid in "$CLI" "$CLI12"; do
+	[[ $(records --pid "$pid" --field fd_source | sort -u) == struct ]] ||
+		fail "fd_source: $(records --pid "$pid" --field fd_source | sort -u), want struct"
+done
+[[ $(records --pid "$CLI" --field tls_version | sort -u) == TLSv1.3 ]] ||
+	fail "tls_version: $(records --pid "$CLI" --field tls_version | sort -u), want TLSv1.3"
+[[ $(records --pid "$CLI" --field cipher | sort -u) == TLS_AES_256_GCM_SHA384 ]] ||
+	fail "cipher: $(records --pid "$CLI" --field cipher | sort -u), want TLS_AES_256_GCM_SHA384"
+[[ $(records --pid "$CLI12" --field tls_version | sort -u) == TLSv1.2 ]] ||
+	fail "tls_version: $(records --pid "$CLI12" --field tls_version | sort -u), want TLSv1.2"
+[[ $(records --pid "$CLI12" --field cipher | sort -u) == TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 ]] ||
+	fail "cipher: $(records --pid "$CLI12" --field cipher | sort -u), want TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"

@@ -15,7 +15,7 @@ sniff_stop
 assert_bytes "$T/body" "$T/got" "curl's own download"
 { printf 'HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n' $((1 << 20))
   cat "$T/body"; } >"$T/response"
-SPID=$(records --func SSL_write_ex --field pid | head -n 1)
+SPID=$SERVER
 [[ $(records --pid "$SPID" --func SSL_write_ex --count) == 1 ]] ||
 	fail "the 1 MiB response should be one record"
 [[ $(records --pid "$SPID" --func SSL_write_ex --field length) == $(wc -c <"$T/response") ]] ||

@@ -6,6 +6,10 @@
 need node python3
 nm -D "$(command -v node)" 2>/dev/null | grep -q ' T SSL_write$' ||
 	skip "this node links libssl dynamically (no SSL_write in the executable)"
+# A private copy: a node that something else runs maps the system's file,
+# which sslsniff then attaches at start and the watcher has nothing to do.
+cp "$(command -v node)" "$T/node" || fail "cannot copy node"
+NODE=$T/node
 
 TOKEN=$(unique node)
 printf 'node-reply-%s' "$TOKEN" >"$T/body"
@@ -39,7 +43,7 @@ check_run() {
 
 # Started after sslsniff: the exec watcher attaches to it in time.
 sniff_start -f json -c node
-node "$T/get.js" "late-$TOKEN" >"$T/late.got" &
+"$NODE" "$T/get.js" "late-$TOKEN" >"$T/late.got" &
 LATE=$!
 wait "$LATE" || fail "late node request failed"
 sniff_stop
@@ -48,7 +52,7 @@ grep -q "attached .* probes to '.*node' (mapped by pid $LATE)" "$T/err" ||
 check_run late "$LATE"
 
 # Running before sslsniff starts: found in /proc/PID/maps at start-up.
-node "$T/get.js" "early-$TOKEN" "$T/go" >"$T/early.got" &
+"$NODE" "$T/get.js" "early-$TOKEN" "$T/go" >"$T/early.got" &
 EARLY=$!
 wait_for 10 grep -q node "/proc/$EARLY/comm" || fail "node did not start"
 sniff_start -f json -c node

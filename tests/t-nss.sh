@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # NSS: tstclnt (libnss3-tools) writes through NSPR's PR_Write/PR_Send on an
 # SSL-layered descriptor; the plain file and socket I/O of NSPR is skipped.
+# The fd comes from NSPR's own socket layer under the SSL one (btf-db).
 . "$(dirname "$0")/lib.sh"
 need tstclnt certutil python3
 
@@ -27,3 +28,5 @@ records --pid "$CLI" --field function | grep -qE '^PR_(Write|Send)$' || fail "no
 # The connection, from the socket the library wrote to.
 [[ $(records --pid "$CLI" --field dst | sort -u) == "127.0.0.1:$PORT" ]] ||
 	fail "dst: $(records --pid "$CLI" --field dst | sort -u), want 127.0.0.1:$PORT"
+[[ $(records --pid "$CLI" --field fd_source | sort -u) == struct ]] ||
+	fail "fd_source: $(records --pid "$CLI" --field fd_source | sort -u), want struct"

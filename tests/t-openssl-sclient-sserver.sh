@@ -8,7 +8,7 @@ A=$(unique client-to-server)
 B=$(unique server-to-client)
 printf '%s\n' "$A" >"$T/a"
 printf '%s\n' "$B" >"$T/b"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 
 sniff_start -f json
 # s_server sends its stdin to the client; the pipe stays open until the end.

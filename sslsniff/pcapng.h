@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __SSLSNIFF_PCAPNG_H
+#define __SSLSNIFF_PCAPNG_H
+
+#include <stdint.h>
+#include <sys/uio.h>
+
+/*
+ * A pcapng writer: one section, one interface of raw IPv4/IPv6 packets
+ * (LINKTYPE_RAW) with nanosecond timestamps, and Enhanced Packet Blocks.
+ * Each block goes out in one write(2), so the file holds whole blocks only.
+ */
+struct pcapng;
+
+/* Largest packet pcapng__packet() takes (the interface's snaplen). */
+#define PCAPNG_SNAPLEN	262144
+
+/*
+ * Writes the Section Header Block (shb_userappl USERAPPL, shb_os from
+ * uname) and the Interface Description Block to FD, which stays the
+ * caller's. NULL with errno set when that fails.
+ */
+struct pcapng *pcapng__new(int fd, const char *userappl);
+
+/*
+ * One packet: the concatenation of IOV, stamped TS_NS (nanoseconds since
+ * the epoch), with COMMENT (may be NULL) as its opt_comment. 0 or -errno;
+ * after a failed write every later call fails with the same error, since
+ * the file may end in a partial block.
+ */
+int pcapng__packet(struct pcapng *p, uint64_t ts_ns, const struct iovec *iov, int iovcnt,
+		   const char *comment);
+
+/* Frees the writer; the file descriptor is left open. */
+void pcapng__close(struct pcapng *p);
+
+#endif
