@@ -28,13 +28,52 @@ struct ssl_cipher_st {
 
 struct ssl_session_st {
 	const struct ssl_cipher_st *cipher;
+	__u64 master_key_length;		/* size_t */
+	unsigned char master_key[48];	/* longer in the library: the prefix is read */
 } __attribute__((preserve_access_index));
+
+/*
+ * The secrets of TLS 1.3 that the library keeps (ssl_local.h); the traffic
+ * secrets a key log wants are derived from them in user space. Same names
+ * in ssl_st (1.1.1 to 3.1) and ssl_connection_st (3.2 on).
+ */
+#define OPENSSL_TLS13_SECRETS							\
+	unsigned char handshake_secret[SSLSNIFF_SECRET_LEN];			\
+	unsigned char master_secret[SSLSNIFF_SECRET_LEN];			\
+	unsigned char server_finished_hash[SSLSNIFF_SECRET_LEN];		\
+	unsigned char handshake_traffic_hash[SSLSNIFF_SECRET_LEN];		\
+	unsigned char exporter_master_secret[SSLSNIFF_SECRET_LEN]
+
+/* 1.1.1: the SSLv3 state is a struct of its own, behind a pointer. */
+struct ssl3_state_st {
+	unsigned char client_random[SSLSNIFF_RANDOM_LEN];
+} __attribute__((preserve_access_index));
+
+struct ssl_st___s3ptr {
+	struct ssl3_state_st *s3;
+} __attribute__((preserve_access_index));
+
+/* 3.0 on: embedded, as an anonymous struct. */
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+struct ssl_st___s3emb {
+	struct {
+		unsigned char client_random[SSLSNIFF_RANDOM_LEN];
+	} s3;
+};
+
+struct ssl_connection_st___s3emb {
+	struct {
+		unsigned char client_random[SSLSNIFF_RANDOM_LEN];
+	} s3;
+};
+#pragma clang attribute pop
 
 /* ssl/ssl_local.h, OpenSSL 1.1.1 to 3.1: SSL is struct ssl_st. */
 struct ssl_st {
 	int version;
 	struct bio_st *rbio;
 	struct ssl_session_st *session;
+	OPENSSL_TLS13_SECRETS;
 } __attribute__((preserve_access_index));
 
 /*
@@ -52,6 +91,7 @@ struct ssl_connection_st {
 	int version;
 	struct bio_st *rbio;
 	struct ssl_session_st *session;
+	OPENSSL_TLS13_SECRETS;
 } __attribute__((preserve_access_index));
 
 /*
@@ -115,6 +155,82 @@ static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 
 	}
 	*version = v;
 	return true;
+}
+
+/* Reads the secrets of session SESS and the TLS 1.3 ones of S into OUT. */
+#define OPENSSL_READ_SECRETS(s, sess, out)					\
+	({									\
+		bpf_core_read_user((out)->handshake_secret, SSLSNIFF_SECRET_LEN,	\
+				   &(s)->handshake_secret) ||			\
+		bpf_core_read_user((out)->master_secret, SSLSNIFF_SECRET_LEN,	\
+				   &(s)->master_secret) ||			\
+		bpf_core_read_user((out)->server_finished_hash, SSLSNIFF_SECRET_LEN, \
+				   &(s)->server_finished_hash) ||		\
+		bpf_core_read_user((out)->handshake_traffic_hash, SSLSNIFF_SECRET_LEN, \
+				   &(s)->handshake_traffic_hash) ||		\
+		bpf_core_read_user((out)->exporter_master_secret, SSLSNIFF_SECRET_LEN, \
+				   &(s)->exporter_master_secret) ||		\
+		openssl_read_master_key(sess, out);				\
+	})
+
+/* TLS 1.2 and earlier: the session's master key. */
+static __always_inline int openssl_read_master_key(const struct ssl_session_st *sess,
+						   struct tls_secrets *out)
+{
+	__u64 len = 0;
+
+	if (!sess)
+		return -1;
+	if (bpf_core_read_user(&len, sizeof(len), &sess->master_key_length) ||
+	    bpf_core_read_user(out->master_key, sizeof(out->master_key), &sess->master_key))
+		return -1;
+	out->master_key_len = len > sizeof(out->master_key) ? sizeof(out->master_key) : len;
+	return 0;
+}
+
+/* The client random, wherever this layout keeps the SSLv3 state. */
+static __always_inline int openssl_read_client_random(const void *ssl, __u8 *out)
+{
+	if (bpf_core_type_exists(struct ssl_connection_st)) {
+		const struct ssl_connection_st___s3emb *sc = ssl;
+
+		return bpf_core_read_user(out, SSLSNIFF_RANDOM_LEN, &sc->s3.client_random);
+	}
+	if (bpf_core_field_exists(((struct ssl_st___s3emb *)0)->s3)) {
+		const struct ssl_st___s3emb *s = ssl;
+
+		return bpf_core_read_user(out, SSLSNIFF_RANDOM_LEN, &s->s3.client_random);
+	}
+	if (bpf_core_field_exists(((struct ssl_st___s3ptr *)0)->s3)) {
+		const struct ssl_st___s3ptr *s = ssl;
+		struct ssl3_state_st *s3 = BPF_CORE_READ_USER(s, s3);
+
+		if (!s3)
+			return -1;
+		return bpf_core_read_user(out, SSLSNIFF_RANDOM_LEN, &s3->client_random);
+	}
+	return -1;
+}
+
+/*
+ * The secrets a key log needs (struct tls_secrets), once the handshake is
+ * done. Only with a matched layout (the caller checks), as the rest.
+ */
+static __always_inline bool openssl_read_secrets(const void *ssl, struct tls_secrets *out)
+{
+	if (openssl_read_client_random(ssl, out->client_random))
+		return false;
+	if (bpf_core_type_exists(struct ssl_connection_st)) {
+		const struct ssl_connection_st *sc = ssl;
+
+		return !OPENSSL_READ_SECRETS(sc, BPF_CORE_READ_USER(sc, session), out);
+	}
+	if (bpf_core_field_exists(struct ssl_st, rbio)) {
+		const struct ssl_st *s = ssl;
+
+		return !OPENSSL_READ_SECRETS(s, BPF_CORE_READ_USER(s, session), out);
+	}
+	return false;
 }
 
 #endif /* __OPENSSL_BPF_H */

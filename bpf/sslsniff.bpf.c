@@ -25,6 +25,7 @@ const volatile bool targ_comm_set = false;
 const volatile char targ_comm[SSLSNIFF_COMM_LEN] = {};
 const volatile __u32 targ_max_bytes = 0;	/* 0: no limit */
 const volatile bool targ_watch_pids = false;	/* exec events only for watched_pids */
+const volatile bool targ_keylog = false;	/* send each connection's secrets */
 
 /* Sized by user space before load (--ring-size). */
 struct {
@@ -73,6 +74,14 @@ struct {
 	__type(key, struct handle_key);
 	__type(value, __s32);
 } handle_fds SEC(".maps");
+
+/* The client random whose secrets were sent last, per TLS handle. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct handle_key);
+	__type(value, __u64);
+} secrets_sent SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -376,6 +385,44 @@ static __always_inline void emit_handshake(const struct call_state *s, __s32 ret
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/*
+ * The connection's secrets, once: on its first data call after the
+ * handshake, and again only if the handle now carries another connection
+ * (another client random). Before the data, so that a pcapng's secrets
+ * block precedes the packets it decrypts.
+ */
+static __always_inline void emit_secrets(const struct call_state *s)
+{
+	struct handle_key key = { .handle = s->handle,
+				  .tgid = bpf_get_current_pid_tgid() >> 32 };
+	__u8 random[SSLSNIFF_RANDOM_LEN];
+	__u64 *sent, first;
+	struct event *ev;
+
+	if (!targ_keylog || !s->layout_ok || !func_is_openssl(s->func) ||
+	    openssl_read_client_random((void *)s->handle, random))
+		return;
+	__builtin_memcpy(&first, random, sizeof(first));
+	sent = bpf_map_lookup_elem(&secrets_sent, &key);
+	if (sent && *sent == first)
+		return;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + sizeof(struct tls_secrets), 0);
+	if (!ev) {
+		stat_add(STAT_LOST_EVENTS_OTHER, 1);
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	fill_header(ev, s, EV_SECRETS);
+	if (!openssl_read_secrets((void *)s->handle, (struct tls_secrets *)ev->data)) {
+		bpf_ringbuf_discard(ev, 0);
+		return;
+	}
+	ev->chunk_len = sizeof(struct tls_secrets);
+	ev->flags = CHUNK_LAST;
+	bpf_ringbuf_submit(ev, 0);
+	bpf_map_update_elem(&secrets_sent, &key, &first, BPF_ANY);
+}
+
 static __always_inline void emit_data(const struct call_state *s, __u64 len)
 {
 	struct emit_ctx e = {};
@@ -437,6 +484,7 @@ int BPF_KRETPROBE(uretprobe_return)
 	}
 	if (n <= 0)
 		return 0;
+	emit_secrets(&s);
 	emit_data(&s, n);
 	return 0;
 }

@@ -8,6 +8,8 @@
 
 #define SSLSNIFF_COMM_LEN	16
 #define SSLSNIFF_CIPHER_LEN	48
+#define SSLSNIFF_RANDOM_LEN	32	/* a hello's random */
+#define SSLSNIFF_SECRET_LEN	64	/* EVP_MAX_MD_SIZE: a secret or hash, up to SHA-512 */
 
 /*
  * A call's plaintext is sent as chunks of at most CHUNK_MAX bytes. Each chunk
@@ -50,6 +52,7 @@ enum tls_func {
 enum event_kind {
 	EV_DATA = 1,		/* a chunk of plaintext of one call */
 	EV_HANDSHAKE,		/* SSL_do_handshake returned */
+	EV_SECRETS,		/* followed by struct tls_secrets (--keylog) */
 };
 
 /* Where a record's fd came from. */
@@ -112,6 +115,24 @@ struct event {
 	char comm[SSLSNIFF_COMM_LEN];
 	char cipher[SSLSNIFF_CIPHER_LEN];	/* the library's name for it, "" unknown */
 	__u8 data[];
+};
+
+/*
+ * What a connection's key log is made of, read from the library's structs
+ * once per connection after its handshake. The TLS 1.3 traffic secrets are
+ * derived from these in user space (RFC 8446 7.1), as the library does;
+ * which hash by the cipher suite in the event's header.
+ */
+struct tls_secrets {
+	__u8 client_random[SSLSNIFF_RANDOM_LEN];
+	__u8 master_key[48];		/* TLS 1.2 and earlier */
+	__u32 master_key_len;
+	__u32 pad;
+	__u8 handshake_secret[SSLSNIFF_SECRET_LEN];
+	__u8 handshake_traffic_hash[SSLSNIFF_SECRET_LEN];	/* to ServerHello */
+	__u8 master_secret[SSLSNIFF_SECRET_LEN];
+	__u8 server_finished_hash[SSLSNIFF_SECRET_LEN];	/* to server Finished */
+	__u8 exporter_master_secret[SSLSNIFF_SECRET_LEN];
 };
 
 /*

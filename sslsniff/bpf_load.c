@@ -15,6 +15,7 @@ static void bpf_load_config(const struct options *o, struct sslsniff_bpf *skel)
 	skel->rodata->targ_uid = o->uid;
 	skel->rodata->targ_max_bytes = o->max_bytes;
 	skel->rodata->targ_watch_pids = o->nr_pids > 0;
+	skel->rodata->targ_keylog = o->keylog_path != NULL;
 	if (o->comm) {
 		skel->rodata->targ_comm_set = true;
 		strncpy((char *)skel->rodata->targ_comm, o->comm, SSLSNIFF_COMM_LEN - 1);
@@ -26,10 +27,11 @@ static void bpf_load_config(const struct options *o, struct sslsniff_bpf *skel)
 static int bpf_load_share(struct sslsniff_bpf *skel, struct sslsniff_bpf *first)
 {
 	struct bpf_map *mine[] = { skel->maps.events, skel->maps.exec_events, skel->maps.calls,
-				   skel->maps.handle_fds, skel->maps.stats,
+				   skel->maps.handle_fds, skel->maps.secrets_sent, skel->maps.stats,
 				   skel->maps.watched_pids, skel->maps.bss };
 	struct bpf_map *theirs[] = { first->maps.events, first->maps.exec_events,
-				     first->maps.calls, first->maps.handle_fds, first->maps.stats,
+				     first->maps.calls, first->maps.handle_fds,
+				     first->maps.secrets_sent, first->maps.stats,
 				     first->maps.watched_pids, first->maps.bss };
 	int err;
 

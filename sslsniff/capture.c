@@ -19,9 +19,11 @@
 #include "decode.h"
 #include "detect.h"
 #include "discover.h"
+#include "keylog.h"
 #include "layout.h"
 #include "log.h"
 #include "sslsniff.skel.h"
+#include "summary.h"
 #include "tls_funcs.h"
 #include "watch.h"
 
@@ -41,7 +43,9 @@ struct capture {
 	const struct capture_output *outs;
 	void *out[CAPTURE_MAX_OUTPUTS];	/* each writer's state */
 	int nr_outs;
+	struct keylog *keylog;		/* --keylog, or NULL */
 	int out_err;
+	struct summary *summary;	/* --summary-json, or NULL */
 	bool ready;		/* start-up attachment is done */
 	uint64_t bpf_stats[STAT__MAX];
 };
@@ -206,6 +210,7 @@ static int capture_record(const struct record *r, void *arg)
 	struct capture *c = arg;
 	int err;
 
+	summary__count(c->summary, r);
 	if (r->ev->kind == EV_HANDSHAKE && !c->opts->handshake)
 		return 0;
 	for (int i = 0; i < c->nr_outs; i++) {
@@ -218,10 +223,33 @@ static int capture_record(const struct record *r, void *arg)
 	return 0;
 }
 
+/* A connection's secrets: its key log lines, to the key log file. */
+static int capture_secrets(struct capture *c, const struct event *ev, size_t size)
+{
+	char lines[KEYLOG_LINES_MAX];
+	size_t n;
+	int err;
+
+	if (!c->keylog || size < sizeof(*ev) + sizeof(struct tls_secrets))
+		return 0;
+	n = keylog_format(ev, (const struct tls_secrets *)ev->data, lines, sizeof(lines));
+	if (!n)
+		return 0;
+	err = keylog__write(c->keylog, lines, n);
+	if (err && !c->out_err) {
+		c->out_err = err;
+		p_err("--keylog: write failed: %s", strerror(-err));
+	}
+	return err;
+}
+
 static int capture_event(void *ctx, void *data, size_t size)
 {
 	struct capture *c = ctx;
+	const struct event *ev = data;
 
+	if (size >= sizeof(*ev) && ev->kind == EV_SECRETS)
+		return capture_secrets(c, ev, size);
 	return decoder__event(c->dec, data, size);
 }
 
@@ -366,6 +394,11 @@ static int capture_open_outputs(struct capture *c)
 			return err;
 		}
 	}
+	if (c->opts->summary_json) {
+		c->summary = summary__new(c->opts->summary_json);
+		if (!c->summary)
+			return -errno;
+	}
 	return 0;
 }
 
@@ -379,10 +412,19 @@ static bool capture_on_tty(const struct capture *c)
 	return false;
 }
 
-int capture_run(const struct options *opts, const struct capture_output *outs, int nr_outs)
+int capture_run(const struct options *opts, const struct capture_output *outs, int nr_outs,
+		FILE *keylog)
 {
 	struct capture c = { .opts = opts, .outs = outs, .nr_outs = nr_outs };
 	int err;
+
+	if (keylog) {
+		c.keylog = keylog__new(keylog);
+		if (!c.keylog) {
+			fclose(keylog);
+			return -ENOMEM;
+		}
+	}
 
 	err = capture_open_bpf(&c);
 	if (err)
@@ -409,6 +451,8 @@ int capture_run(const struct options *opts, const struct capture_output *outs, i
 	err = capture_loop(&c, opts->stats && !capture_on_tty(&c));
 	capture_drain(&c);
 	capture_print_stats(&c, "");
+	if (c.summary && summary__write(c.summary, decoder__stats(c.dec), c.bpf_stats) && !err)
+		err = -EIO;
 	if (c.out_err && c.out_err != -EPIPE)
 		err = c.out_err;
 out:
@@ -418,8 +462,10 @@ out:
 			outs[i].ops->close(c.out[i]);
 	}
 	decoder__free(c.dec);
+	summary__free(c.summary);
 	watcher__free(c.watch);
 	attacher__free(c.att);
 	layouts__free(c.layouts);	/* c.skel too */
+	keylog__free(c.keylog);
 	return err;
 }

@@ -19,8 +19,10 @@ struct capture_output {
 
 /*
  * Loads the BPF program, attaches to what OPTS selects, and streams records
- * to every writer of OUTS until `exiting`. Returns 0 or -errno (reported).
+ * to every writer of OUTS until `exiting`; with KEYLOG (closed by it), the
+ * connections' secrets too. Returns 0 or -errno (reported).
  */
-int capture_run(const struct options *opts, const struct capture_output *outs, int nr_outs);
+int capture_run(const struct options *opts, const struct capture_output *outs, int nr_outs,
+		FILE *keylog);
 
 #endif

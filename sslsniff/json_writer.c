@@ -40,7 +40,9 @@ static void jsonw_sep(struct jsonw *w)
 
 void jsonw_start_object(struct jsonw *w)
 {
-	if (w->depth)
+	/* After jsonw_name() (the only writer of a trailing ':') the object is
+	 * the member's value, already separated. */
+	if (w->depth && !(w->sb.len && w->sb.buf[w->sb.len - 1] == ':'))
 		jsonw_sep(w);
 	jsonw_put(w, "{", 1);
 	w->depth++;

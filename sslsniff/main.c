@@ -60,6 +60,8 @@ enum {
 	OPT_DETECT,
 	OPT_BTF,
 	OPT_LIST_BTF,
+	OPT_SUMMARY_JSON,
+	OPT_KEYLOG,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -78,6 +80,9 @@ static const struct argp_option argp_opts[] = {
 	{ "write", 'w', "FILE", 0,
 	  "Also write the plaintext as TCP streams to the pcapng FILE (mode 0600); with -w -, "
 	  "to stdout, and text or JSON only to an -o FILE", 1 },
+	{ "keylog", OPT_KEYLOG, "FILE", 0,
+	  "Write the TLS secrets of OpenSSL connections to FILE (mode 0600) in the "
+	  "SSLKEYLOGFILE format, for Wireshark to decrypt a capture", 1 },
 	{ "extra", 'x', NULL, 0, "Text: add UID and TID columns", 1 },
 	{ "latency", 'l', NULL, 0, "Text: add the call latency in ms", 1 },
 	{ "handshake", OPT_HANDSHAKE, NULL, 0, "Show SSL_do_handshake latency rows", 1 },
@@ -86,6 +91,8 @@ static const struct argp_option argp_opts[] = {
 	  "Capture at most N bytes per call; the rest is counted as truncated", 1 },
 	{ "stats", OPT_STATS, NULL, 0,
 	  "Print a stats line to stderr every second (when output is not a terminal)", 1 },
+	{ "summary-json", OPT_SUMMARY_JSON, "FILE", 0,
+	  "At exit, write the summary (records, bytes, losses) as JSON to FILE (mode 0600)", 1 },
 	{ "ring-size", OPT_RING_SIZE, "BYTES", 0,
 	  "Ring buffer size, a power of two (default 8 MiB)", 2 },
 	{ "kernel-btf", OPT_KERNEL_BTF, "FILE", 0,
@@ -181,6 +188,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'o':
 		o->output_path = arg;
 		break;
+	case OPT_KEYLOG:
+		o->keylog_path = arg;
+		break;
 	case 'w':
 		o->write_path = arg;
 		break;
@@ -203,6 +213,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_STATS:
 		o->stats = true;
+		break;
+	case OPT_SUMMARY_JSON:
+		o->summary_json = arg;
 		break;
 	case OPT_RING_SIZE:
 		if (parse_uint(arg, 1U << 30, &v) || v < 4096 * 16 || (v & (v - 1)))
@@ -398,9 +411,17 @@ static const char *output_name(const char *path)
 	return !path || !strcmp(path, "-") ? "stdout" : path;
 }
 
-/* -o and -w must not share a file, and pcapng is no text for a terminal. */
+/* -o, -w and --summary-json must not share a file, and pcapng is no text for a terminal. */
 static int check_outputs(const struct options *o)
 {
+	const char *s = o->summary_json;
+
+	if (s && ((o->output_path && !strcmp(s, o->output_path)) ||
+		  (o->write_path && !strcmp(s, o->write_path)))) {
+		p_err("--summary-json and %s both write to '%s': give them different files",
+		      o->output_path && !strcmp(s, o->output_path) ? "-o" : "-w", s);
+		return -EINVAL;
+	}
 	if (!o->write_path)
 		return 0;
 	if (o->output_path && !strcmp(o->write_path, o->output_path)) {
@@ -483,6 +504,7 @@ int main(int argc, char **argv)
 		.watch = true,
 	};
 	struct capture_output outs[CAPTURE_MAX_OUTPUTS] = {};
+	FILE *keylog_file = NULL;
 	const struct output_ops *ops;
 	int nr_outs;
 	struct sigaction sa = { .sa_handler = sig_handler };
@@ -505,15 +527,27 @@ int main(int argc, char **argv)
 	libbpf_set_print(log_libbpf);
 	if (check_environment(&o))
 		return 1;
+	if (o.keylog_path) {
+		if (!strcmp(o.keylog_path, "-")) {
+			p_err("--keylog needs a file: secrets are not for a terminal or a pipe");
+			return 1;
+		}
+		keylog_file = open_output(o.keylog_path);
+		if (!keylog_file)
+			return 1;
+	}
 	nr_outs = open_outputs(&o, ops, outs);
-	if (nr_outs < 0)
+	if (nr_outs < 0) {
+		if (keylog_file)
+			fclose(keylog_file);
 		return 1;
+	}
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	err = capture_run(&o, outs, nr_outs);
+	err = capture_run(&o, outs, nr_outs, keylog_file);
 	if (close_outputs(outs, nr_outs, err))
 		err = -EIO;
 	return err ? 1 : 0;

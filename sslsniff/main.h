@@ -31,6 +31,8 @@ struct options {
 	const char *format;
 	const char *output_path;
 	const char *write_path;		/* -w: pcapng, "-" for stdout */
+	const char *keylog_path;	/* --keylog FILE */
+	const char *summary_json;	/* --summary-json FILE */
 	const char *kernel_btf;
 	const char *detect;		/* --detect FILE */
 	const char *btf;		/* --btf FILE: OpenSSL layout forced */

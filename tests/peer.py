@@ -6,6 +6,8 @@ serve:  accepts connections; on each, reads one request (up to the blank
         line when --http, else one chunk) and answers with --reply (as an
         HTTP/1.1 response body when --http, or raw; "{req}" in a raw reply
         stands for the request). Prints "ready PORT" once listening.
+        --info F: appends "fd laddr lport raddr rport tls-version cipher"
+        for each connection it accepts (the server's side of it).
 client: connects, sends --send in one write, reads until the peer closes,
         writes what it read to --out. --threads N runs N connections at
         once, each sending SEND with "{i}" replaced by its index.
@@ -44,8 +46,17 @@ def read_request(conn, http):
             return data
 
 
+def conn_info(s):
+    local, remote = s.getsockname(), s.getpeername()
+    return "%d %s %d %s %d %s %s\n" % (s.fileno(), local[0], local[1], remote[0], remote[1],
+                                      s.version(), s.cipher()[0])
+
+
 def handle(conn, args, reply):
     try:
+        if args.info:
+            with open(args.info, "a") as f:
+                f.write(conn_info(conn))
         req = read_request(conn, args.http)
         if args.http:
             out = (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
@@ -93,15 +104,14 @@ def one_client(args, i, results):
     ctx = client_ctx()
     if args.tls12:
         ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    if args.keylog:
+        ctx.keylog_filename = args.keylog
     with socket.create_connection((args.host, args.port)) as raw:
         with ctx.wrap_socket(raw) as s:
             if args.info:
                 # fd, local and remote address of this connection
-                local, remote = s.getsockname(), s.getpeername()
                 with open(args.info, "w") as f:
-                    f.write("%d %s %d %s %d %s %s\n" % (s.fileno(), local[0], local[1],
-                                                       remote[0], remote[1], s.version(),
-                                                       s.cipher()[0]))
+                    f.write(conn_info(s))
             s.sendall(data)
             got = b""
             while True:
@@ -148,11 +158,14 @@ def main():
     s.add_argument("--reply", required=True)
     s.add_argument("--count", type=int, default=1)
     s.add_argument("--http", action="store_true")
+    s.add_argument("--info", help="append 'fd laddr lport raddr rport tls-version cipher' "
+                                  "of each connection here")
     c = sub.add_parser("client")
     c.add_argument("--port", type=int, required=True)
     c.add_argument("--host", default="127.0.0.1")
     c.add_argument("--info", help="write 'fd laddr lport raddr rport tls-version cipher' here")
     c.add_argument("--tls12", action="store_true", help="at most TLS 1.2")
+    c.add_argument("--keylog", help="the client's own key log (SSLKEYLOGFILE format)")
     c.add_argument("--send", required=True)
     c.add_argument("--out", required=True)
     c.add_argument("--threads", type=int, default=1)

@@ -57,6 +57,22 @@ int main(void)
 	CHECK(w.sb.len == strlen("{\"a\":\"x\",\"n\":18446744073709551615,\"r\":-5}\n"));
 	CHECK(!memcmp(w.sb.buf, "{\"a\":\"x\",\"n\":18446744073709551615,\"r\":-5}\n", w.sb.len));
 	CHECK(!jsonw_error(&w));
+
+	/* An object as a member's value, and members after it. */
+	jsonw_reset(&w);
+	jsonw_start_object(&w);
+	jsonw_uint_field(&w, "a", 1);
+	jsonw_name(&w, "o");
+	jsonw_start_object(&w);
+	jsonw_name(&w, "p");
+	jsonw_start_object(&w);
+	jsonw_uint_field(&w, "x", 2);
+	jsonw_end_object(&w);
+	jsonw_uint_field(&w, "y", 3);
+	jsonw_end_object(&w);
+	jsonw_uint_field(&w, "z", 4);
+	jsonw_end_object(&w);
+	CHECK_STR(terminated(&w), "{\"a\":1,\"o\":{\"p\":{\"x\":2},\"y\":3},\"z\":4}\n");
 	jsonw_free(&w);
 	UNIT_DONE("json_writer");
 }

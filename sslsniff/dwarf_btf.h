@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __SSLSNIFF_DWARF_BTF_H
+#define __SSLSNIFF_DWARF_BTF_H
+
+#include <stddef.h>
+
+/*
+ * BTF for a library's private structs, made from its own DWARF at start-up
+ * (no pahole): the structs named in ROOTS (NULL-terminated, e.g. "ssl_st",
+ * "bio_st") complete, with every type their layout needs. A name that no
+ * struct or union has but a typedef does (GnuTLS's typedefs of anonymous
+ * structs) gives that typedef and, complete, what it names. A pointer to a
+ * struct or union that is neither a root nor embedded by value becomes a
+ * pointer to a FWD; a function pointer becomes a pointer to void (same
+ * size, CO-RE never looks behind it); _Atomic T is encoded as T.
+ *
+ * ELF_PATH is the file that carries the DWARF (dwarf_btf_find_debug()):
+ * a shared object, an executable, a relocatable object or a separate debug
+ * file. OUT_PATH is written whole (temporary file, then rename).
+ *
+ * Returns 0 (some roots may still be missing: the program tests each with
+ * bpf_core_type_exists), -ENOENT when the file has no DWARF or defines none
+ * of the roots (fall back to btf-db; also when ELF_PATH or OUT_PATH's
+ * directory does not exist), or another -errno: -ENOEXEC not ELF, and for
+ * malformed DWARF -EPROTO, -ELOOP, -E2BIG. Failures other than -ENOENT are
+ * reported on stderr once, here; -ENOENT only with -v.
+ */
+int dwarf_btf_generate(const char *elf_path, const char *const *roots, const char *out_path);
+
+/*
+ * Where the DWARF for ELF_PATH is: the file itself when it has
+ * .debug_info, else DEBUG_ROOT/.build-id/xx/rest.debug for its GNU
+ * build-id, else its .gnu_debuglink name next to it, in .debug/ beside it,
+ * or in DEBUG_ROOT/<its directory>/. A candidate counts only when it has
+ * .debug_info and the same build-id (or, without one, the CRC the debuglink
+ * names). DEBUG_ROOT NULL means $SSLSNIFF_DEBUG_DIR, else /usr/lib/debug;
+ * for a container's library pass the root's own ("/proc/PID/root/usr/lib/debug").
+ * The path goes to OUT. Returns 0, -ENOENT (no DWARF anywhere), -ENOEXEC
+ * (not ELF), -ENAMETOOLONG or another -errno.
+ */
+int dwarf_btf_find_debug_in(const char *elf_path, const char *debug_root, char *out,
+			    size_t size);
+int dwarf_btf_find_debug(const char *elf_path, char *out, size_t size);
+
+/* PATH opened read-only if it is a regular file (a FIFO or device planted
+ * in a container would block or never end). Returns an fd or -errno. */
+int dwarf_open_regular(const char *path);
+
+#endif

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# --keylog: the secrets read from OpenSSL's structs make the same key log
+# lines as the applications' own SSLKEYLOGFILE (curl, python3, openssl
+# s_client; TLS 1.2 and 1.3; the host's OpenSSL 3.0 and Debian 11's real
+# 1.1.1w), each line once, in a private file; and tshark decrypts a packet
+# capture of the same traffic with it.
+. "$(dirname "$0")/lib.sh"
+need curl python3 openssl tshark dumpcap dpkg-deb
+ROOT=$(cd "$TESTS_DIR/.." && pwd)
+. "$ROOT/scripts/lib-apt.sh"
+
+OLD=$SSLSNIFF_CACHE/pkgs/openssl-1.1.1w
+debian_unpack bullseye "$OLD" openssl=1.1.1w-0+deb11u1 libssl1.1=1.1.1w-0+deb11u1 \
+	>"$T/fetch.log" 2>&1 || {
+	grep -qiE "failed to fetch|unable to locate|could not resolve|temporary failure" "$T/fetch.log" &&
+		skip "Debian 11's openssl cannot be downloaded here: $(tail -n 1 "$T/fetch.log")"
+	cat "$T/fetch.log" >&2
+	fail "cannot unpack Debian 11's openssl"
+}
+old_openssl() {
+	LD_LIBRARY_PATH=$OLD/usr/lib/x86_64-linux-gnu "$OLD/usr/bin/openssl" "$@"
+}
+
+printf 'keylog:{req}' >"$T/reply"
+unique keylog-body >"$T/body"
+peer_serve plain --count 8 --reply "$T/reply"
+PLAIN=$PORT
+peer_serve http --http --count 3 --reply "$T/body"
+HTTP=$PORT
+unique keylog >"$T/req"
+
+# s_client CLIENT-OPENSSL-FUNCTION VERSION-FLAG KEYLOG: one request, then EOF.
+s_client() {
+	local fn=$1 flag=$2 keys=$3
+	(sleep 0.3; cat "$T/req"; sleep 1) |
+		$fn s_client -connect "127.0.0.1:$PLAIN" "$flag" -keylogfile "$keys" -quiet \
+			>"$T/sc.out" 2>"$T/sc.err"
+	grep -q keylog: "$T/sc.out" || fail "s_client $flag got no reply: $(cat "$T/sc.err")"
+}
+
+sniff_start -f json --keylog "$T/keys"
+for v in 13 12; do
+	tls12=() curl_max=() flag=-tls1_3
+	[[ $v == 12 ]] && tls12=(--tls12) curl_max=(--tls-max 1.2) flag=-tls1_2
+	SSLKEYLOGFILE=$T/curl$v.keys curl -sk --http1.1 "${curl_max[@]}" \
+		"https://127.0.0.1:$HTTP/keylog$v" -o /dev/null || fail "curl failed"
+	PORT=$PLAIN peer_client "${tls12[@]}" --keylog "$T/python$v.keys"
+	s_client openssl "$flag" "$T/sclient$v.keys"
+	s_client old_openssl "$flag" "$T/old$v.keys"
+done
+# The same traffic on the wire, for tshark to decrypt.
+dumpcap -q -i lo -f "tcp port $HTTP" -w "$T/wire.pcapng" 2>"$T/dumpcap.err" &
+DUMPCAP=$!
+BG_PIDS+=($DUMPCAP)
+wait_for 10 test -s "$T/wire.pcapng" || fail "dumpcap did not start: $(cat "$T/dumpcap.err")"
+TOKEN=$(unique wire)
+curl -sk --http1.1 "https://127.0.0.1:$HTTP/$TOKEN" -o /dev/null || fail "curl failed"
+sleep 0.5
+kill -INT "$DUMPCAP"
+wait "$DUMPCAP"
+sniff_stop
+
+[[ $(stat -c %a "$T/keys") == 600 ]] || fail "the key log is not private: $(stat -c %a "$T/keys")"
+[[ $(sort "$T/keys" | uniq -d | wc -l) == 0 ]] || fail "lines written twice: $(sort "$T/keys" | uniq -d)"
+for f in "$T"/{curl,python,sclient,old}{13,12}.keys; do
+	[[ -s $f ]] || fail "$(basename "$f"): the application wrote no key log"
+	grep -v '^#' "$f" >"$T/want"
+	missing=$(grep -vxFf "$T/keys" "$T/want")
+	[[ -z $missing ]] || fail "$(basename "$f"): not in sslsniff's key log: $missing"
+	# Both versions give what a version's key log has.
+	if [[ $f == *13.keys ]]; then
+		[[ $(cut -d' ' -f1 "$T/want" | sort -u | tr '\n' ' ') == \
+			"CLIENT_HANDSHAKE_TRAFFIC_SECRET CLIENT_TRAFFIC_SECRET_0 EXPORTER_SECRET SERVER_HANDSHAKE_TRAFFIC_SECRET SERVER_TRAFFIC_SECRET_0 " ]] ||
+			fail "$(basename "$f"): not the five TLS 1.3 labels"
+	else
+		[[ $(cut -d' ' -f1 "$T/want" | sort -u) == CLIENT_RANDOM ]] ||
+			fail "$(basename "$f"): not a TLS 1.2 key log"
+	fi
+done
+
+# Decrypted with sslsniff's key log, the wire shows curl's request; without
+# it, it does not.
+uri() { tshark -r "$T/wire.pcapng" "$@" -Y http.request -T fields -e http.request.uri 2>/dev/null; }
+[[ $(uri -o "tls.keylog_file:$T/keys") == "/$TOKEN" ]] ||
+	fail "tshark did not decrypt the request with sslsniff's key log: '$(uri -o "tls.keylog_file:$T/keys")'"
+[[ -z $(uri) ]] || fail "the request was readable without keys"
