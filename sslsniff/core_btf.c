@@ -145,6 +145,19 @@ static int merge_to(const char *kernel_btf, const char *const *libs, size_t nr, 
 	return err;
 }
 
+int core_btf_concat(const char *const *in, size_t nr, const char *out)
+{
+	struct btf *btf = btf__new_empty();
+	int err = btf ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < nr && !err; i++)
+		err = merge_one(btf, in[i]);
+	if (!err)
+		err = write_btf(btf, out);
+	btf__free(btf);
+	return err;
+}
+
 int core_btf_build(const char *kernel_btf, const char *const *libs, size_t nr, char *out,
 		   size_t size)
 {

@@ -16,4 +16,7 @@
 int core_btf_build(const char *kernel_btf, const char *const *libs, size_t nr, char *out,
 		   size_t size);
 
+/* One BTF file OUT holding the types of the NR files IN. 0 or -errno (reported). */
+int core_btf_concat(const char *const *in, size_t nr, const char *out);
+
 #endif

@@ -108,6 +108,7 @@ int detect_tls_file(const char *path, struct tls_detect *d)
 	int err;
 
 	memset(d, 0, sizeof(*d));
+	snprintf(d->file, sizeof(d->file), "%s", path);
 	ef = elf_file__open(path);
 	if (!ef)
 		return -errno;

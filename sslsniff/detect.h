@@ -8,6 +8,7 @@
 /* What a file is, as far as its ELF tells. */
 struct tls_detect {
 	enum tls_library lib;		/* 0: no TLS library */
+	char file[PATH_MAX];		/* the file detected */
 	char version[32];		/* "" when not found */
 	char build_id[80];		/* hex, "" when the file has none */
 	char version_file[PATH_MAX];	/* where the version string was found */

@@ -9,6 +9,7 @@
 #include "btf_db.h"
 #include "core_btf.h"
 #include "discover.h"
+#include "dwarf_layout.h"
 #include "layout.h"
 #include "log.h"
 #include "sslsniff.skel.h"
@@ -29,7 +30,7 @@ struct layouts {
 	struct btf_db *db;			/* NULL: none found */
 	struct sslsniff_bpf *first;
 	char first_btf[NR_LIBS][BTF_PATH_LEN];	/* per library, "" none */
-	char msg[NR_LIBS][3 * PATH_MAX];	/* which BTF and why; [0]: no btf-db */
+	char msg[NR_LIBS][5 * PATH_MAX];	/* which BTF and why; [0]: no btf-db */
 	struct instance inst[MAX_INSTANCES];
 	int nr_inst;
 };
@@ -86,16 +87,40 @@ static bool layout_applies(const struct tls_detect *d)
 	return d->lib != LIB_OPENSSL || detect_is_shared_openssl(d);
 }
 
-/* Picks LIB's layout for the first instance from btf-db. */
+/*
+ * The library BTF for the file detected as D into BTF: generated from its
+ * own DWARF when it has some (exact by construction), else btf-db's entry.
+ * WHY says which. False when there is neither.
+ */
+static bool layout_btf_of(const struct layouts *l, const struct tls_detect *d, char *btf,
+			  char *why, size_t why_size)
+{
+	const struct btf_db_entry *e;
+	char from[PATH_MAX];
+	bool exact;
+
+	if (!layout_applies(d))
+		return false;
+	if (!dwarf_layout_btf(d->file, d, btf, BTF_PATH_LEN, from, sizeof(from))) {
+		snprintf(why, why_size, "generated from the DWARF in '%s'", from);
+		return true;
+	}
+	e = l->db ? btf_db__find(l->db, d->lib, d->version, &exact) : NULL;
+	if (!e)
+		return false;
+	snprintf(btf, BTF_PATH_LEN, "%s", e->path);
+	snprintf(why, why_size, "%s", exact ? "exact version" : "same layout family");
+	return true;
+}
+
+/* Picks LIB's layout for the first instance. */
 static void layout_choose(struct layouts *l, enum tls_library lib)
 {
 	const char *name = tls_library_name(lib);
-	const struct btf_db_entry *e;
 	char *msg = l->msg[lib];
 	size_t sz = sizeof(l->msg[lib]);
-	char target[PATH_MAX];
+	char target[PATH_MAX], why[PATH_MAX + 64], btf[BTF_PATH_LEN];
 	struct tls_detect d;
-	bool exact;
 
 	if (!(l->opts->lib_mask & (1U << lib)) || !layout_target(l->opts, lib, target))
 		return;
@@ -104,15 +129,15 @@ static void layout_choose(struct layouts *l, enum tls_library lib)
 			 name, target);
 		return;
 	}
-	e = btf_db__find(l->db, lib, d.version, &exact);
-	if (!e) {
-		snprintf(msg, sz, "%s %s: no layout in %s; connections from syscalls only", name,
-			 d.version, btf_db__dir(l->db));
+	if (!layout_btf_of(l, &d, btf, why, sizeof(why))) {
+		/* Without a database at all, that is said once for all. */
+		if (l->db)
+			snprintf(msg, sz, "%s %s: no layout in %s; connections from syscalls only",
+				 name, d.version, btf_db__dir(l->db));
 		return;
 	}
-	snprintf(l->first_btf[lib], BTF_PATH_LEN, "%s", e->path);
-	snprintf(msg, sz, "%s %s ('%s'): BTF '%s' (%s)", name, d.version, target, e->path,
-		 exact ? "exact version" : "same layout family");
+	snprintf(l->first_btf[lib], BTF_PATH_LEN, "%s", btf);
+	snprintf(msg, sz, "%s %s ('%s'): BTF '%s' (%s)", name, d.version, target, btf, why);
 }
 
 /* The first instance, relocated against every chosen library BTF at once. */
@@ -154,7 +179,7 @@ struct layouts *layouts__load(const struct options *o)
 	if (!l->db)
 		snprintf(l->msg[0], sizeof(l->msg[0]),
 			 "no btf-db found; connections from syscalls only");
-	for (int lib = 1; lib < NR_LIBS && l->db; lib++)
+	for (int lib = 1; lib < NR_LIBS; lib++)
 		layout_choose(l, lib);
 	if (o->btf) {
 		/* --btf: the user vouches for the layout of every shared libssl. */
@@ -187,11 +212,12 @@ struct sslsniff_bpf *layouts__first(const struct layouts *l)
 	return l->first;
 }
 
-/* The instance for library BTF file BTF, loaded on first use. */
-static struct sslsniff_bpf *layouts_instance(struct layouts *l, const struct btf_db_entry *e)
+/* The instance for library BTF file BTF (of the file D), loaded on first use. */
+static struct sslsniff_bpf *layouts_instance(struct layouts *l, const struct tls_detect *d,
+					     const char *btf)
 {
-	const char *btf = e->path;
 	struct instance *in;
+	char family[16];
 	char core[PATH_MAX];
 
 	for (int i = 0; i < l->nr_inst; i++) {
@@ -204,26 +230,25 @@ static struct sslsniff_bpf *layouts_instance(struct layouts *l, const struct btf
 	snprintf(in->btf, sizeof(in->btf), "%s", btf);
 	if (!core_btf_build(l->opts->kernel_btf, &btf, 1, core, sizeof(core)))
 		in->skel = bpf_load(l->opts, core, l->first);
+	btf_db_family(d->lib, d->version, family, sizeof(family));
 	if (in->skel)
-		p_info("%s %s: BTF '%s' (another program instance)", tls_library_name(e->lib),
-		       e->family, btf);
+		p_info("%s %s: BTF '%s' (another program instance)", tls_library_name(d->lib),
+		       family, btf);
 	return in->skel;
 }
 
 void layouts__progs(struct layouts *l, const struct tls_detect *d, struct attach_progs *p)
 {
 	struct sslsniff_bpf *skel = NULL;
-	const struct btf_db_entry *e = NULL;
-	bool exact;
+	char btf[BTF_PATH_LEN], why[PATH_MAX + 64];
 
 	if (layout_applies(d) && d->lib == LIB_OPENSSL && l->opts->btf) {
 		skel = l->first;
-	} else if (layout_applies(d) && l->db) {
-		e = btf_db__find(l->db, d->lib, d->version, &exact);
-		if (e && !strcmp(e->path, l->first_btf[d->lib]))
+	} else if (layout_btf_of(l, d, btf, why, sizeof(why))) {
+		if (!strcmp(btf, l->first_btf[d->lib]))
 			skel = l->first;
-		else if (e)
-			skel = layouts_instance(l, e);
+		else
+			skel = layouts_instance(l, d, btf);
 	}
 	p->layout_ok = skel != NULL;
 	if (!skel)

@@ -7,7 +7,8 @@
 # btf-db-gen.sh left in the cache. Then: the same sources with C11 _Atomic
 # (which pahole 1.24 cannot encode) give the same layout; a stripped
 # library's debug file is found by build-id and by .gnu_debuglink; libbpf
-# and bpftool read the output; the BPF program relocates against it.
+# and bpftool read the output; the BPF program relocates against it; and
+# sslsniff prefers a debug file of the host's libssl to btf-db at start-up.
 . "$(dirname "$0")/lib.sh"
 need bpftool pahole gcc make ld objcopy
 ROOT=$(cd "$TESTS_DIR/.." && pwd)
@@ -134,5 +135,39 @@ for f in ssl_st.version ssl_st.rbio ssl_st.session bio_st.method bio_st.num \
 	got=$(grep -m1 -E "matching candidate #[0-9]+ <byte_off> \[[0-9]+\] struct $f " "$T/err" |
 		sed -n 's/.*@ offset \([0-9]*\)).*/\1/p')
 	[[ -n $want && $got == "$want" ]] || fail "CO-RE put $f at '$got', pahole at '$want'"
+done
+
+# At start-up: a debug file for the host's own libssl and libcrypto (their
+# build-ids; the DWARF of 3.0.20's objects, the same layout as the host's
+# 3.0.19) is preferred to btf-db, its BTF generated and cached, and the
+# connection read from the structs with it, exact.
+host_ssl=$(ldconfig -p | awk '$1 == "libssl.so.3" { print $NF; exit }')
+host_crypto=$(ldconfig -p | awk '$1 == "libcrypto.so.3" { print $NF; exit }')
+mkdir -p "$T/hostdbg"
+for lib in "$host_ssl" "$host_crypto"; do
+	id=$(readelf -n "$lib" | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p')
+	[[ -n $id ]] || fail "$lib has no build-id"
+	mkdir -p "$T/hostdbg/.build-id/${id:0:2}"
+	gcc -shared -nostdlib -Wl,--build-id=0x"$id" -o "$T/hostdbg/.build-id/${id:0:2}/${id:2}.debug" \
+		"$T/plain.o" || fail "cannot link a debug file for $lib"
+	rm -f "$CACHE/dwarf-btf/openssl-$id.btf"
+done
+ssl_id=$(readelf -n "$host_ssl" | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p')
+printf 'dwarf:{req}' >"$T/reply"
+unique dwarf-layout >"$T/req"
+peer_serve srv --reply "$T/reply"
+export SSLSNIFF_DEBUG_DIR=$T/hostdbg
+sniff_start -f json -c python3
+unset SSLSNIFF_DEBUG_DIR
+peer_client --info "$T/info"
+sniff_stop
+grep -q "^sslsniff: openssl [0-9.]* ('$host_ssl'): BTF '$CACHE/dwarf-btf/openssl-$ssl_id.btf' (generated from the DWARF in '$T/hostdbg/.build-id/${ssl_id:0:2}/${ssl_id:2}.debug')\$" "$T/err" ||
+	fail "the host's debug file was not used: $(cat "$T/err")"
+[[ -s $CACHE/dwarf-btf/openssl-$ssl_id.btf ]] || fail "the generated BTF was not cached"
+read -r fd _ _ _ _ version cipher <"$T/info"
+for field in "fd_source struct" "fd $fd" "tls_version $version" "cipher $cipher"; do
+	set -- $field
+	[[ $(records --pid "$CLIENT" --field "$1" | sort -u) == "$2" ]] ||
+		fail "with the DWARF layout, $1 is '$(records --pid "$CLIENT" --field "$1" | sort -u)', want '$2'"
 done
 exit 0
