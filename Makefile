@@ -25,7 +25,7 @@ BIN_DIR		:= bin
 BIN		:= bin/sslsniff
 endif
 
-PKGS		:= libbpf libelf libdw zlib libcrypto
+PKGS		:= libbpf libelf libdw zlib libcrypto capstone
 CFLAGS		?= -O2 -g
 CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(SAN_FLAGS) \
 		   -DSSLSNIFF_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -iquote sslsniff \
@@ -51,7 +51,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all test unit deps clean install
+.PHONY: all test unit deps clean install bench
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -101,6 +101,11 @@ test:
 
 deps:
 	scripts/install-deps.sh
+
+# nginx under wrk, untraced against traced (root, minutes; installs nginx and
+# wrk when missing). Not part of test: CI times nothing.
+bench: all
+	bench/run.sh
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/sslsniff

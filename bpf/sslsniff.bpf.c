@@ -49,6 +49,7 @@ struct call_state {
 	__u32 depth;		/* hooked calls nested inside this one, plus one */
 	__s32 fd;		/* socket the thread used inside the call, or -1 */
 	bool layout_ok;		/* the library's structs may be read (cookie) */
+	bool internal;		/* on the internal function (COOKIE_INTERNAL) */
 };
 
 struct {
@@ -160,12 +161,26 @@ static __always_inline __s64 call_result(struct pt_regs *ctx, __u32 func)
 	return (__s32)PT_REGS_RC(ctx);		/* int, PRInt32 */
 }
 
+/* Which wrapper called the internal function: by its return address. */
+static __always_inline __u32 internal_caller(struct pt_regs *ctx, __u64 cookie, __u32 func)
+{
+	__s32 ex_delta = cookie >> COOKIE_EX_DELTA_SHIFT;
+	__u64 ra = 0;
+
+	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)PT_REGS_SP(ctx)))
+		return func;
+	if ((__s64)(ra - PT_REGS_IP(ctx)) != ex_delta)
+		return func;
+	return func == FUNC_SSL_READ ? FUNC_SSL_READ_EX : FUNC_SSL_WRITE_EX;
+}
+
 SEC("uprobe")
 int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	__u32 func = cookie & COOKIE_FUNC_MASK;
+	bool internal = cookie & COOKIE_INTERNAL;
 	struct call_state *st, s = {};
 
 	st = bpf_map_lookup_elem(&calls, &id);
@@ -186,7 +201,10 @@ int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 	s.sp = PT_REGS_SP(ctx);
 	s.handle = (__u64)handle;
 	s.buf = (__u64)buf;
-	s.out_len = func_is_ex(func) ? (__u64)out_len : 0;
+	if (internal)
+		func = internal_caller(ctx, cookie, func);
+	s.out_len = func_is_ex(func) || internal ? (__u64)out_len : 0;
+	s.internal = internal;
 	s.func = func;
 	s.depth = 1;
 	s.fd = -1;
@@ -471,10 +489,11 @@ int BPF_KRETPROBE(uretprobe_return)
 		emit_handshake(&s, (__s32)n);
 		return 0;
 	}
-	if (func_is_ex(s.func)) {
+	if (func_is_ex(s.func) || s.internal) {
 		size_t done = 0;
 
-		if (n != 1)
+		/* _ex: 1 on success; the internal functions: > 0. */
+		if (n <= 0)
 			return 0;
 		if (bpf_probe_read_user(&done, sizeof(done), (void *)s.out_len)) {
 			stat_add(STAT_LOST_CALLS_BAD_LEN, 1);

@@ -69,6 +69,16 @@ enum fd_source {
  */
 #define COOKIE_FUNC_MASK	0xff
 #define COOKIE_LAYOUT_OK	0x100
+/*
+ * The probe sits on OpenSSL's internal read or write function that both
+ * wrappers (SSL_write and SSL_write_ex) call, whose entry the kernel
+ * emulates instead of single-stepping: arguments (SSL *, buf, size_t num,
+ * size_t *done), success when it returns > 0, the count in *done. The
+ * function is the wrapper's (FUNC_SSL_WRITE), or its _ex twin when the
+ * return address minus the probed address is the cookie's high 32 bits.
+ */
+#define COOKIE_INTERNAL		0x200
+#define COOKIE_EX_DELTA_SHIFT	32
 
 /* Flags of a data chunk. */
 #define CHUNK_LAST	0x1	/* no more chunks follow for this call */

@@ -2,8 +2,8 @@
 /*
  * Probe placement and attachment. Each hooked function gets an entry probe
  * and a return probe; the attach cookie tells the shared BPF programs which
- * function fired. probe_entry_offset() is the one place that decides where
- * an entry probe sits.
+ * function fired. OpenSSL's read and write wrappers are probed at the
+ * internal function they share where that is certain (attach_internal).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include "detect.h"
 #include "elf_file.h"
 #include "log.h"
+#include "probe_place.h"
 #include "tls_funcs.h"
 
 struct seen_file {
@@ -93,23 +94,11 @@ static int attacher_remember(struct attacher *a, dev_t dev, ino_t ino, int pid)
 	return 0;
 }
 
-/*
- * Where the entry probe of a function goes. Today: its first instruction.
- * This is the hook for smarter placement (an instruction the kernel can
- * emulate instead of single-stepping), which must not change what is seen.
- */
-static uint64_t probe_entry_offset(struct elf_file *ef, enum tls_func func, uint64_t entry)
-{
-	(void)ef;
-	(void)func;
-	return entry;
-}
-
 static int attach_one(struct attacher *a, struct bpf_program *prog, const char *path,
-		      int pid, uint64_t off, enum tls_func func, bool retprobe, bool layout_ok)
+		      int pid, uint64_t off, uint64_t cookie, bool retprobe)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = func | (layout_ok ? COOKIE_LAYOUT_OK : 0),
-		    .retprobe = retprobe);
+	enum tls_func func = cookie & COOKIE_FUNC_MASK;
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookie, .retprobe = retprobe);
 	struct bpf_link *link;
 	int err;
 
@@ -125,6 +114,38 @@ static int attach_one(struct attacher *a, struct bpf_program *prog, const char *
 	a->links[a->nr_links++] = link;
 	a->nr_probes++;
 	return 0;
+}
+
+/*
+ * One entry and one return probe on OpenSSL's internal function behind a
+ * wrapper pair (probe_place.c), instead of two on each wrapper's entry,
+ * whose first instruction must be single-stepped. Clears the pair's
+ * offsets when done. Returns the probes attached (0: not certain here, the
+ * exported entries are probed), or -errno.
+ */
+static int attach_internal(struct attacher *a, struct elf_file *ef, const struct attach_progs *p,
+			   const char *path, int pid, uint64_t *offs, enum tls_func plain,
+			   enum tls_func ex)
+{
+	struct internal_site site;
+	uint64_t cookie;
+	int err;
+
+	if (a->opts.probe_entry || !offs[plain] || !offs[ex] ||
+	    probe_place_internal(ef, offs[plain], offs[ex], &site))
+		return 0;
+	cookie = plain | COOKIE_INTERNAL | (p->layout_ok ? COOKIE_LAYOUT_OK : 0) |
+		 (uint64_t)(uint32_t)(int32_t)(site.ex_ret - site.off) << COOKIE_EX_DELTA_SHIFT;
+	err = attach_one(a, p->entry, path, pid, site.off, cookie, false);
+	if (!err)
+		err = attach_one(a, p->ret, path, pid, site.off, cookie, true);
+	if (err)
+		return err;
+	p_debug("attach: '%s': %s and %s probed at their internal function (+0x%llx)", path,
+		tls_func_info(plain)->symbol, tls_func_info(ex)->symbol,
+		(unsigned long long)site.off);
+	offs[plain] = offs[ex] = 0;
+	return 2;
 }
 
 static bool func_wanted(const struct attacher *a, const struct tls_func_info *fi,
@@ -186,13 +207,23 @@ int attacher__add_file(struct attacher *a, const char *path, enum tls_library li
 	detect_tls_file(path, &d);
 	a->opts.progs(&d, &p, a->opts.ctx);
 	err = 0;
+	n = attach_internal(a, ef, &p, path, pid, offs, FUNC_SSL_WRITE, FUNC_SSL_WRITE_EX);
+	if (n >= 0)
+		n += attach_internal(a, ef, &p, path, pid, offs, FUNC_SSL_READ, FUNC_SSL_READ_EX);
+	if (n < 0) {
+		err = n;
+		n = 0;
+	}
+	if (n)
+		seen->lib = LIB_OPENSSL;
 	for (int f = 1; f < FUNC__MAX && !err; f++) {
+		uint64_t cookie = f | (p.layout_ok ? COOKIE_LAYOUT_OK : 0);
+
 		if (!offs[f])
 			continue;
-		err = attach_one(a, p.entry, path, pid, probe_entry_offset(ef, f, offs[f]), f,
-				 false, p.layout_ok);
+		err = attach_one(a, p.entry, path, pid, offs[f], cookie, false);
 		if (!err)
-			err = attach_one(a, p.ret, path, pid, offs[f], f, true, p.layout_ok);
+			err = attach_one(a, p.ret, path, pid, offs[f], cookie, true);
 		if (!err) {
 			seen->lib = tls_func_info(f)->lib;
 			n += 2;

@@ -31,6 +31,7 @@ struct attach_opts {
 	void *ctx;
 	unsigned int libs;		/* mask of 1 << enum tls_library to attach */
 	bool handshake;			/* also SSL_do_handshake */
+	bool probe_entry;		/* only the exported entry points (--probe-entry) */
 };
 
 struct attacher *attacher__new(const struct attach_opts *opts);

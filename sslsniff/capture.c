@@ -152,6 +152,7 @@ static int capture_attach(struct capture *c)
 		.ctx = c,
 		.libs = o->lib_mask,
 		.handshake = o->handshake,
+		.probe_entry = o->probe_entry,
 	};
 	struct discover_ctx dc = { .c = c, .pid = -1 };
 	int err;

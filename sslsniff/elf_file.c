@@ -77,6 +77,25 @@ static uint64_t elf_vaddr_to_offset(struct elf_file *ef, uint64_t vaddr)
 	return 0;
 }
 
+int elf_file__read_text(struct elf_file *ef, uint64_t off, void *buf, size_t len)
+{
+	GElf_Phdr ph;
+	ssize_t n;
+
+	for (size_t i = 0; i < ef->nphdr; i++) {
+		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		if (off < ph.p_offset || off - ph.p_offset > ph.p_filesz ||
+		    len > ph.p_filesz - (off - ph.p_offset))
+			continue;
+		n = pread(ef->fd, buf, len, off);
+		if (n < 0)
+			return -errno;
+		return (size_t)n == len ? 0 : -EIO;
+	}
+	return -ERANGE;
+}
+
 static Elf_Scn *elf_find_symtab(struct elf_file *ef, Elf64_Word type, GElf_Shdr *shdr)
 {
 	Elf_Scn *scn = NULL;

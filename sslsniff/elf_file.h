@@ -36,6 +36,13 @@ typedef int (*elf_string_fn)(const char *s, size_t len, void *ctx);
 int elf_file__for_each_string(struct elf_file *ef, const char *needle, elf_string_fn fn,
 			      void *ctx);
 
+/*
+ * Copies LEN bytes of executable code at file offset OFF (as a uprobe
+ * takes it) into BUF. 0, or -ERANGE when they are not all inside one
+ * executable segment, or -errno.
+ */
+int elf_file__read_text(struct elf_file *ef, uint64_t off, void *buf, size_t len);
+
 /* The I-th DT_NEEDED entry, or NULL past the last one. */
 const char *elf_file__needed(struct elf_file *ef, size_t i);
 

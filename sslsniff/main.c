@@ -62,6 +62,7 @@ enum {
 	OPT_LIST_BTF,
 	OPT_SUMMARY_JSON,
 	OPT_KEYLOG,
+	OPT_PROBE_ENTRY,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -99,6 +100,9 @@ static const struct argp_option argp_opts[] = {
 	  "Kernel BTF to use instead of " KERNEL_BTF_PATH, 2 },
 	{ "btf", OPT_BTF, "FILE", 0,
 	  "Read the structs of every shared libssl with this BTF layout, not btf-db's choice", 2 },
+	{ "probe-entry", OPT_PROBE_ENTRY, NULL, 0,
+	  "Probe OpenSSL's exported entry points only, not the internal functions they "
+	  "share (slower; the same records)", 2 },
 	{ "verbose", 'v', NULL, 0, "Show debug output, libbpf's included", 2 },
 	{ "detect", OPT_DETECT, "FILE", 0,
 	  "Print which TLS library FILE is (kind, version, build-id) and its BTF, then exit", 3 },
@@ -190,6 +194,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_KEYLOG:
 		o->keylog_path = arg;
+		break;
+	case OPT_PROBE_ENTRY:
+		o->probe_entry = true;
 		break;
 	case 'w':
 		o->write_path = arg;

@@ -32,6 +32,7 @@ struct options {
 	const char *output_path;
 	const char *write_path;		/* -w: pcapng, "-" for stdout */
 	const char *keylog_path;	/* --keylog FILE */
+	bool probe_entry;		/* --probe-entry */
 	const char *summary_json;	/* --summary-json FILE */
 	const char *kernel_btf;
 	const char *detect;		/* --detect FILE */

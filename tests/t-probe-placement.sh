@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Probe placement: OpenSSL's SSL_read/SSL_write and their _ex twins probed
+# at the internal function they share (an entry the kernel emulates) give
+# exactly the records the exported entry points give. Two sslsniff run side
+# by side over the same traffic, one with --probe-entry; curl (SSL_read,
+# SSL_write), python (the _ex functions), s_client of the host's OpenSSL
+# 3.0 and of Debian 11's 1.1.1w: the same calls, functions, bytes and
+# connections, record for record.
+. "$(dirname "$0")/lib.sh"
+need curl python3 openssl dpkg-deb
+ROOT=$(cd "$TESTS_DIR/.." && pwd)
+. "$ROOT/scripts/lib-apt.sh"
+
+OLD=$SSLSNIFF_CACHE/pkgs/openssl-1.1.1w
+debian_unpack bullseye "$OLD" openssl=1.1.1w-0+deb11u1 libssl1.1=1.1.1w-0+deb11u1 \
+	>"$T/fetch.log" 2>&1 || {
+	grep -qiE "failed to fetch|unable to locate|could not resolve|temporary failure" "$T/fetch.log" &&
+		skip "Debian 11's openssl cannot be downloaded here: $(tail -n 1 "$T/fetch.log")"
+	cat "$T/fetch.log" >&2
+	fail "cannot unpack Debian 11's openssl"
+}
+OLDLIB=$OLD/usr/lib/x86_64-linux-gnu
+old_openssl() { LD_LIBRARY_PATH=$OLDLIB "$OLD/usr/bin/openssl" "$@"; }
+
+# The entry-point run, in the background beside the one lib.sh manages.
+"$SSLSNIFF" -f json --probe-entry --no-gnutls --no-nss --lib "openssl:$OLDLIB/libssl.so.1.1" \
+	>"$T/entry.json" 2>"$T/entry.err" &
+ENTRY=$!
+BG_PIDS+=($ENTRY)
+wait_for 20 grep -q 'Ctrl-C to end\.$' "$T/entry.err" || fail "sslsniff --probe-entry did not start"
+sniff_start -f json -v --no-gnutls --no-nss --lib "openssl:$OLDLIB/libssl.so.1.1"
+for lib in /lib/x86_64-linux-gnu/libssl.so.3 "$OLDLIB/libssl.so.1.1"; do
+	for f in SSL_write SSL_read; do
+		grep -q "attach: '$lib': ${f} and ${f}_ex probed at their internal function" "$T/err" ||
+			fail "$lib: $f not probed at its internal function: $(grep "attach: '$lib'" "$T/err")"
+	done
+done
+
+unique body >"$T/body"
+peer_serve http --http --count 2 --reply "$T/body"
+HTTP=$PORT
+printf 'placed:{req}' >"$T/reply"
+peer_serve plain --count 3 --reply "$T/reply"
+unique placement >"$T/req"
+curl -sk --http1.1 "https://127.0.0.1:$HTTP/a" -o /dev/null || fail "curl failed"
+curl -sk --http1.1 --tls-max 1.2 "https://127.0.0.1:$HTTP/b" -o /dev/null || fail "curl failed"
+peer_client
+for fn in openssl old_openssl; do
+	(sleep 0.3; cat "$T/req"; sleep 1) |
+		$fn s_client -connect "127.0.0.1:$PORT" -quiet >"$T/sc.out" 2>"$T/sc.err"
+	grep -q placed: "$T/sc.out" || fail "$fn s_client got no reply: $(cat "$T/sc.err")"
+done
+sleep 0.3
+sniff_stop
+kill -INT "$ENTRY"
+wait "$ENTRY" || fail "sslsniff --probe-entry exited $?"
+
+# Record for record: who, which function, which bytes, which connection.
+project() {
+	python3 - "$1" <<'PY'
+import json, sys
+keys = ("pid", "tid", "comm", "function", "direction", "library", "length", "data",
+        "fd", "fd_source", "src", "dst", "tls_version", "cipher", "lost", "truncated")
+rows = []
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("type") == "data":
+        rows.append("\t".join(str(r.get(k, "-")) for k in keys))
+print("\n".join(sorted(rows)))
+PY
+}
+project "$T/entry.json" >"$T/entry.rows"
+project "$T/out" >"$T/placed.rows"
+[[ $(wc -l <"$T/placed.rows") -ge 12 ]] || fail "too few records: $(wc -l <"$T/placed.rows")"
+diff "$T/entry.rows" "$T/placed.rows" >&2 ||
+	fail "the internal probes' records differ from the entry points' (< entry, > internal)"
+for f in SSL_read SSL_write SSL_read_ex SSL_write_ex; do
+	grep -q "	$f	" "$T/placed.rows" || fail "no $f record"
+done
