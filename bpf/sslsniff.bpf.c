@@ -26,6 +26,7 @@ const volatile char targ_comm[SSLSNIFF_COMM_LEN] = {};
 const volatile __u32 targ_max_bytes = 0;	/* 0: no limit */
 const volatile bool targ_watch_pids = false;	/* exec events only for watched_pids */
 const volatile bool targ_keylog = false;	/* send each connection's secrets */
+const volatile __u64 targ_wake_bytes = 0;	/* wake the reader once this much waits */
 
 /* Sized by user space before load (--ring-size). */
 struct {
@@ -245,8 +246,15 @@ static __always_inline long emit_chunk_class(struct emit_ctx *e, __u32 off, __u6
 	}
 	if (off + n >= e->hdr.cap_len)
 		ev->flags |= CHUNK_LAST;
-	/* Wake the reader once per call, not once per chunk. */
-	wake = (ev->flags & CHUNK_LAST) ? 0 : BPF_RB_NO_WAKEUP;
+	/*
+	 * Wake the reader only once a batch waits: one wake-up per call costs
+	 * the traced program a context switch each time. Below that, the
+	 * reader's poll timeout collects what is there.
+	 */
+	wake = BPF_RB_NO_WAKEUP;
+	if ((ev->flags & CHUNK_LAST) &&
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wake_bytes)
+		wake = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(ev, wake);
 	return 0;
 }

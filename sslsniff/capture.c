@@ -28,7 +28,8 @@
 #include "watch.h"
 
 #define LDCACHE_PATH		"/etc/ld.so.cache"
-#define POLL_TIMEOUT_MS		100
+/* Also the most a record waits below a wake-up batch (targ_wake_bytes). */
+#define POLL_TIMEOUT_MS		50
 
 volatile sig_atomic_t exiting;
 

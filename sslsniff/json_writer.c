@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,12 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Printable ASCII other than '"' and '\\': copied as it is. */
+static bool plain_ascii(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 void jsonw_string(struct jsonw *w, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -94,8 +101,17 @@ void jsonw_string(struct jsonw *w, const char *str, size_t n)
 
 	jsonw_put(w, "\"", 1);
 	for (size_t i = 0; i < n;) {
-		size_t l = utf8_seq_len(s + i, n - i);
+		size_t run = i, l;
 
+		/* Most text is plain ASCII: one copy per run, not per byte. */
+		while (run < n && plain_ascii(s[run]))
+			run++;
+		if (run > i) {
+			jsonw_put(w, str + i, run - i);
+			i = run;
+			continue;
+		}
+		l = utf8_seq_len(s + i, n - i);
 		if (s[i] == '"' || s[i] == '\\') {
 			esc[0] = '\\';
 			esc[1] = s[i];
@@ -122,20 +138,30 @@ void jsonw_name(struct jsonw *w, const char *name)
 	jsonw_put(w, ":", 1);
 }
 
+/* Decimal digits of V, written backwards from END; returns the first. */
+static char *format_u64(uint64_t v, char *end)
+{
+	do {
+		*--end = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return end;
+}
+
 void jsonw_uint(struct jsonw *w, uint64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%" PRIu64, v);
+	char b[24], *p = format_u64(v, b + sizeof(b));
 
-	jsonw_put(w, b, n);
+	jsonw_put(w, p, b + sizeof(b) - p);
 }
 
 void jsonw_int(struct jsonw *w, int64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%" PRId64, v);
+	char b[24], *p = format_u64(v < 0 ? -(uint64_t)v : (uint64_t)v, b + sizeof(b));
 
-	jsonw_put(w, b, n);
+	if (v < 0)
+		*--p = '-';
+	jsonw_put(w, p, b + sizeof(b) - p);
 }
 
 void jsonw_base64(struct jsonw *w, const uint8_t *d, size_t n)
