@@ -54,13 +54,13 @@ static __always_inline void gnutls_cipher_name(const struct gnutls_session_int *
 
 /*
  * The transport pointer as an fd (gnutls_transport_set_int() stores it
- * there), the protocol version and the cipher name. An application with its
+ * there), and with META the protocol version and the cipher name. An application with its
  * own pull function keeps a pointer there instead: the caller checks that
  * the value names a socket of the task. Dead code, relocations unchecked,
  * when the program was loaded without GnuTLS's BTF.
  */
 static __always_inline bool gnutls_read_conn(const void *session, __s32 *fd, __u16 *version,
-					     char *cipher)
+					     char *cipher, const bool meta)
 {
 	const struct gnutls_session_int *s = session;
 	const version_entry_st *ver;
@@ -71,6 +71,8 @@ static __always_inline bool gnutls_read_conn(const void *session, __s32 *fd, __u
 	if (bpf_core_read_user(&ptr, sizeof(ptr), &s->internals.transport_recv_ptr))
 		return false;
 	*fd = ptr < (1U << 30) ? (__s32)ptr : -1;
+	if (!meta)
+		return true;
 	ver = BPF_CORE_READ_USER(s, security_parameters.pversion);
 	if (ver)
 		*version = BPF_CORE_READ_USER(ver, major) << 8 | BPF_CORE_READ_USER(ver, minor);

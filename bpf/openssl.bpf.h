@@ -122,14 +122,14 @@ static __always_inline void openssl_cipher_name(const struct ssl_session_st *ses
 }
 
 /*
- * The socket fd under the read BIO, the protocol version and the cipher
- * name (CIPHER holds SSLSNIFF_CIPHER_LEN bytes). Which branch
+ * The socket fd under the read BIO, and with META the protocol version
+ * and the cipher name (CIPHER holds SSLSNIFF_CIPHER_LEN bytes). Which branch
  * holds is known at load time: the others are dead, and their relocations
  * never checked, as is all of it when the program was loaded without
  * OpenSSL's BTF.
  */
 static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 *version,
-					      char *cipher)
+					      char *cipher, const bool meta)
 {
 	int v = 0, type = -1;
 
@@ -138,17 +138,22 @@ static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 
 		const struct ssl_st___v32 *hdr = ssl;
 
 		if (bpf_core_read_user(&type, sizeof(type), &hdr->type) ||
-		    type != OPENSSL_SSL_TYPE_SSL_CONNECTION ||
-		    bpf_core_read_user(&v, sizeof(v), &sc->version))
+		    type != OPENSSL_SSL_TYPE_SSL_CONNECTION)
 			return false;
 		*fd = openssl_bio_fd(BPF_CORE_READ_USER(sc, rbio));
+		if (!meta)
+			return true;
+		if (bpf_core_read_user(&v, sizeof(v), &sc->version))
+			return false;
 		openssl_cipher_name(BPF_CORE_READ_USER(sc, session), cipher);
 	} else if (bpf_core_field_exists(struct ssl_st, rbio)) {
 		const struct ssl_st *s = ssl;
 
+		*fd = openssl_bio_fd(BPF_CORE_READ_USER(s, rbio));
+		if (!meta)
+			return true;
 		if (bpf_core_read_user(&v, sizeof(v), &s->version))
 			return false;
-		*fd = openssl_bio_fd(BPF_CORE_READ_USER(s, rbio));
 		openssl_cipher_name(BPF_CORE_READ_USER(s, session), cipher);
 	} else {
 		return false;

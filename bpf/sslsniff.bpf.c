@@ -85,6 +85,34 @@ struct {
 	__type(value, __u64);
 } secrets_sent SEC(".maps");
 
+/* What a record says of its connection, per handle, for the socket it was read for. */
+struct conn_cache {
+	__u64 sock;		/* struct socket * */
+	__u16 family;
+	__u16 sport;
+	__u16 dport;
+	__u16 tls_version;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	char cipher[SSLSNIFF_CIPHER_LEN];
+	bool has_meta;		/* version and cipher are the library's */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct handle_key);
+	__type(value, struct conn_cache);
+} conn_cache SEC(".maps");
+
+/* Room to build a conn_cache value: too big for the stack beside the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct conn_cache);
+} conn_scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, STAT__MAX);
@@ -324,33 +352,92 @@ static __always_inline void emit_lost_tail(struct emit_ctx *e)
 
 /* The library's struct view of the connection (fd, version, cipher). */
 static __always_inline bool read_conn(const struct call_state *s, __s32 *fd, __u16 *version,
-				      char *cipher)
+				      char *cipher, const bool meta)
 {
 	void *handle = (void *)s->handle;
 
 	if (func_is_openssl(s->func))
-		return openssl_read_conn(handle, fd, version, cipher);
+		return openssl_read_conn(handle, fd, version, cipher, meta);
 	if (func_is_gnutls(s->func))
-		return gnutls_read_conn(handle, fd, version, cipher);
+		return gnutls_read_conn(handle, fd, version, cipher, meta);
 	if (func_is_nspr(s->func))
 		return nspr_read_conn(handle, fd);
 	return false;
 }
 
-/* The library's own view of the connection, when its layout is known. */
-static __always_inline bool fill_from_struct(struct event *h, const struct call_state *s)
+/* H's connection fields from the cache, when it holds them for SOCK. */
+static __always_inline bool conn_from_cache(struct event *h, const struct handle_key *key,
+					    __u64 sock, bool meta)
 {
+	struct conn_cache *c = bpf_map_lookup_elem(&conn_cache, key);
+
+	if (!c || c->sock != sock || (meta && !c->has_meta))
+		return false;
+	h->family = c->family;
+	h->sport = c->sport;
+	h->dport = c->dport;
+	__builtin_memcpy(h->saddr, c->saddr, sizeof(h->saddr));
+	__builtin_memcpy(h->daddr, c->daddr, sizeof(h->daddr));
+	if (meta) {
+		h->tls_version = c->tls_version;
+		__builtin_memcpy(h->cipher, c->cipher, sizeof(h->cipher));
+	}
+	return true;
+}
+
+static __always_inline void conn_to_cache(const struct event *h, const struct handle_key *key,
+					  __u64 sock, bool meta)
+{
+	__u32 zero = 0;
+	struct conn_cache *c = bpf_map_lookup_elem(&conn_scratch, &zero);
+
+	if (!c)
+		return;
+	c->sock = sock;
+	c->has_meta = meta;
+	c->family = h->family;
+	c->sport = h->sport;
+	c->dport = h->dport;
+	c->tls_version = h->tls_version;
+	__builtin_memcpy(c->saddr, h->saddr, sizeof(c->saddr));
+	__builtin_memcpy(c->daddr, h->daddr, sizeof(c->daddr));
+	__builtin_memcpy(c->cipher, h->cipher, sizeof(c->cipher));
+	bpf_map_update_elem(&conn_cache, key, c, BPF_ANY);
+}
+
+/*
+ * The library's own view of the connection, when its layout is known. The
+ * fd is read every call (the handle may move to another socket); the rest
+ * comes from the cache while the fd names the same socket, once the
+ * handshake has given a cipher (NSS's records never have one).
+ */
+static __always_inline bool fill_from_struct(struct event *h, const struct call_state *s,
+					     const struct handle_key *key)
+{
+	bool meta = !func_is_nspr(s->func);
 	__s32 fd = -1;
 	__u16 version = 0;
+	__u64 sock;
 
-	if (!s->layout_ok || !read_conn(s, &fd, &version, h->cipher))
+	if (!s->layout_ok || !read_conn(s, &fd, &version, h->cipher, false))
 		return false;
-	h->tls_version = version;
-	if (!fd_socket(fd))
+	sock = (__u64)fd_socket(fd);
+	if (!sock) {
+		/* An application's own BIO (curl's): the socket comes from the
+		 * syscalls, the version and cipher still from the struct. */
+		if (meta && read_conn(s, &fd, &version, h->cipher, true))
+			h->tls_version = version;
 		return false;
+	}
 	h->fd = fd;
 	h->fd_source = FD_SRC_STRUCT;
+	if (conn_from_cache(h, key, sock, meta))
+		return true;
+	if (meta && read_conn(s, &fd, &version, h->cipher, true))
+		h->tls_version = version;
 	fill_conn(h, fd);
+	if (!meta || h->cipher[0])
+		conn_to_cache(h, key, sock, meta);
 	return true;
 }
 
@@ -362,8 +449,9 @@ static __always_inline void fill_fd(struct event *h, const struct call_state *s)
 {
 	struct handle_key key = { .handle = s->handle, .tgid = h->pid };
 	__s32 fd = s->fd, *known;
+	__u64 sock;
 
-	if (fill_from_struct(h, s))
+	if (fill_from_struct(h, s, &key))
 		return;
 	if (fd >= 0) {
 		bpf_map_update_elem(&handle_fds, &key, &fd, BPF_ANY);
@@ -375,7 +463,11 @@ static __always_inline void fill_fd(struct event *h, const struct call_state *s)
 	}
 	h->fd = fd;
 	h->fd_source = FD_SRC_SYSCALL;
+	sock = (__u64)fd_socket(fd);
+	if (!sock || conn_from_cache(h, &key, sock, false))
+		return;
 	fill_conn(h, fd);
+	conn_to_cache(h, &key, sock, false);
 }
 
 static __always_inline void fill_header(struct event *h, const struct call_state *s, __u8 kind)

@@ -29,11 +29,12 @@ static void bpf_load_config(const struct options *o, struct sslsniff_bpf *skel)
 static int bpf_load_share(struct sslsniff_bpf *skel, struct sslsniff_bpf *first)
 {
 	struct bpf_map *mine[] = { skel->maps.events, skel->maps.exec_events, skel->maps.calls,
-				   skel->maps.handle_fds, skel->maps.secrets_sent, skel->maps.stats,
+				   skel->maps.handle_fds, skel->maps.secrets_sent, skel->maps.conn_cache,
+				   skel->maps.stats,
 				   skel->maps.watched_pids, skel->maps.bss };
 	struct bpf_map *theirs[] = { first->maps.events, first->maps.exec_events,
 				     first->maps.calls, first->maps.handle_fds,
-				     first->maps.secrets_sent, first->maps.stats,
+				     first->maps.secrets_sent, first->maps.conn_cache, first->maps.stats,
 				     first->maps.watched_pids, first->maps.bss };
 	int err;
 

@@ -320,14 +320,25 @@ static void capture_print_stats(struct capture *c, const char *prefix)
 {
 	const struct decode_stats *ds = decoder__stats(c->dec);
 	const uint64_t *s = c->bpf_stats;
+	uint64_t lost_bytes, lost_records;
 
 	capture_read_stats(c);
+	/*
+	 * The kernel's counts are exact: a call can lose all of its chunks to
+	 * a full ring, even the record saying so, and never reach the decoder.
+	 */
+	lost_bytes = s[STAT_LOST_BYTES_RINGBUF] + s[STAT_LOST_BYTES_FAULT];
+	if (ds->missing_bytes > lost_bytes)
+		lost_bytes = ds->missing_bytes;
+	lost_records = s[STAT_LOST_CALLS_RINGBUF];
+	if (ds->incomplete > lost_records)
+		lost_records = ds->incomplete;
 	fprintf(stderr,
 		"sslsniff: %s%" PRIu64 " records, %" PRIu64 " bytes captured; lost: %" PRIu64
 		" bytes in %" PRIu64 " records (ring buffer full: %" PRIu64 " calls, %" PRIu64
 		" bytes; unreadable: %" PRIu64 " bytes), %" PRIu64 " calls untracked; truncated: %"
 		PRIu64 " bytes\n",
-		prefix, ds->records, ds->bytes, ds->missing_bytes, ds->incomplete,
+		prefix, ds->records, ds->bytes, lost_bytes, lost_records,
 		s[STAT_LOST_CALLS_RINGBUF], s[STAT_LOST_BYTES_RINGBUF], s[STAT_LOST_BYTES_FAULT],
 		s[STAT_LOST_CALLS_STATE] + s[STAT_LOST_CALLS_BAD_LEN] + s[STAT_LOST_EVENTS_OTHER],
 		s[STAT_TRUNCATED_BYTES]);

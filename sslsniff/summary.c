@@ -30,6 +30,7 @@ struct summary *summary__new(const char *path)
 
 	if (!s || !(s->path = strdup(path))) {
 		err = -ENOMEM;
+		p_err("--summary-json: %s", strerror(-err));
 		goto err_free;
 	}
 	s->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -87,8 +88,15 @@ static void summary_json(const struct summary *s, struct jsonw *w, const struct 
 	jsonw_start_object(w);
 	jsonw_uint_field(w, "records", ds->records);
 	jsonw_uint_field(w, "bytes", ds->bytes);
-	jsonw_uint_field(w, "lost_records", ds->incomplete);
-	jsonw_uint_field(w, "lost_bytes", ds->missing_bytes);
+	/*
+	 * A call of which not even the ring-full notice fitted never reaches
+	 * the decoder: the BPF counters know every lost byte. Calls: those the
+	 * ring cut short, or those that arrived short if more (unreadable
+	 * bytes are counted by byte, not by call, in BPF).
+	 */
+	jsonw_uint_field(w, "lost_records", st[STAT_LOST_CALLS_RINGBUF] > ds->incomplete ?
+					    st[STAT_LOST_CALLS_RINGBUF] : ds->incomplete);
+	jsonw_uint_field(w, "lost_bytes", st[STAT_LOST_BYTES_RINGBUF] + st[STAT_LOST_BYTES_FAULT]);
 	jsonw_uint_field(w, "truncated_bytes", st[STAT_TRUNCATED_BYTES]);
 	jsonw_uint_field(w, "ring_full_calls", st[STAT_LOST_CALLS_RINGBUF]);
 	jsonw_uint_field(w, "unreadable_bytes", st[STAT_LOST_BYTES_FAULT]);

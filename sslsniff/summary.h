@@ -15,8 +15,10 @@
  *    "ring_full_calls":N,"unreadable_bytes":N,"untracked_calls":N,
  *    "by_library":{"openssl":{"records":N,"bytes":N},...}}
  *
- * The totals are those of the summary line on stderr; by_library splits the
- * records and captured bytes by the library of the hooked function.
+ * The figures are those of the summary line on stderr, except that lost
+ * bytes and records include calls of which nothing reached user space (ring
+ * buffer full); by_library splits the records and captured bytes by the
+ * library of the hooked function.
  */
 struct summary;
 

@@ -30,6 +30,10 @@ cmp -s "$T/reply" "$T/got" || fail "the client's own read differs from the reply
 # Every byte each side wrote, read by the other: twice the traffic.
 want_bytes=$((2 * ($(wc -c <"$T/req") + $(wc -c <"$T/reply"))))
 want_records=$(records --count)
+# One SSL_read_ex and one SSL_write_ex on the server's side, at least as many
+# on the client's.
+[[ $(records --pid "$SERVER" --count) == 2 && $want_records -ge 4 ]] ||
+	fail "$want_records records, $(records --pid "$SERVER" --count) of the server"
 python3 - "$T/sum.json" "$want_bytes" "$want_records" <<'EOF' || fail "summary counts"
 import json, sys
 path, want_bytes, want_records = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -77,7 +81,7 @@ EOF
 "$SSLSNIFF" -f json --summary-json "$T/no/such/dir/sum.json" >/dev/null 2>"$T/err2" </dev/null &&
 	fail "an uncreatable summary file was accepted"
 [[ $(grep -c 'error' "$T/err2") == 1 ]] &&
-	tail -n 1 "$T/err2" | grep -q "^sslsniff: error: --summary-json: cannot create '$T/no/such/dir" ||
+	tail -n 1 "$T/err2" | grep -q "^sslsniff: error: --summary-json: cannot create '$T/no/" ||
 	{ cat "$T/err2" >&2; fail "want one error line about the summary file"; }
 "$SSLSNIFF" -o "$T/x" --summary-json "$T/x" 2>"$T/err3" && fail "-o and --summary-json on one file"
 grep -q "give them different files" "$T/err3" || fail "same-file error: $(cat "$T/err3")"

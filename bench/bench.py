@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers of bench/run.sh.
+
+bench.py startup SSLSNIFF ARGS...   seconds from exec to "Ctrl-C to end."
+bench.py report DIR RESULTS.md ...  the table, on stdout and in RESULTS.md
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+GIB = 1 << 30
+SIZE_NAMES = {"1k": "1 KiB", "64k": "64 KiB", "1m": "1 MiB"}
+OUTPUTS = ("json", "pcapng")
+# Targets of issue 6.
+RATIO_MIN = {"1k": 0.50, "64k": 0.45, "1m": 0.45}
+WARM_MAX_S, COLD_MAX_S, RSS_MAX_MB = 0.15, 1.0, 20
+
+
+def startup(argv):
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    took = None
+    for line in p.stderr:
+        if line.rstrip().endswith(b"Ctrl-C to end."):
+            took = time.monotonic() - t0
+            break
+    p.send_signal(signal.SIGINT)
+    p.stderr.read()
+    if p.wait() != 0 or took is None:
+        sys.exit("bench: sslsniff exited %d before it was ready" % p.returncode)
+    print("%.4f" % took)
+
+
+def read(path, default=None):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return default
+
+
+def wrk_totals(path):
+    """requests, bytes read, duration (s), errors: from done.lua's line."""
+    for line in read(path, "").splitlines():
+        if line.startswith("BENCH "):
+            req, nbytes, usec, errors = (int(x) for x in line.split()[1:5])
+            return req, nbytes, usec / 1e6, errors
+    sys.exit("bench: no totals in %s" % path)
+
+
+def nginx_totals(path):
+    """bytes sent, request bytes read, requests: from the run's access log."""
+    sent = got = n = 0
+    for line in read(path, "").splitlines():
+        a, b = line.split()
+        sent, got, n = sent + int(a), got + int(b), n + 1
+    return sent, got, n
+
+
+class Run:
+    def __init__(self, base, mode):
+        self.mode = mode
+        req, self.wrk_bytes, secs, self.errors = wrk_totals(base + ".wrk")
+        self.rps = req / secs if secs else 0.0
+        self.nginx_sent, self.nginx_read, _ = nginx_totals(base + ".nginx")
+        # Plaintext through SSL_read/SSL_write on both ends: nginx's own
+        # counts for its side; wrk's exact bytes read, and its writes taken
+        # as what nginx read (the requests of connections wrk closed at the
+        # end included).
+        self.expected = 2 * self.nginx_read + self.nginx_sent + self.wrk_bytes
+        # CPU the rest of the machine took during the wrk run: host user +
+        # system ticks less nginx's worker, sslsniff and wrk.
+        tck = os.sysconf("SC_CLK_TCK")
+        cpu = read(base + ".cpu", "").split()
+        self.other_s = None
+        if len(cpu) == 4:
+            host, nginx, sniff = (int(x) / tck for x in cpu[:3])
+            self.other_s = max(0.0, host - nginx - sniff - float(cpu[3]))
+        if mode == "untraced":
+            return
+        self.summary = json.loads(read(base + ".summary.json"))
+        self.cpu_s = (int(read(base + ".cpu1")) - int(read(base + ".cpu0"))) / tck
+        self.hwm_kb = int(read(base + ".hwm"))
+
+
+def load_runs(rundir, size, i):
+    base = os.path.join(rundir, "%s-%d-" % (size, i))
+    runs = {}
+    for out in OUTPUTS:
+        if not os.path.exists(base + out + ".wrk"):
+            return None
+        runs[out] = (Run(base + "untraced-" + out, "untraced"), Run(base + out, out))
+    return runs
+
+
+def fmt_int(v):
+    return "{:,}".format(int(round(v))).replace(",", " ")
+
+
+def ok(cond):
+    return "yes" if cond else "**no**"
+
+
+def machine(args):
+    model = "unknown"
+    for line in read("/proc/cpuinfo", "").splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+
+    def out(cmd):
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, cwd=args.root)
+            return (r.stdout + r.stderr).strip()
+        except OSError:
+            return ""
+
+    commit = out(["git", "rev-parse", "--short=12", "HEAD"]) or "unknown"
+    if out(["git", "status", "--porcelain", "--untracked-files=no"]):
+        commit += " (with uncommitted changes)"
+    return [
+        ("cores", str(os.cpu_count())),
+        ("model name", model),
+        ("kernel", platform.release()),
+        ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        ("sslsniff commit", commit),
+        ("nginx", out(["nginx", "-v"]).replace("nginx version: ", "")),
+        ("wrk", out(["wrk", "-v"]).splitlines()[0] if out(["wrk", "-v"]) else ""),
+        ("OpenSSL", out(["openssl", "version"])),
+    ]
+
+
+def report(args):
+    rundir = os.path.join(args.dir, "runs")
+    sizes = args.sizes.split()
+    md = []
+    w = md.append
+
+    w("# sslsniff benchmark results")
+    w("")
+    w("Written by `make bench` (bench/run.sh); see bench/README.md for the method.")
+    w("")
+    for k, v in machine(args):
+        w("- %s: %s" % (k, v))
+    w("- runs: %d s each, wrk -t1 -c%d, %d untraced/traced pairs per size and output"
+      % (args.seconds, args.conns, args.pairs))
+    w("")
+
+    rows, loss_rows, hwm_64k = [], [], []
+    for size in sizes:
+        pairs = []
+        i = 1
+        while True:
+            r = load_runs(rundir, size, i)
+            if r is None:
+                break
+            pairs.append(r)
+            i += 1
+        if not pairs:
+            continue
+        for out in OUTPUTS:
+            un = [p[out][0] for p in pairs]
+            tr = [p[out][1] for p in pairs]
+            ratios = [t.rps / u.rps for u, t in pairs_of(pairs, out)]
+            ratio = statistics.median(ratios)
+            gib = [t.summary["bytes"] / GIB for t in tr]
+            cpu = statistics.median([t.cpu_s / g for t, g in zip(tr, gib) if g] or [0])
+            others = [r.other_s for r in un + tr if r.other_s is not None]
+            rows.append([SIZE_NAMES.get(size, size), out,
+                         fmt_int(statistics.median(u.rps for u in un)),
+                         fmt_int(statistics.median(t.rps for t in tr)),
+                         "%.2f" % ratio, " ".join("%.2f" % x for x in ratios),
+                         "≥ %.2f" % RATIO_MIN.get(size, 0.45),
+                         ok(ratio >= RATIO_MIN.get(size, 0.45)),
+                         "%.2f" % cpu, "%.1f s" % max(others) if others else "-"])
+            s = {k: sum(t.summary[k] for t in tr)
+                 for k in ("bytes", "lost_bytes", "lost_records", "records", "ring_full_calls",
+                           "truncated_bytes", "untracked_calls")}
+            expected = sum(t.expected for t in tr)
+            extra = s["bytes"] + s["lost_bytes"] - expected
+            # wrk's last requests can make a few hundred bytes; more is
+            # another program's TLS traffic, captured system-wide.
+            if extra > 4096 * len(tr):
+                print("bench: %s %s: %d bytes more than nginx and wrk passed were captured: "
+                      "other TLS traffic on the host" % (size, out, extra), file=sys.stderr)
+            if size == "1k":
+                target, met = "0 lost records", s["lost_records"] == 0
+            else:
+                target, met = "0 lost bytes", s["lost_bytes"] == 0
+            loss_rows.append([SIZE_NAMES.get(size, size), out, fmt_int(expected),
+                              fmt_int(s["bytes"]),
+                              "%.4f" % (s["bytes"] / expected if expected else 0),
+                              fmt_int(s["lost_bytes"]),
+                              fmt_int(expected - s["bytes"] - s["lost_bytes"]),
+                              fmt_int(s["lost_records"]),
+                              fmt_int(s["ring_full_calls"]), fmt_int(s["untracked_calls"]),
+                              target, ok(met)])
+            if size == "64k":
+                hwm_64k += [t.hwm_kb for t in tr]
+            errors = sum(r.errors for r in un + tr)
+            if errors:
+                print("bench: %s %s: wrk counted %d errors" % (size, out, errors),
+                      file=sys.stderr)
+
+    w("## Throughput (requests/s, medians)")
+    w("")
+    table(w, ["size", "output", "untraced", "traced", "ratio", "ratio per pair", "target",
+              "met", "sslsniff CPU s/GiB", "others' CPU, max"], rows)
+    w("")
+    w("Others' CPU: the most CPU time that programs other than nginx's worker, wrk and "
+      "sslsniff took during one of the row's runs, of %d cores × %d s: the benchmark's "
+      "shell, kernel threads that carry loopback traffic (ksoftirqd) and whatever else ran, "
+      "an upper bound on what disturbed the timing." % (os.cpu_count(), args.seconds))
+    w("")
+    w("## Capture and loss (sums over the traced runs)")
+    w("")
+    w("Expected: the plaintext both ends passed through SSL_read/SSL_write (nginx's "
+      "`$bytes_sent` and `$request_length`, wrk's bytes read, wrk's writes taken as "
+      "nginx's reads). Captured, lost: sslsniff's `--summary-json` figures, system-wide, so "
+      "other TLS traffic on the host would count too. Unaccounted: expected − captured − "
+      "lost, bytes neither captured nor counted as lost (0 when the accounting is exact; "
+      "a few request bytes either way may come from wrk's writes at the end of a run).")
+    w("")
+    table(w, ["size", "output", "expected bytes", "captured bytes", "captured/expected",
+              "lost bytes", "unaccounted", "lost records", "ring-full calls", "untracked calls",
+              "target", "met"], loss_rows)
+    w("")
+
+    cold = float(read(os.path.join(args.dir, "startup-cold")))
+    warm_all = [float(x) for x in read(os.path.join(args.dir, "startup-warm")).split()]
+    warm = statistics.median(warm_all)
+    w("## Start-up and memory")
+    w("")
+    srows = [["start-up, warm (median of %d)" % len(warm_all), "%.3f s" % warm,
+              "≤ %.2f s" % WARM_MAX_S, ok(warm <= WARM_MAX_S)],
+             ["start-up, cold (empty core-btf cache)", "%.3f s" % cold,
+              "≤ %.0f s" % COLD_MAX_S, ok(cold <= COLD_MAX_S)]]
+    if hwm_64k:
+        rss = max(hwm_64k) / 1000
+        srows.append(["peak RSS (VmHWM), 64 KiB runs", "%.1f MB" % rss,
+                      "≤ %d MB" % RSS_MAX_MB, ok(rss <= RSS_MAX_MB)])
+    table(w, ["what", "measured", "target", "met"], srows)
+    w("")
+    w("Start-up: exec of `sslsniff %s` to its \"Ctrl-C to end.\" line, system-wide "
+      "with nginx running; warm runs: %s s." % (" ".join(args.startup_args),
+                                               " ".join("%.3f" % x for x in warm_all)))
+
+    text = "\n".join(md) + "\n"
+    with open(args.results + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(args.results + ".tmp", args.results)
+    sys.stdout.write(text)
+
+
+def pairs_of(pairs, out):
+    return [p[out] for p in pairs]
+
+
+def table(w, head, rows):
+    w("| " + " | ".join(head) + " |")
+    w("|" + "|".join("---" for _ in head) + "|")
+    for r in rows:
+        w("| " + " | ".join(r) + " |")
+
+
+def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "startup":
+        return startup(sys.argv[2:])
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("report")
+    r.add_argument("dir")
+    r.add_argument("results")
+    r.add_argument("--sizes", default="1k 64k 1m")
+    r.add_argument("--seconds", type=int, required=True)
+    r.add_argument("--pairs", type=int, required=True)
+    r.add_argument("--conns", type=int, required=True)
+    r.add_argument("--root", default=".")
+    r.add_argument("--startup-args", nargs="*", default=["-f", "json", "-o", "/dev/null"])
+    args = p.parse_args()
+    report(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmark (make bench): nginx serving HTTPS on 127.0.0.1 under wrk,
+# untraced and traced by sslsniff in turn, in one invocation. Prints a table
+# and rewrites bench/results.md. Root; about 2 x BENCH_PAIRS x 2 x 3 runs of
+# BENCH_SECONDS each. See bench/README.md for what is measured and how.
+#
+#   BENCH_SECONDS=10  length of each wrk run
+#   BENCH_PAIRS=3     untraced/traced pairs per size and output
+#   BENCH_SIZES="1k 64k 1m"
+#   BENCH_KEEP=1      keep the scratch directory (logs, per-run figures)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+SSLSNIFF=${SSLSNIFF:-$root/bin/sslsniff}
+RUN_SECONDS=${BENCH_SECONDS:-10}
+PAIRS=${BENCH_PAIRS:-3}
+SIZES=${BENCH_SIZES:-"1k 64k 1m"}
+CONNS=16
+WARMUP_SECONDS=$((RUN_SECONDS < 2 ? RUN_SECONDS : 2))
+RESULTS=${BENCH_RESULTS:-$here/results.md}
+LOCK=${SSLSNIFF_TESTS_LOCK:-/tmp/sslsniff-tests.lock}
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+# nginx and wrk from Debian, only when missing (make deps does not need them).
+bench_deps() {
+	local missing=()
+	command -v nginx >/dev/null || missing+=(nginx)
+	command -v wrk >/dev/null || missing+=(wrk)
+	((${#missing[@]})) || return 0
+	echo "bench: installing ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null
+}
+
+[[ $(id -u) == 0 ]] || die "run it as root (sslsniff loads BPF)"
+[[ -x $SSLSNIFF ]] || die "no $SSLSNIFF: run make first"
+[[ $RUN_SECONDS =~ ^[1-9][0-9]*$ && $PAIRS =~ ^[1-9][0-9]*$ ]] ||
+	die "BENCH_SECONDS and BENCH_PAIRS must be positive integers"
+bench_deps
+# Both ends must call the host's libssl, so that every request is traced twice.
+for b in nginx wrk; do
+	ldd "$(command -v "$b")" | grep -q 'libssl\.so' ||
+		die "$b does not link libssl: its calls would not be traced"
+done
+
+W=$(mktemp -d /tmp/sslsniff-bench.XXXXXX)
+NGINX_PID=
+SNIFF_PID=
+WRK_PID=
+
+cleanup() {
+	local rc=$?
+	[[ -n $WRK_PID ]] && kill "$WRK_PID" 2>/dev/null
+	[[ -n $SNIFF_PID ]] && kill -INT "$SNIFF_PID" 2>/dev/null
+	[[ -n $NGINX_PID ]] && kill -TERM "$NGINX_PID" 2>/dev/null
+	wait 2>/dev/null
+	if [[ -n ${BENCH_KEEP:-} || ($rc != 0 && $rc != 130) ]]; then
+		echo "bench: scratch directory kept: $W" >&2
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+
+# Timing is disturbed by anything else that runs: take the test suite's lock.
+exec 9>>"$LOCK"
+if ! flock -n 9; then
+	echo "bench: waiting for the sslsniff test run to finish ($LOCK)" >&2
+	flock 9
+fi
+
+# wait_for SECONDS COMMAND...
+wait_for() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 50; i++)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# --- nginx: its own prefix, config, certificate and files in $W ---
+
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+mkdir -p "$W/html" "$W/tmp" "$W/runs"
+chmod 755 "$W" "$W/html"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	-subj /CN=localhost -keyout "$W/key.pem" -out "$W/cert.pem" 2>/dev/null ||
+	die "cannot make a certificate"
+head -c 1024 /dev/urandom >"$W/html/1k.bin"
+head -c $((64 << 10)) /dev/urandom >"$W/html/64k.bin"
+head -c $((1 << 20)) /dev/urandom >"$W/html/1m.bin"
+chmod 644 "$W/html/"*
+
+# access_log is the one thing on beyond a bare static server: buffered, two
+# numbers a request, the same in traced and untraced runs. $bytes_sent counts
+# what nginx's SSL_write calls accepted and $request_length what its
+# SSL_read calls returned: the plaintext sslsniff should see on nginx's side.
+cat >"$W/nginx.conf" <<EOF
+daemon off;
+user www-data;
+worker_processes 1;
+pid $W/nginx.pid;
+error_log $W/nginx-error.log warn;
+events {
+	worker_connections 1024;
+}
+http {
+	default_type application/octet-stream;
+	sendfile off;
+	keepalive_timeout 65;
+	keepalive_requests 1000000;
+	log_format bytes '\$bytes_sent \$request_length';
+	access_log $W/bytes.log bytes buffer=64k;
+	client_body_temp_path $W/tmp/body;
+	proxy_temp_path $W/tmp/proxy;
+	fastcgi_temp_path $W/tmp/fastcgi;
+	uwsgi_temp_path $W/tmp/uwsgi;
+	scgi_temp_path $W/tmp/scgi;
+	server {
+		listen 127.0.0.1:$PORT ssl;
+		ssl_certificate $W/cert.pem;
+		ssl_certificate_key $W/key.pem;
+		ssl_protocols TLSv1.3;
+		root $W/html;
+	}
+}
+EOF
+nginx -e "$W/nginx-error.log" -p "$W" -c "$W/nginx.conf" &
+NGINX_PID=$!
+wait_for 10 curl -sfk -o /dev/null "https://127.0.0.1:$PORT/1k.bin" ||
+	{ cat "$W/nginx-error.log" >&2; die "nginx did not start"; }
+[[ $(curl -sfk "https://127.0.0.1:$PORT/1m.bin" | wc -c) == $((1 << 20)) ]] ||
+	die "nginx does not serve 1m.bin whole"
+NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -n 1)
+[[ -n $NGINX_WORKER ]] || die "no nginx worker"
+
+# wrk's exact totals (its summary prints rounded MB).
+cat >"$W/done.lua" <<'EOF'
+done = function(summary, latency, requests)
+	local e = summary.errors
+	io.write(string.format("BENCH %d %d %d %d\n", summary.requests, summary.bytes,
+		summary.duration, e.connect + e.read + e.write + e.status + e.timeout))
+end
+EOF
+
+# nginx_rotate FILE: this run's access log to FILE (USR1 reopens it and
+# writes out the buffer), once the connections wrk closed are logged.
+nginx_rotate() {
+	sleep 0.5
+	mv "$W/bytes.log" "$1"
+	kill -USR1 "$NGINX_PID"
+	wait_for 5 test -e "$W/bytes.log" || die "nginx did not reopen its log"
+	sleep 0.3
+}
+
+cpu_ticks() {
+	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# The machine's busy ticks, all CPUs: user, nice, system, irq, softirq and
+# steal (a process's system time includes the softirq work done in its name).
+host_ticks() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# Seconds of CPU of the children this shell has waited for (wrk's, here);
+# `times` must run in this shell, not in a subshell of its own.
+children_cpu() {
+	times >"$W/times"
+	awk 'NR == 2 { split($1, u, "m"); split($2, s, "m")
+		print u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$W/times"
+}
+
+# sniff_start MODE OUT: sslsniff system-wide with MODE's output, until ready.
+sniff_start() {
+	local args=(--summary-json "$2.summary.json")
+
+	case $1 in
+	json) args+=(-f json -o /dev/null) ;;
+	pcapng) args+=(-w -) ;;
+	esac
+	"$SSLSNIFF" "${args[@]}" >/dev/null 2>"$2.err" &
+	SNIFF_PID=$!
+	wait_for 60 grep -q 'Ctrl-C to end\.$' "$2.err" ||
+		{ cat "$2.err" >&2; die "sslsniff ${args[*]} did not get ready"; }
+	cpu_ticks "$SNIFF_PID" >"$2.cpu0"
+}
+
+# sniff_stop OUT: CPU and peak RSS while it ran, then SIGINT.
+sniff_stop() {
+	cpu_ticks "$SNIFF_PID" >"$1.cpu1"
+	grep '^VmHWM:' "/proc/$SNIFF_PID/status" | awk '{ print $2 }' >"$1.hwm"
+	kill -INT "$SNIFF_PID"
+	wait "$SNIFF_PID" || { cat "$1.err" >&2; die "sslsniff exited non-zero"; }
+	SNIFF_PID=
+}
+
+wrk_run() {
+	local secs=$1 size=$2 out=$3
+	wrk -t1 -c"$CONNS" -d"${secs}s" -s "$W/done.lua" "https://127.0.0.1:$PORT/$size.bin" \
+		>"$out" 2>&1 &
+	WRK_PID=$!
+	wait "$WRK_PID" || { cat "$out" >&2; die "wrk failed"; }
+	WRK_PID=
+}
+
+# run_one SIZE MODE NAME: one wrk run, untraced or traced (json, pcapng).
+# OUT.cpu gets, over the wrk run: the machine's ticks, and the ticks of
+# nginx's worker, sslsniff and wrk (seconds), so that the CPU that other
+# programs took from the run can be told.
+run_one() {
+	local size=$1 mode=$2 out=$W/runs/$3 h0 n0 s0=0 s1=0
+
+	printf '  %-6s %-9s ' "$size" "$mode" >&2
+	[[ $mode == untraced ]] || sniff_start "$mode" "$out"
+	children_cpu >"$W/w0"
+	[[ -z $SNIFF_PID ]] || s0=$(cpu_ticks "$SNIFF_PID")
+	h0=$(host_ticks) n0=$(cpu_ticks "$NGINX_WORKER")
+	wrk_run "$RUN_SECONDS" "$size" "$out.wrk"
+	[[ -z $SNIFF_PID ]] || s1=$(cpu_ticks "$SNIFF_PID")
+	echo "$(($(host_ticks) - h0)) $(($(cpu_ticks "$NGINX_WORKER") - n0))" \
+		"$((s1 - s0))" >"$out.cpu"
+	children_cpu >"$W/w1"
+	awk '{ w[NR] = $1 } END { print w[2] - w[1] }' "$W/w0" "$W/w1" >>"$out.cpu"
+	nginx_rotate "$out.nginx"
+	[[ $mode == untraced ]] || sniff_stop "$out"
+	awk '/^BENCH/ { printf "%.0f requests/s\n", $2 / ($4 / 1e6) }' "$out.wrk" >&2
+}
+
+# --- start-up time and the runs ---
+
+STARTUP_ARGS=(-f json -o /dev/null)
+echo "bench: start-up, cold (empty core-btf cache) and warm x5" >&2
+rm -rf /var/cache/sslsniff/core-btf
+python3 "$here/bench.py" startup "$SSLSNIFF" "${STARTUP_ARGS[@]}" >"$W/startup-cold" ||
+	die "sslsniff did not start"
+for i in 1 2 3 4 5; do
+	python3 "$here/bench.py" startup "$SSLSNIFF" "${STARTUP_ARGS[@]}" >>"$W/startup-warm" ||
+		die "sslsniff did not start"
+done
+
+echo "bench: ${RUN_SECONDS}s runs, $PAIRS pairs per output, wrk -t1 -c$CONNS" >&2
+for size in $SIZES; do
+	wrk_run "$WARMUP_SECONDS" "$size" "$W/warmup.wrk"
+	nginx_rotate "$W/warmup.nginx"
+	for ((i = 1; i <= PAIRS; i++)); do
+		run_one "$size" untraced "$size-$i-untraced-json"
+		run_one "$size" json "$size-$i-json"
+		run_one "$size" untraced "$size-$i-untraced-pcapng"
+		run_one "$size" pcapng "$size-$i-pcapng"
+	done
+done
+
+python3 "$here/bench.py" report "$W" "$RESULTS" \
+	--sizes "$SIZES" --seconds "$RUN_SECONDS" --pairs "$PAIRS" --conns "$CONNS" --root "$root"
