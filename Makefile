@@ -3,6 +3,7 @@
 # make            build bin/sslsniff (sslsniff/ holds the sources)
 # make test       build, then run the whole test suite (root)
 # make deps       install build and test dependencies (Debian 12, root)
+# make matrix     compatibility matrix of library versions -> docs/compatibility.md
 # make SANITIZE=1 build with AddressSanitizer and UBSan into .output-san/
 # V=1             show full commands
 
@@ -51,7 +52,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all test unit deps clean install bench
+.PHONY: all test unit deps clean install bench matrix
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -101,6 +102,12 @@ test:
 
 deps:
 	scripts/install-deps.sh
+
+# The compatibility matrix (root): each library version's real binaries in a
+# Debian root (cached in /var/cache/sslsniff/roots), written to
+# docs/compatibility.md. The suite runs it too (t-matrix), without the file.
+matrix: all
+	$(Q)SSLSNIFF=$(CURDIR)/$(BIN) tests/matrix/run --doc docs/compatibility.md
 
 # nginx under wrk, untraced against traced (root, minutes; installs nginx and
 # wrk when missing). Not part of test: CI times nothing.

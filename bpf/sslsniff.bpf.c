@@ -190,6 +190,33 @@ static __always_inline __s64 call_result(struct pt_regs *ctx, __u32 func)
 	return (__s32)PT_REGS_RC(ctx);		/* int, PRInt32 */
 }
 
+/*
+ * A thread's calls in flight, one slot per direction: a write made from a
+ * callback inside a read (node finishes the handshake inside SSL_read and
+ * writes from its callback) is a call of its own, while a hooked function
+ * that another one of the same direction calls is part of it. The slot is
+ * in the key's top bits, which no pid reaches.
+ */
+enum call_slot {
+	SLOT_READ,
+	SLOT_WRITE,
+	SLOT_OTHER,
+	SLOT__MAX,
+};
+
+static __always_inline __u64 call_key(__u64 pid_tgid, __u32 func)
+{
+	__u64 slot = SLOT_OTHER;
+
+	if (func == FUNC_SSL_READ || func == FUNC_SSL_READ_EX || func == FUNC_GNUTLS_RECORD_RECV ||
+	    func == FUNC_PR_READ || func == FUNC_PR_RECV)
+		slot = SLOT_READ;
+	else if (func == FUNC_SSL_WRITE || func == FUNC_SSL_WRITE_EX ||
+		 func == FUNC_GNUTLS_RECORD_SEND || func == FUNC_PR_WRITE || func == FUNC_PR_SEND)
+		slot = SLOT_WRITE;
+	return pid_tgid | slot << 62;
+}
+
 /* Which wrapper called the internal function: by its return address. */
 static __always_inline __u32 internal_caller(struct pt_regs *ctx, __u64 cookie, __u32 func)
 {
@@ -206,9 +233,9 @@ static __always_inline __u32 internal_caller(struct pt_regs *ctx, __u64 cookie, 
 SEC("uprobe")
 int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	__u32 func = cookie & COOKIE_FUNC_MASK;
+	__u64 id = call_key(bpf_get_current_pid_tgid(), func);
 	bool internal = cookie & COOKIE_INTERNAL;
 	struct call_state *st, s = {};
 
@@ -570,7 +597,8 @@ static __always_inline void emit_data(const struct call_state *s, __u64 len)
 SEC("uretprobe")
 int BPF_KRETPROBE(uretprobe_return)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u64 id = call_key(bpf_get_current_pid_tgid(), cookie & COOKIE_FUNC_MASK);
 	struct call_state *st, s;
 	__s64 n;
 
@@ -626,19 +654,25 @@ static __always_inline bool is_socket_io(long id)
 SEC("raw_tp/sys_enter")
 int BPF_PROG(raw_tp_sys_enter, struct pt_regs *regs, long id)
 {
-	__u64 pid_tgid;
+	__u64 pid_tgid, key;
 	struct call_state *st;
-	int fd;
+	int fd = -1;
 
 	if (!is_socket_io(id))
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
-	st = bpf_map_lookup_elem(&calls, &pid_tgid);
-	if (!st || st->fd >= 0)
-		return 0;
-	fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	if (fd_socket(fd))
+	for (__u64 slot = 0; slot < SLOT__MAX; slot++) {
+		key = pid_tgid | slot << 62;
+		st = bpf_map_lookup_elem(&calls, &key);
+		if (!st || st->fd >= 0)
+			continue;
+		if (fd < 0) {
+			fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+			if (!fd_socket(fd))
+				return 0;
+		}
 		st->fd = fd;
+	}
 	return 0;
 }
 
@@ -647,9 +681,12 @@ int BPF_PROG(raw_tp_sys_enter, struct pt_regs *regs, long id)
 SEC("raw_tp/sched_process_exit")
 int raw_tp_process_exit(void *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), key;
 
-	bpf_map_delete_elem(&calls, &id);
+	for (__u64 slot = 0; slot < SLOT__MAX; slot++) {
+		key = pid_tgid | slot << 62;
+		bpf_map_delete_elem(&calls, &key);
+	}
 	return 0;
 }
 

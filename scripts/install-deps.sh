@@ -8,7 +8,8 @@ build=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev libdw-dev zl
        libssl-dev libcapstone-dev)
 tests=(openssl curl wget python3 gnutls-bin libnss3-tools procps iproute2 bsdextrautils
        dwarves dpkg-dev xz-utils binutils quilt
-       util-linux ca-certificates tshark)
+       util-linux ca-certificates tshark
+       debootstrap)	# tests/matrix: Debian roots of other library versions
 
 # Configuring GnuTLS's and NSS's Debian sources for btf-db (scripts/).
 btfdb=(nettle-dev libgmp-dev libtasn1-6-dev libp11-kit-dev libidn2-dev libunistring-dev

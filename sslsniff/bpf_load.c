@@ -15,7 +15,7 @@ static void bpf_load_config(const struct options *o, struct sslsniff_bpf *skel)
 	skel->rodata->targ_uid = o->uid;
 	skel->rodata->targ_max_bytes = o->max_bytes;
 	skel->rodata->targ_watch_pids = o->nr_pids > 0;
-	skel->rodata->targ_keylog = o->keylog_path != NULL;
+	skel->rodata->targ_keylog = o->keylog_path || o->keylog_embed;
 	/* A batch of 1/32 of the ring: little latency, room to spare. */
 	skel->rodata->targ_wake_bytes = o->ring_size / 32;
 	if (o->comm) {

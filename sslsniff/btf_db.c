@@ -144,6 +144,9 @@ void btf_db_family(enum tls_library lib, const char *version, char *out, size_t 
 		n += 1 + strcspn(version + n + 1, ".");
 	if (lib == LIB_OPENSSL && !strncmp(version, "1.1.1", 5))
 		n = 5;
+	/* NSPR's socket struct has kept its layout through 4.x. */
+	if (lib == LIB_NSS)
+		n = strcspn(version, ".");
 	snprintf(out, size, "%.*s", (int)n, version);
 }
 

@@ -32,7 +32,7 @@ const char *btf_db__dir(const struct btf_db *db);
 /* The library's name in the index: "nspr" for NSS, whose layout is NSPR's. */
 const char *btf_db_lib_name(enum tls_library lib);
 
-/* The layout family of a library version: "3.0" for OpenSSL 3.0.19. */
+/* The layout family of a library version: "3.0" for OpenSSL 3.0.19, "4" for NSPR 4.29. */
 void btf_db_family(enum tls_library lib, const char *version, char *out, size_t size);
 
 /*

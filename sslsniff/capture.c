@@ -225,17 +225,29 @@ static int capture_record(const struct record *r, void *arg)
 	return 0;
 }
 
-/* A connection's secrets: its key log lines, to the key log file. */
+/* A connection's secrets: its key log lines, to the key log file and, with
+ * --keylog-embed, into the pcapng before the connection's packets. */
 static int capture_secrets(struct capture *c, const struct event *ev, size_t size)
 {
 	char lines[KEYLOG_LINES_MAX];
 	size_t n;
 	int err;
 
-	if (!c->keylog || size < sizeof(*ev) + sizeof(struct tls_secrets))
+	if (size < sizeof(*ev) + sizeof(struct tls_secrets))
 		return 0;
 	n = keylog_format(ev, (const struct tls_secrets *)ev->data, lines, sizeof(lines));
 	if (!n)
+		return 0;
+	for (int i = 0; c->opts->keylog_embed && i < c->nr_outs; i++) {
+		if (!c->outs[i].ops->secrets)
+			continue;
+		err = c->outs[i].ops->secrets(c->out[i], lines, n);
+		if (err) {
+			capture_output_failed(c, &c->outs[i], err);
+			return err;
+		}
+	}
+	if (!c->keylog)
 		return 0;
 	err = keylog__write(c->keylog, lines, n);
 	if (err && !c->out_err) {

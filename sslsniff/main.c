@@ -63,6 +63,7 @@ enum {
 	OPT_SUMMARY_JSON,
 	OPT_KEYLOG,
 	OPT_PROBE_ENTRY,
+	OPT_KEYLOG_EMBED,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -84,6 +85,9 @@ static const struct argp_option argp_opts[] = {
 	{ "keylog", OPT_KEYLOG, "FILE", 0,
 	  "Write the TLS secrets of OpenSSL connections to FILE (mode 0600) in the "
 	  "SSLKEYLOGFILE format, for Wireshark to decrypt a capture", 1 },
+	{ "keylog-embed", OPT_KEYLOG_EMBED, NULL, 0,
+	  "With -w: also write those secrets into the pcapng (Decryption Secrets Blocks), "
+	  "before the packets of their connection", 1 },
 	{ "extra", 'x', NULL, 0, "Text: add UID and TID columns", 1 },
 	{ "latency", 'l', NULL, 0, "Text: add the call latency in ms", 1 },
 	{ "handshake", OPT_HANDSHAKE, NULL, 0, "Show SSL_do_handshake latency rows", 1 },
@@ -197,6 +201,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROBE_ENTRY:
 		o->probe_entry = true;
+		break;
+	case OPT_KEYLOG_EMBED:
+		o->keylog_embed = true;
 		break;
 	case 'w':
 		o->write_path = arg;
@@ -534,6 +541,10 @@ int main(int argc, char **argv)
 	libbpf_set_print(log_libbpf);
 	if (check_environment(&o))
 		return 1;
+	if (o.keylog_embed && !o.write_path) {
+		p_err("--keylog-embed writes into the pcapng of -w: give -w FILE too");
+		return 1;
+	}
 	if (o.keylog_path) {
 		if (!strcmp(o.keylog_path, "-")) {
 			p_err("--keylog needs a file: secrets are not for a terminal or a pipe");

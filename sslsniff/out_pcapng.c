@@ -553,9 +553,17 @@ static void out_pcapng_close(void *p)
 	free(o);
 }
 
+static int out_pcapng_secrets(void *p, const char *lines, size_t len)
+{
+	struct out_pcapng *o = p;
+
+	return pcapng__tls_secrets(o->pcap, lines, len);
+}
+
 const struct output_ops out_pcapng_ops = {
 	.name = "pcapng",
 	.open = out_pcapng_open,
 	.record = out_pcapng_record,
+	.secrets = out_pcapng_secrets,
 	.close = out_pcapng_close,
 };

@@ -33,6 +33,8 @@ struct output_ops {
 	void *(*open)(const struct output_opts *opts);
 	/* 0, or -errno when the output can take no more (reported once). */
 	int (*record)(void *w, const struct record *r);
+	/* TLS key log lines to keep beside the records (--keylog-embed); may be NULL. */
+	int (*secrets)(void *w, const char *lines, size_t len);
 	void (*close)(void *w);
 };
 

@@ -20,6 +20,8 @@
 #define BT_SHB			0x0A0D0D0AU
 #define BT_IDB			0x00000001U
 #define BT_EPB			0x00000006U
+#define BT_DSB			0x0000000AU	/* Decryption Secrets Block */
+#define SECRETS_TLS_KEY_LOG	0x544c534bU	/* "TLSK": NSS key log lines */
 #define BYTE_ORDER_MAGIC	0x1A2B3C4DU
 #define OPT_ENDOFOPT		0
 #define OPT_COMMENT		1
@@ -237,6 +239,26 @@ int pcapng__packet(struct pcapng *p, uint64_t ts_ns, const struct iovec *iov, in
 	p->len += pad4(caplen) - caplen;
 	put_opt_str(p, OPT_COMMENT, comment);
 	put_end_opts(p);
+	return block_end(p);
+}
+
+int pcapng__tls_secrets(struct pcapng *p, const char *lines, size_t len)
+{
+	int err;
+
+	if (p->err)
+		return p->err;
+	if (len > PCAPNG_SNAPLEN)
+		return -EMSGSIZE;
+	err = block_begin(p, BT_DSB, 8 + pad4(len), 0);
+	if (err)
+		return err;
+	put_u32(p, SECRETS_TLS_KEY_LOG);
+	put_u32(p, len);
+	memcpy(p->buf + p->len, lines, len);
+	p->len += len;
+	memset(p->buf + p->len, 0, pad4(len) - len);
+	p->len += pad4(len) - len;
 	return block_end(p);
 }
 

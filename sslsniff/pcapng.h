@@ -31,6 +31,13 @@ struct pcapng *pcapng__new(int fd, const char *userappl);
 int pcapng__packet(struct pcapng *p, uint64_t ts_ns, const struct iovec *iov, int iovcnt,
 		   const char *comment);
 
+/*
+ * A Decryption Secrets Block of TLS key log lines (NSS key log format, LEN
+ * bytes): Wireshark uses it to decrypt the TLS packets that follow it in
+ * this file or in one merged with it (mergecap). 0 or -errno, as above.
+ */
+int pcapng__tls_secrets(struct pcapng *p, const char *lines, size_t len);
+
 /* Frees the writer; the file descriptor is left open. */
 void pcapng__close(struct pcapng *p);
 

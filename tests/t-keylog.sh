@@ -3,7 +3,9 @@
 # lines as the applications' own SSLKEYLOGFILE (curl, python3, openssl
 # s_client; TLS 1.2 and 1.3; the host's OpenSSL 3.0 and Debian 11's real
 # 1.1.1w), each line once, in a private file; and tshark decrypts a packet
-# capture of the same traffic with it.
+# capture of the same traffic with it. With -w --keylog-embed the same lines
+# go into the pcapng as Decryption Secrets Blocks, each before the first
+# packet of its connection.
 . "$(dirname "$0")/lib.sh"
 need curl python3 openssl tshark dumpcap dpkg-deb
 ROOT=$(cd "$TESTS_DIR/.." && pwd)
@@ -38,7 +40,7 @@ s_client() {
 	grep -q keylog: "$T/sc.out" || fail "s_client $flag got no reply: $(cat "$T/sc.err")"
 }
 
-sniff_start -f json --keylog "$T/keys"
+sniff_start -f json --keylog "$T/keys" -w "$T/plain.pcapng" --keylog-embed
 for v in 13 12; do
 	tls12=() curl_max=() flag=-tls1_3
 	[[ $v == 12 ]] && tls12=(--tls12) curl_max=(--tls-max 1.2) flag=-tls1_2
@@ -84,3 +86,44 @@ uri() { tshark -r "$T/wire.pcapng" "$@" -Y http.request -T fields -e http.reques
 [[ $(uri -o "tls.keylog_file:$T/keys") == "/$TOKEN" ]] ||
 	fail "tshark did not decrypt the request with sslsniff's key log: '$(uri -o "tls.keylog_file:$T/keys")'"
 [[ -z $(uri) ]] || fail "the request was readable without keys"
+
+# The pcapng's Decryption Secrets Blocks: the same lines as the key log,
+# each connection's before its first packet (the packet comments name the
+# pid; a connection's client random is in both of its ends' secrets).
+python3 - "$T/plain.pcapng" "$T/dsb.keys" "$T/dsb.order" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+off, lines, order = 0, [], []
+while off + 12 <= len(data):
+    btype, blen = struct.unpack_from("<II", data, off)
+    if blen < 12 or off + blen > len(data):
+        sys.exit("truncated block at %d" % off)
+    if btype == 0x0A:
+        stype, slen = struct.unpack_from("<II", data, off + 8)
+        assert stype == 0x544C534B, "not a TLS key log secrets block"
+        text = data[off + 16:off + 16 + slen].decode()
+        lines += text.splitlines()
+        order.append("dsb " + " ".join(sorted({l.split()[1] for l in text.splitlines()})))
+    elif btype == 6:
+        opts = data[off + 28 + ((struct.unpack_from("<I", data, off + 20)[0] + 3) & ~3):off + blen - 4]
+        comment = opts[4:4 + struct.unpack_from("<HH", opts, 0)[1]].decode(errors="replace")
+        order.append("epb " + comment.split()[1])
+    off += blen
+open(sys.argv[2], "w").write("\n".join(lines) + "\n")
+open(sys.argv[3], "w").write("\n".join(order) + "\n")
+PY
+[[ $? == 0 ]] || fail "cannot read the pcapng's blocks"
+sort -u "$T/dsb.keys" | grep -v '^$' >"$T/dsb.sorted"
+sort -u "$T/keys" >"$T/keys.sorted"
+diff "$T/keys.sorted" "$T/dsb.sorted" >&2 || fail "the pcapng's secrets differ from the key log (< keylog, > pcapng)"
+# curl's first connection: its secrets block comes before its first packet.
+CURL_PID=$(records --comm curl --field pid | head -n 1)
+first_epb=$(grep -n "^epb $CURL_PID\$" "$T/dsb.order" | head -n 1 | cut -d: -f1)
+first_dsb=$(grep -n "^dsb " "$T/dsb.order" | head -n 1 | cut -d: -f1)
+[[ -n $first_epb && -n $first_dsb && $first_dsb -lt $first_epb ]] ||
+	fail "no secrets block before curl's first packet (dsb at ${first_dsb:-none}, epb at ${first_epb:-none})"
+# Wireshark takes them: injected into the wire capture, they decrypt it.
+editcap --inject-secrets "tls,$T/dsb.sorted" "$T/wire.pcapng" "$T/wire-dsb.pcapng" ||
+	fail "editcap cannot inject the secrets"
+[[ $(tshark -r "$T/wire-dsb.pcapng" -Y http.request -T fields -e http.request.uri 2>/dev/null) == "/$TOKEN" ]] ||
+	fail "the pcapng's secrets do not decrypt the wire capture"

@@ -66,3 +66,27 @@ check_run early "$EARLY"
 # fd is better than a wrong one.
 [[ $(records --pid "$EARLY" --dir write --field fd_source | sort -u) == - ]] ||
 	fail "node: fd_source $(records --pid "$EARLY" --dir write --field fd_source | sort -u)"
+
+# A write from the secure-connect callback runs inside node's SSL_read (the
+# handshake ends there): a call of its own, captured, not taken for part of
+# the read.
+printf 'cb:{req}' >"$T/reply"
+peer_serve cb --reply "$T/reply"
+unique node-callback >"$T/req"
+cat >"$T/cb.js" <<'JS'
+const tls = require('tls'), fs = require('fs');
+const s = tls.connect({ host: '127.0.0.1', port: +process.argv[2], rejectUnauthorized: false },
+	() => s.write(fs.readFileSync(process.argv[3])));
+s.on('data', (d) => process.stdout.write(d));
+s.on('end', () => process.exit(0));
+JS
+sniff_start -f json -c node
+"$NODE" "$T/cb.js" "$PORT" "$T/req" >"$T/cb.got" &
+CB=$!
+wait "$CB" || fail "node callback client failed"
+sniff_stop
+records --pid "$CB" --dir write --data >"$T/cb.w"
+assert_bytes "$T/req" "$T/cb.w" "node's write from its connect callback"
+{ printf 'cb:'; cat "$T/req"; } >"$T/cb.want"
+records --pid "$CB" --dir read --data >"$T/cb.r"
+assert_bytes "$T/cb.want" "$T/cb.r" "node's read after it"
