@@ -26,7 +26,7 @@ BIN_DIR		:= bin
 BIN		:= bin/sslsniff
 endif
 
-PKGS		:= libbpf libelf libdw zlib libcrypto capstone
+PKGS		:= libbpf libelf libdw zlib libcrypto capstone libpcap
 CFLAGS		?= -O2 -g
 CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(SAN_FLAGS) \
 		   -DSSLSNIFF_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -iquote sslsniff \

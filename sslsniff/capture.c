@@ -207,6 +207,17 @@ static void capture_flush(struct capture *c)
 	}
 }
 
+/* Writers with input of their own (the pcapng's captured packets). */
+static void capture_poll_outputs(struct capture *c)
+{
+	for (int i = 0; i < c->nr_outs && !c->out_err; i++) {
+		int err = c->outs[i].ops->poll ? c->outs[i].ops->poll(c->out[i]) : 0;
+
+		if (err)
+			capture_output_failed(c, &c->outs[i], err);
+	}
+}
+
 static int capture_record(const struct record *r, void *arg)
 {
 	struct capture *c = arg;
@@ -241,7 +252,7 @@ static int capture_secrets(struct capture *c, const struct event *ev, size_t siz
 	for (int i = 0; c->opts->keylog_embed && i < c->nr_outs; i++) {
 		if (!c->outs[i].ops->secrets)
 			continue;
-		err = c->outs[i].ops->secrets(c->out[i], lines, n);
+		err = c->outs[i].ops->secrets(c->out[i], ev, lines, n);
 		if (err) {
 			capture_output_failed(c, &c->outs[i], err);
 			return err;
@@ -386,6 +397,7 @@ static int capture_loop(struct capture *c, bool live_stats)
 			break;
 		}
 		err = 0;
+		capture_poll_outputs(c);
 		capture_flush(c);
 		timeout = c->opts->watch ? watcher__run(c->watch, POLL_TIMEOUT_MS)
 					 : POLL_TIMEOUT_MS;
@@ -404,6 +416,7 @@ static void capture_drain(struct capture *c)
 		ring_buffer__consume(c->rb);
 	if (!c->out_err)
 		decoder__flush(c->dec);
+	capture_poll_outputs(c);
 	capture_flush(c);
 }
 

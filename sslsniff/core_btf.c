@@ -95,8 +95,7 @@ static int merge_one(struct btf *btf, const char *lib_btf)
 	return 0;
 }
 
-/* Writes BTF's raw data to a temporary file, then renames it to OUT. */
-static int write_btf(const struct btf *btf, const char *out)
+int core_btf_write(const struct btf *btf, const char *out)
 {
 	char tmp[PATH_MAX + 8];
 	const void *raw;
@@ -106,21 +105,27 @@ static int write_btf(const struct btf *btf, const char *out)
 	raw = btf__raw_data(btf, &size);
 	if (!raw)
 		return -ENOMEM;
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out);
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
 	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		p_err("btf: cannot write '%s': %s", tmp, strerror(-err));
-		return err;
-	}
+	if (fd < 0)
+		return -errno;
 	err = write_all(fd, raw, size);
-	close(fd);
+	if (close(fd) && !err)
+		err = -errno;
 	if (!err && rename(tmp, out))
 		err = -errno;
-	if (err) {
-		p_err("btf: cannot write '%s': %s", out, strerror(-err));
+	if (err)
 		unlink(tmp);
-	}
+	return err;
+}
+
+static int write_btf(const struct btf *btf, const char *out)
+{
+	int err = core_btf_write(btf, out);
+
+	if (err)
+		p_err("btf: cannot write '%s': %s", out, strerror(-err));
 	return err;
 }
 

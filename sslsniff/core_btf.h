@@ -16,6 +16,10 @@
 int core_btf_build(const char *kernel_btf, const char *const *libs, size_t nr, char *out,
 		   size_t size);
 
+/* BTF written whole to OUT (a temporary file, then renamed). 0 or -errno. */
+struct btf;
+int core_btf_write(const struct btf *btf, const char *out);
+
 /* One BTF file OUT holding the types of the NR files IN. 0 or -errno (reported). */
 int core_btf_concat(const char *const *in, size_t nr, const char *out);
 

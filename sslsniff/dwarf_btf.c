@@ -24,6 +24,7 @@
 #include <gelf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "core_btf.h"
 #include "dwarf_btf.h"
 #include "log.h"
 
@@ -869,53 +870,21 @@ static int find_roots(struct dwarf_btf *d, Dwarf *dw)
 	return r < 0 ? -EPROTO : -ENOENT;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* Whole or not at all: a temporary file, renamed over OUT. */
+/* Whole or not at all, and only what libbpf will parse at load time. */
 static int write_btf(struct btf *btf, const char *out)
 {
-	char tmp[PATH_MAX];
 	struct btf *check;
 	const void *raw;
 	__u32 size;
-	int fd, err;
 
 	raw = btf__raw_data(btf, &size);
 	if (!raw)
 		return -ENOMEM;
-	/* What libbpf will parse at load time, parsed now. */
 	check = btf__new(raw, size);
 	if (!check)
 		return -errno;
 	btf__free(check);
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	err = write_all(fd, raw, size);
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, out))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return core_btf_write(btf, out);
 }
 
 static int encode_roots(struct dwarf_btf *d)

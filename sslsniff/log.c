@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
+#include <bpf/libbpf.h>
 #include "log.h"
 
 bool log_verbose;

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/libbpf.h>
 #include "btf_db.h"
 #include "capture.h"
 #include "detect.h"
@@ -64,6 +65,7 @@ enum {
 	OPT_KEYLOG,
 	OPT_PROBE_ENTRY,
 	OPT_KEYLOG_EMBED,
+	OPT_CAPTURE_PACKETS,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -88,6 +90,10 @@ static const struct argp_option argp_opts[] = {
 	{ "keylog-embed", OPT_KEYLOG_EMBED, NULL, 0,
 	  "With -w: also write those secrets into the pcapng (Decryption Secrets Blocks), "
 	  "before the packets of their connection", 1 },
+	{ "capture-packets", OPT_CAPTURE_PACKETS, "IFACE", 0,
+	  "With -w: write the real (encrypted) packets of the traced connections seen on IFACE "
+	  "into the pcapng instead of synthetic plaintext streams, with their secrets, so that "
+	  "Wireshark decrypts them", 1 },
 	{ "extra", 'x', NULL, 0, "Text: add UID and TID columns", 1 },
 	{ "latency", 'l', NULL, 0, "Text: add the call latency in ms", 1 },
 	{ "handshake", OPT_HANDSHAKE, NULL, 0, "Show SSL_do_handshake latency rows", 1 },
@@ -204,6 +210,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_KEYLOG_EMBED:
 		o->keylog_embed = true;
+		break;
+	case OPT_CAPTURE_PACKETS:
+		o->capture_iface = arg;
+		o->keylog_embed = true;	/* the packets are useless without their secrets */
 		break;
 	case 'w':
 		o->write_path = arg;
@@ -501,6 +511,7 @@ static int open_outputs(const struct options *o, const struct output_ops *ops,
 			return -1;
 		}
 		outs[n].opts.realtime_offset_ns = offset;
+		outs[n].opts.capture_iface = o->capture_iface;
 		outs[n].ops = &out_pcapng_ops;
 		outs[n++].name = output_name(o->write_path);
 	}
@@ -542,7 +553,8 @@ int main(int argc, char **argv)
 	if (check_environment(&o))
 		return 1;
 	if (o.keylog_embed && !o.write_path) {
-		p_err("--keylog-embed writes into the pcapng of -w: give -w FILE too");
+		p_err("--keylog-embed and --capture-packets write into the pcapng of -w: "
+		      "give -w FILE too");
 		return 1;
 	}
 	if (o.keylog_path) {

@@ -34,6 +34,7 @@ struct options {
 	const char *keylog_path;	/* --keylog FILE */
 	bool probe_entry;		/* --probe-entry */
 	bool keylog_embed;		/* --keylog-embed: secrets into the -w pcapng */
+	const char *capture_iface;	/* --capture-packets IFACE */
 	const char *summary_json;	/* --summary-json FILE */
 	const char *kernel_btf;
 	const char *detect;		/* --detect FILE */

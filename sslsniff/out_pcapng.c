@@ -36,8 +36,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "output.h"
+#include "log.h"
 #include "pcapng.h"
 #include "tls_funcs.h"
+#include "wire.h"
+#include "wire_sync.h"
 
 #define IPV4_HDR_LEN	20
 #define IPV6_HDR_LEN	40
@@ -86,6 +89,9 @@ struct out_pcapng {
 	size_t nr_streams;
 	struct stream *buckets[STREAM_BUCKETS];	/* by (pid, fd or handle) */
 	struct stream *tuples[STREAM_BUCKETS];	/* by local and remote address */
+	struct wire *wire;			/* --capture-packets, or NULL */
+	struct wire_sync *sync;
+	int wire_if;				/* its pcapng interface */
 };
 
 /* One TCP segment to write. */
@@ -98,6 +104,20 @@ struct segment {
 	uint64_t ts_ns;
 	const char *comment;
 };
+
+static void out_pcapng_close(void *p);
+
+/* --capture-packets: the interface's packets of traced connections, as a second interface. */
+static int out_pcapng_open_wire(struct out_pcapng *o, const char *iface)
+{
+	o->wire = wire__open(iface);
+	if (!o->wire)
+		return -1;
+	o->sync = wire_sync__new();
+	o->wire_if = pcapng__add_interface(o->pcap, wire__linktype(o->wire), iface,
+					   "the traced connections' packets, as captured");
+	return o->sync && o->wire_if > 0 ? 0 : -1;
+}
 
 static void *out_pcapng_open(const struct output_opts *opts)
 {
@@ -112,6 +132,11 @@ static void *out_pcapng_open(const struct output_opts *opts)
 		err = errno;
 		free(o);
 		errno = err;
+		return NULL;
+	}
+	if (opts->capture_iface && out_pcapng_open_wire(o, opts->capture_iface)) {
+		out_pcapng_close(o);
+		errno = EINVAL;
 		return NULL;
 	}
 	return o;
@@ -506,6 +531,33 @@ static int stream_data(struct out_pcapng *o, struct stream *s, bool from_local,
 	return 0;
 }
 
+/* The real packet P, on the capture's interface. */
+static int wire_write(const struct wire_packet *p, void *arg)
+{
+	struct out_pcapng *o = arg;
+	struct iovec iov = { (void *)p->data, p->len };
+
+	return pcapng__packet_on(o->pcap, o->wire_if, p->ts_ns, &iov, 1, NULL);
+}
+
+/* The connection of EV is traced: its real packets belong in the file. */
+static int wire_known(struct out_pcapng *o, const struct event *ev)
+{
+	struct wire_tuple t;
+
+	if (!o->wire || (ev->family != AF_INET && ev->family != AF_INET6))
+		return 0;
+	wire_tuple_make(&t, ev->family, ev->saddr, ev->sport, ev->daddr, ev->dport);
+	return wire_sync__known(o->sync, &t, wire_write, o);
+}
+
+static int wire_packet(const struct wire_packet *p, void *arg)
+{
+	struct out_pcapng *o = arg;
+
+	return wire_sync__packet(o->sync, p, wire_write, o);
+}
+
 static int out_pcapng_record(void *p, const struct record *r)
 {
 	const struct tls_func_info *fi = tls_func_info(r->ev->func);
@@ -516,6 +568,10 @@ static int out_pcapng_record(void *p, const struct record *r)
 	bool fresh;
 	int err;
 
+	/* With the real packets, those are the streams (decrypted with the
+	 * secrets); synthetic ones on the same addresses would clash. */
+	if (o->wire)
+		return wire_known(o, r->ev);
 	/* Handshake rows carry no bytes; a call without any has nothing to show. */
 	if (r->ev->kind != EV_DATA || !fi || fi->dir == DIR_NONE ||
 	    (!r->data_len && !r->lost && !r->truncated))
@@ -549,15 +605,33 @@ static void out_pcapng_close(void *p)
 			free(s);
 		}
 	}
+	if (o->wire) {
+		uint64_t dropped = wire__dropped(o->wire);
+
+		if (dropped)
+			p_warn("--capture-packets: %llu packets dropped before capture",
+			       (unsigned long long)dropped);
+		wire__close(o->wire);
+	}
+	wire_sync__free(o->sync);
 	pcapng__close(o->pcap);
 	free(o);
 }
 
-static int out_pcapng_secrets(void *p, const char *lines, size_t len)
+/* The secrets first, then the connection's packets: Wireshark needs them before. */
+static int out_pcapng_secrets(void *p, const struct event *ev, const char *lines, size_t len)
+{
+	struct out_pcapng *o = p;
+	int err = pcapng__tls_secrets(o->pcap, lines, len);
+
+	return err ? err : wire_known(o, ev);
+}
+
+static int out_pcapng_poll(void *p)
 {
 	struct out_pcapng *o = p;
 
-	return pcapng__tls_secrets(o->pcap, lines, len);
+	return o->wire ? wire__drain(o->wire, wire_packet, o) : 0;
 }
 
 const struct output_ops out_pcapng_ops = {
@@ -565,5 +639,6 @@ const struct output_ops out_pcapng_ops = {
 	.open = out_pcapng_open,
 	.record = out_pcapng_record,
 	.secrets = out_pcapng_secrets,
+	.poll = out_pcapng_poll,
 	.close = out_pcapng_close,
 };

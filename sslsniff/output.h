@@ -24,6 +24,7 @@ struct output_opts {
 	bool latency;		/* text: LAT(ms) column */
 	bool escape;		/* text: show control bytes as '.' (a terminal) */
 	int64_t realtime_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	const char *capture_iface;	/* pcapng: --capture-packets, or NULL */
 };
 
 /* A writer. main.c drives them through this table only. */
@@ -33,8 +34,11 @@ struct output_ops {
 	void *(*open)(const struct output_opts *opts);
 	/* 0, or -errno when the output can take no more (reported once). */
 	int (*record)(void *w, const struct record *r);
-	/* TLS key log lines to keep beside the records (--keylog-embed); may be NULL. */
-	int (*secrets)(void *w, const char *lines, size_t len);
+	/* TLS key log lines of EV's connection to keep beside the records
+	 * (--keylog-embed); may be NULL. */
+	int (*secrets)(void *w, const struct event *ev, const char *lines, size_t len);
+	/* Called every poll round, for input of its own; may be NULL. */
+	int (*poll)(void *w);
 	void (*close)(void *w);
 };
 

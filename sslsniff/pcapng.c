@@ -42,6 +42,7 @@ struct pcapng {
 	int err;		/* sticky: the file may end in a partial block */
 	uint8_t *buf;		/* the block being assembled */
 	size_t len, cap;
+	uint32_t nr_ifs;	/* interfaces described so far */
 };
 
 static size_t pad4(size_t n)
@@ -170,11 +171,9 @@ static int write_shb(struct pcapng *p, const char *userappl)
 	return block_end(p);
 }
 
-static int write_idb(struct pcapng *p)
+static int write_idb(struct pcapng *p, uint16_t linktype, const char *name, const char *desc)
 {
-	static const char name[] = "sslsniff";
-	static const char desc[] = "TLS plaintext as synthetic TCP streams";
-	uint16_t link[2] = { LINKTYPE_RAW, 0 };
+	uint16_t link[2] = { linktype, 0 };
 	uint8_t tsresol = TSRESOL_NS;
 	int err;
 
@@ -200,7 +199,8 @@ struct pcapng *pcapng__new(int fd, const char *userappl)
 	p->fd = fd;
 	err = write_shb(p, userappl);
 	if (!err)
-		err = write_idb(p);
+		err = write_idb(p, LINKTYPE_RAW, "sslsniff", "TLS plaintext as synthetic TCP streams");
+	p->nr_ifs = 1;
 	if (err) {
 		pcapng__close(p);
 		errno = -err;
@@ -209,8 +209,25 @@ struct pcapng *pcapng__new(int fd, const char *userappl)
 	return p;
 }
 
+int pcapng__add_interface(struct pcapng *p, uint16_t linktype, const char *name,
+			  const char *desc)
+{
+	int err;
+
+	if (p->err)
+		return p->err;
+	err = write_idb(p, linktype, name, desc);
+	return err ? err : (int)p->nr_ifs++;
+}
+
 int pcapng__packet(struct pcapng *p, uint64_t ts_ns, const struct iovec *iov, int iovcnt,
 		   const char *comment)
+{
+	return pcapng__packet_on(p, 0, ts_ns, iov, iovcnt, comment);
+}
+
+int pcapng__packet_on(struct pcapng *p, uint32_t ifid, uint64_t ts_ns, const struct iovec *iov,
+		      int iovcnt, const char *comment)
 {
 	size_t caplen = 0;
 	int err;
@@ -225,7 +242,7 @@ int pcapng__packet(struct pcapng *p, uint64_t ts_ns, const struct iovec *iov, in
 	err = block_begin(p, BT_EPB, 20 + pad4(caplen), opt_size(comment) + 4);
 	if (err)
 		return err;
-	put_u32(p, 0);				/* interface id */
+	put_u32(p, ifid);
 	put_u32(p, ts_ns >> 32);
 	put_u32(p, (uint32_t)ts_ns);
 	put_u32(p, caplen);

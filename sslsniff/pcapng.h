@@ -38,6 +38,17 @@ int pcapng__packet(struct pcapng *p, uint64_t ts_ns, const struct iovec *iov, in
  */
 int pcapng__tls_secrets(struct pcapng *p, const char *lines, size_t len);
 
+/*
+ * Describes one more interface (LINKTYPE, e.g. 1 for Ethernet) whose
+ * packets go in with pcapng__packet_on(). Returns its id or -errno.
+ */
+int pcapng__add_interface(struct pcapng *p, uint16_t linktype, const char *name,
+			  const char *desc);
+
+/* pcapng__packet() on interface IFID. */
+int pcapng__packet_on(struct pcapng *p, uint32_t ifid, uint64_t ts_ns, const struct iovec *iov,
+		      int iovcnt, const char *comment);
+
 /* Frees the writer; the file descriptor is left open. */
 void pcapng__close(struct pcapng *p);
 

@@ -153,3 +153,24 @@ peer_client() {
 	CLIENT=$!
 	wait "$CLIENT" || fail "client failed"
 }
+
+# debian11_openssl: Debian 11's real openssl and libssl 1.1.1w, unpacked
+# once into the cache (they run on this glibc). Sets OLD (the tree) and
+# OLDLIB (its libssl's directory); skips when the mirror cannot give them.
+debian11_openssl() {
+	. "$TESTS_DIR/../scripts/lib-apt.sh"
+	OLD=$SSLSNIFF_CACHE/pkgs/openssl-1.1.1w
+	OLDLIB=$OLD/usr/lib/x86_64-linux-gnu
+	debian_unpack bullseye "$OLD" openssl=1.1.1w-0+deb11u1 libssl1.1=1.1.1w-0+deb11u1 \
+		>"$T/fetch.log" 2>&1 || {
+		grep -qiE "failed to fetch|unable to locate|could not resolve|temporary failure" "$T/fetch.log" &&
+			skip "Debian 11's openssl cannot be downloaded here: $(tail -n 1 "$T/fetch.log")"
+		cat "$T/fetch.log" >&2
+		fail "cannot unpack Debian 11's openssl"
+	}
+}
+
+# old_openssl ARGS...: Debian 11's openssl command (debian11_openssl first).
+old_openssl() {
+	LD_LIBRARY_PATH=$OLDLIB "$OLD/usr/bin/openssl" "$@"
+}

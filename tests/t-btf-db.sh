@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# test-timeout: 1500
 # btf-db against ground truth: every entry is regenerated from its Debian
 # source package byte for byte, and the offsets the BPF program reads
 # (OpenSSL's ssl_st, bio_st...; GnuTLS's session transport pointer, version

@@ -8,20 +8,7 @@
 # packet of its connection.
 . "$(dirname "$0")/lib.sh"
 need curl python3 openssl tshark dumpcap dpkg-deb
-ROOT=$(cd "$TESTS_DIR/.." && pwd)
-. "$ROOT/scripts/lib-apt.sh"
-
-OLD=$SSLSNIFF_CACHE/pkgs/openssl-1.1.1w
-debian_unpack bullseye "$OLD" openssl=1.1.1w-0+deb11u1 libssl1.1=1.1.1w-0+deb11u1 \
-	>"$T/fetch.log" 2>&1 || {
-	grep -qiE "failed to fetch|unable to locate|could not resolve|temporary failure" "$T/fetch.log" &&
-		skip "Debian 11's openssl cannot be downloaded here: $(tail -n 1 "$T/fetch.log")"
-	cat "$T/fetch.log" >&2
-	fail "cannot unpack Debian 11's openssl"
-}
-old_openssl() {
-	LD_LIBRARY_PATH=$OLD/usr/lib/x86_64-linux-gnu "$OLD/usr/bin/openssl" "$@"
-}
+debian11_openssl
 
 printf 'keylog:{req}' >"$T/reply"
 unique keylog-body >"$T/body"

@@ -5,20 +5,7 @@
 # fd, version and cipher are exact for both, as the clients report them.
 . "$(dirname "$0")/lib.sh"
 need openssl python3 dpkg-deb
-ROOT=$(cd "$TESTS_DIR/.." && pwd)
-. "$ROOT/scripts/lib-apt.sh"
-
-OLD=$SSLSNIFF_CACHE/pkgs/openssl-1.1.1w
-debian_unpack bullseye "$OLD" openssl=1.1.1w-0+deb11u1 libssl1.1=1.1.1w-0+deb11u1 \
-	>"$T/fetch.log" 2>&1 || {
-	grep -qiE "failed to fetch|unable to locate|could not resolve|temporary failure" "$T/fetch.log" &&
-		skip "Debian 11's openssl cannot be downloaded here: $(tail -n 1 "$T/fetch.log")"
-	cat "$T/fetch.log" >&2
-	fail "cannot unpack Debian 11's openssl"
-}
-old_openssl() {
-	LD_LIBRARY_PATH=$OLD/usr/lib/x86_64-linux-gnu "$OLD/usr/bin/openssl" "$@"
-}
+debian11_openssl
 [[ $(old_openssl version) == "OpenSSL 1.1.1w"* ]] || skip "Debian 11's openssl does not run here"
 
 printf 'layouts:{req}' >"$T/reply"
@@ -33,7 +20,12 @@ unique old-client >"$T/req.old"
 BG_PIDS+=($!)
 wait_for 10 pgrep -f "^$OLD/usr/bin/openssl s_client" >/dev/null || fail "no 1.1.1 client"
 OLDPID=$(pgrep -f "^$OLD/usr/bin/openssl s_client")
-OLDFD=$(for f in /proc/$OLDPID/fd/*; do [[ $(readlink "$f") == socket:* ]] && basename "$f"; done | head -n 1)
+# Its socket, once it has connected (pgrep can see it a moment before).
+socket_fd() {
+	OLDFD=$(for f in /proc/$OLDPID/fd/*; do [[ $(readlink "$f") == socket:* ]] && basename "$f"; done | head -n 1)
+	[[ -n $OLDFD ]]
+}
+wait_for 10 socket_fd || fail "the 1.1.1 client has no socket"
 wait_for 20 grep -q "layouts:" "$T/old.out" || fail "the 1.1.1 client got no reply: $(cat "$T/old.err")"
 # The host's 3.0, through python.
 unique host-client >"$T/req"

@@ -8,19 +8,7 @@
 # connections, record for record.
 . "$(dirname "$0")/lib.sh"
 need curl python3 openssl dpkg-deb
-ROOT=$(cd "$TESTS_DIR/.." && pwd)
-. "$ROOT/scripts/lib-apt.sh"
-
-OLD=$SSLSNIFF_CACHE/pkgs/openssl-1.1.1w
-debian_unpack bullseye "$OLD" openssl=1.1.1w-0+deb11u1 libssl1.1=1.1.1w-0+deb11u1 \
-	>"$T/fetch.log" 2>&1 || {
-	grep -qiE "failed to fetch|unable to locate|could not resolve|temporary failure" "$T/fetch.log" &&
-		skip "Debian 11's openssl cannot be downloaded here: $(tail -n 1 "$T/fetch.log")"
-	cat "$T/fetch.log" >&2
-	fail "cannot unpack Debian 11's openssl"
-}
-OLDLIB=$OLD/usr/lib/x86_64-linux-gnu
-old_openssl() { LD_LIBRARY_PATH=$OLDLIB "$OLD/usr/bin/openssl" "$@"; }
+debian11_openssl
 
 # The entry-point run, in the background beside the one lib.sh manages.
 "$SSLSNIFF" -f json --probe-entry --no-gnutls --no-nss --lib "openssl:$OLDLIB/libssl.so.1.1" \
