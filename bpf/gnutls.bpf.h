@@ -24,7 +24,22 @@ struct gnutls_cipher_suite_entry_st {
 typedef struct {
 	const struct gnutls_cipher_suite_entry_st *cs;
 	const version_entry_st *pversion;
+	__u8 master_secret[48];
+	__u8 client_random[SSLSNIFF_RANDOM_LEN];
 } security_parameters_st;
+
+/* TLS 1.3's traffic secrets, kept as they are (lib/gnutls_int.h). */
+struct gnutls_key_st {
+	union {
+		struct {
+			__u8 hs_ckey[SSLSNIFF_SECRET_LEN];
+			__u8 hs_skey[SSLSNIFF_SECRET_LEN];
+			__u8 ap_ckey[SSLSNIFF_SECRET_LEN];
+			__u8 ap_skey[SSLSNIFF_SECRET_LEN];
+			__u8 ap_expkey[SSLSNIFF_SECRET_LEN];
+		} tls13;
+	} proto;
+};
 
 typedef struct {
 	void *transport_recv_ptr;	/* the fd, when the application gave one */
@@ -33,6 +48,7 @@ typedef struct {
 struct gnutls_session_int {
 	security_parameters_st security_parameters;
 	internals_st internals;
+	struct gnutls_key_st key;
 };
 
 #pragma clang attribute pop
@@ -77,6 +93,41 @@ static __always_inline bool gnutls_read_conn(const void *session, __s32 *fd, __u
 	if (ver)
 		*version = BPF_CORE_READ_USER(ver, major) << 8 | BPF_CORE_READ_USER(ver, minor);
 	gnutls_cipher_name(s, cipher);
+	return true;
+}
+
+static __always_inline int gnutls_read_client_random(const void *session, __u8 *out)
+{
+	const struct gnutls_session_int *s = session;
+
+	if (!bpf_core_type_exists(struct gnutls_session_int))
+		return -1;
+	return bpf_core_read_user(out, SSLSNIFF_RANDOM_LEN, &s->security_parameters.client_random);
+}
+
+/*
+ * The key log's secrets: TLS 1.2's master secret, and TLS 1.3's traffic
+ * secrets, which GnuTLS keeps as such (no derivation needed). Both are
+ * read: which one holds is the record's version.
+ */
+static __always_inline bool gnutls_read_secrets(const void *session, struct tls_secrets *out)
+{
+	const struct gnutls_session_int *s = session;
+
+	if (!bpf_core_type_exists(struct gnutls_session_int))
+		return false;
+	if (bpf_core_read_user(out->client_random, SSLSNIFF_RANDOM_LEN,
+			       &s->security_parameters.client_random) ||
+	    bpf_core_read_user(out->master_key, sizeof(out->master_key),
+			       &s->security_parameters.master_secret) ||
+	    bpf_core_read_user(out->traffic[0], SSLSNIFF_SECRET_LEN, &s->key.proto.tls13.hs_ckey) ||
+	    bpf_core_read_user(out->traffic[1], SSLSNIFF_SECRET_LEN, &s->key.proto.tls13.hs_skey) ||
+	    bpf_core_read_user(out->traffic[2], SSLSNIFF_SECRET_LEN, &s->key.proto.tls13.ap_ckey) ||
+	    bpf_core_read_user(out->traffic[3], SSLSNIFF_SECRET_LEN, &s->key.proto.tls13.ap_skey) ||
+	    bpf_core_read_user(out->traffic[4], SSLSNIFF_SECRET_LEN, &s->key.proto.tls13.ap_expkey))
+		return false;
+	out->master_key_len = sizeof(out->master_key);
+	out->flags = SECRETS_TRAFFIC;
 	return true;
 }
 

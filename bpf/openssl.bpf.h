@@ -223,6 +223,7 @@ static __always_inline int openssl_read_client_random(const void *ssl, __u8 *out
  */
 static __always_inline bool openssl_read_secrets(const void *ssl, struct tls_secrets *out)
 {
+	out->flags = 0;
 	if (openssl_read_client_random(ssl, out->client_random))
 		return false;
 	if (bpf_core_type_exists(struct ssl_connection_st)) {

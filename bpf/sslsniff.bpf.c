@@ -544,9 +544,15 @@ static __always_inline void emit_secrets(const struct call_state *s)
 	__u64 *sent, first;
 	struct event *ev;
 
-	if (!targ_keylog || !s->layout_ok || !func_is_openssl(s->func) ||
-	    openssl_read_client_random((void *)s->handle, random))
+	if (!targ_keylog || !s->layout_ok)
 		return;
+	if (func_is_openssl(s->func)) {
+		if (openssl_read_client_random((void *)s->handle, random))
+			return;
+	} else if (!func_is_gnutls(s->func) ||
+		   gnutls_read_client_random((void *)s->handle, random)) {
+		return;
+	}
 	__builtin_memcpy(&first, random, sizeof(first));
 	sent = bpf_map_lookup_elem(&secrets_sent, &key);
 	if (sent && *sent == first)
@@ -558,7 +564,8 @@ static __always_inline void emit_secrets(const struct call_state *s)
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
 	fill_header(ev, s, EV_SECRETS);
-	if (!openssl_read_secrets((void *)s->handle, (struct tls_secrets *)ev->data)) {
+	if (func_is_openssl(s->func) ? !openssl_read_secrets((void *)s->handle, (struct tls_secrets *)ev->data)
+				     : !gnutls_read_secrets((void *)s->handle, (struct tls_secrets *)ev->data)) {
 		bpf_ringbuf_discard(ev, 0);
 		return;
 	}

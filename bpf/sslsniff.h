@@ -133,16 +133,21 @@ struct event {
  * derived from these in user space (RFC 8446 7.1), as the library does;
  * which hash by the cipher suite in the event's header.
  */
+#define SECRETS_TRAFFIC	0x1	/* TLS 1.3: traffic[] as the library keeps them (GnuTLS) */
+
 struct tls_secrets {
 	__u8 client_random[SSLSNIFF_RANDOM_LEN];
 	__u8 master_key[48];		/* TLS 1.2 and earlier */
 	__u32 master_key_len;
-	__u32 pad;
+	__u32 flags;
 	__u8 handshake_secret[SSLSNIFF_SECRET_LEN];
 	__u8 handshake_traffic_hash[SSLSNIFF_SECRET_LEN];	/* to ServerHello */
 	__u8 master_secret[SSLSNIFF_SECRET_LEN];
 	__u8 server_finished_hash[SSLSNIFF_SECRET_LEN];	/* to server Finished */
 	__u8 exporter_master_secret[SSLSNIFF_SECRET_LEN];
+	/* With SECRETS_TRAFFIC: client and server handshake, client and server
+	 * application traffic secrets, exporter secret. */
+	__u8 traffic[5][SSLSNIFF_SECRET_LEN];
 };
 
 /*

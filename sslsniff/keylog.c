@@ -102,6 +102,24 @@ static size_t add_line(char *buf, size_t size, size_t at, const char *label, con
 	return n > 0 && (size_t)n < size - at ? at + n : at;
 }
 
+/* GnuTLS keeps the TLS 1.3 traffic secrets themselves: written as they are. */
+static size_t format_tls13_kept(const struct event *ev, const struct tls_secrets *s,
+				const char *random, char *buf, size_t size)
+{
+	static const char *const labels[] = {
+		"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+		"CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET",
+	};
+	const EVP_MD *md = suite_hash(ev->cipher);
+	size_t at = 0;
+
+	if (!md)
+		return 0;
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		at = add_line(buf, size, at, labels[i], random, s->traffic[i], EVP_MD_get_size(md));
+	return at;
+}
+
 /* The five secrets a TLS 1.3 key log has, derived as OpenSSL derives them. */
 static size_t format_tls13(const struct event *ev, const struct tls_secrets *s,
 			   const char *random, char *buf, size_t size)
@@ -150,6 +168,11 @@ size_t keylog_format(const struct event *ev, const struct tls_secrets *s, char *
 	if (all_zero(s->client_random, sizeof(s->client_random)))
 		return 0;
 	hex(s->client_random, sizeof(s->client_random), random);
+	if (ev->tls_version == 0x0304 && (s->flags & SECRETS_TRAFFIC)) {
+		if (all_zero(s->traffic[2], sizeof(s->traffic[2])))
+			return 0;
+		return format_tls13_kept(ev, s, random, buf, size);
+	}
 	if (ev->tls_version == 0x0304) {
 		if (all_zero(s->master_secret, sizeof(s->master_secret)))
 			return 0;

@@ -26,7 +26,7 @@ void keylog__free(struct keylog *k);
  */
 size_t keylog_format(const struct event *ev, const struct tls_secrets *s, char *buf, size_t size);
 
-#define KEYLOG_LINES_MAX	1024
+#define KEYLOG_LINES_MAX	2048
 
 /*
  * Writes the lines of LINES (LEN bytes, from keylog_format) not written

@@ -94,13 +94,14 @@ while IFS=$'\t' read -r lib family version file; do
 	fi
 	[[ -s $T/want ]] || fail "no offsets for $file"
 	check_offsets "$ROOT/btf-db/$file" "$T/want"
-	# The program relocates against it (every CO-RE branch resolves).
+	# The program relocates against it (every CO-RE branch resolves, the
+	# key log's too).
 	# A database of this entry alone, listed under the host's version so
 	# that it is chosen for the host's library.
 	rm -rf "$T/one" && mkdir -p "$T/one/$lib" && cp "$ROOT/btf-db/$file" "$T/one/$file"
 	printf '%s\t%s\t%s\t%s\n' "$lib" "$family" "$(host_version "$lib")" "$file" >"$T/one/index"
 	export SSLSNIFF_BTF_DB=$T/one
-	sniff_start -c no-such-comm
+	sniff_start --keylog "$T/k" -c no-such-comm
 	sniff_stop
 	unset SSLSNIFF_BTF_DB
 	grep -q "BTF '$T/one/$file'" "$T/err" || fail "$file was not used: $(cat "$T/err")"
@@ -147,8 +148,9 @@ C
 		got=$(btf_offset "$ROOT/btf-db/$file" "${sm%.*}" "${sm#*.}")
 		[[ $got == "$off" ]] || fail "$file: $sm at $got in BTF, $off by offsetof(): $(cat "$T/want")"
 	done <"$T/want"
-	# The program relocates against it (every CO-RE branch resolves).
-	sniff_start --btf "$ROOT/btf-db/$file" -c no-such-comm
+	# The program relocates against it (every CO-RE branch resolves, the
+	# key log's too).
+	sniff_start --btf "$ROOT/btf-db/$file" --keylog "$T/k" -c no-such-comm
 	sniff_stop
 	n=$((n + 1))
 done <"$ROOT/btf-db/index"

@@ -9,9 +9,10 @@ unique gnutls-cli >"$T/req"
 printf 'echo:{req}' >"$T/reply"
 peer_serve srv --reply "$T/reply"
 CLI_PORT=$PORT
-sniff_start -f json --no-openssl
+sniff_start -f json --no-openssl --keylog "$T/keys"
 # gnutls-cli sends stdin and prints what it reads until the server closes.
-gnutls-cli --insecure --logfile=/dev/null -p "$PORT" 127.0.0.1 <"$T/req" >"$T/got" 2>"$T/cli.err" &
+SSLKEYLOGFILE=$T/cli13.keys gnutls-cli --insecure --logfile=/dev/null -p "$PORT" 127.0.0.1 \
+	<"$T/req" >"$T/got" 2>"$T/cli.err" &
 CLI=$!
 wait "$CLI"
 { printf 'echo:'; cat "$T/req"; } >"$T/want"
@@ -20,7 +21,8 @@ grep -q "$(cat "$T/req")" "$T/got" || fail "gnutls-cli did not get the reply"
 # TLS 1.2, to see the version and suite change with the session.
 unique gnutls-cli12 >"$T/req12"
 peer_serve srv12 --reply "$T/reply"
-gnutls-cli --insecure --logfile=/dev/null --priority NORMAL:-VERS-TLS1.3 -p "$PORT" 127.0.0.1 \
+SSLKEYLOGFILE=$T/cli12.keys gnutls-cli --insecure --logfile=/dev/null \
+	--priority NORMAL:-VERS-TLS1.3 -p "$PORT" 127.0.0.1 \
 	<"$T/req12" >"$T/got12" 2>"$T/cli12.err" &
 CLI12=$!
 wait "$CLI12"
@@ -63,3 +65,12 @@ done
 	fail "tls_version: $(records --pid "$CLI12" --field tls_version | sort -u), want TLSv1.2"
 [[ $(records --pid "$CLI12" --field cipher | sort -u) == TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 ]] ||
 	fail "cipher: $(records --pid "$CLI12" --field cipher | sort -u), want TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"
+# --keylog: GnuTLS's own key log lines (SSLKEYLOGFILE), TLS 1.3's traffic
+# secrets as GnuTLS keeps them and TLS 1.2's master secret, are all in ours.
+for v in 13 12; do
+	[[ -s $T/cli$v.keys ]] || fail "gnutls-cli wrote no key log (TLS 1.${v#1})"
+	missing=$(grep -v '^#' "$T/cli$v.keys" | grep -vxFf "$T/keys")
+	[[ -z $missing ]] || fail "TLS 1.${v#1}: gnutls-cli's key log lines not in sslsniff's: $missing"
+done
+grep -q '^CLIENT_TRAFFIC_SECRET_0 ' "$T/cli13.keys" || fail "no TLS 1.3 key log from gnutls-cli"
+grep -q '^CLIENT_RANDOM ' "$T/cli12.keys" || fail "no TLS 1.2 key log from gnutls-cli"

@@ -143,8 +143,8 @@ else
 	names=$(grep -oE 'OpenSSL|GnuTLS|NSS' <<<"$keylog_help" | sort -u | tr '\n' ' ')
 	case $LIB in openssl) n=OpenSSL ;; gnutls) n=GnuTLS ;; nss) n=NSS ;; esac
 	if [[ -n $names && " $names" != *" $n "* ]]; then
-		add skip keys "sslsniff --keylog writes ${names% } secrets only"
-	elif [[ $WANT_SOURCE == syscall ]]; then
+		add skip keys "sslsniff --keylog covers ${names% } only (NSS keeps its secrets in softoken, not in its structs)"
+	elif [[ $det_file == none ]]; then
 		add skip keys "no layout for this build, and secrets come from its structs"
 	else
 		KEYS=(--keylog "$T/keys")
