@@ -62,12 +62,12 @@ encode() {
 		{ echo "btf-db-gen: no struct $3 in $2" >&2; exit 1; }
 }
 
-# Debian's Configure arguments, as the package's own debian/rules computes
-# them for this architecture (its conditionals included).
-openssl_confargs() {
+# rules_var TREE VAR: a variable of the package's debian/rules, as make
+# computes it for this architecture (its conditionals included).
+rules_var() {
 	(cd "$1" && eval "$(dpkg-architecture -s 2>/dev/null)" &&
-		printf 'include debian/rules\nsslsniff-confargs:\n\t@echo $(CONFARGS)\n' |
-		make -s -f - sslsniff-confargs)
+		printf 'include debian/rules\nsslsniff-var:\n\t@echo $(%s)\n' "$2" |
+		make -s -f - sslsniff-var 2>/dev/null)
 }
 
 gen_openssl() {	# gen_openssl VERSION SUITE FAMILY
@@ -78,7 +78,7 @@ gen_openssl() {	# gen_openssl VERSION SUITE FAMILY
 	if [[ ! -f $build/configdata.pm ]]; then
 		mkdir -p "$build"
 		# shellcheck disable=SC2046
-		(cd "$build" && ../Configure shared $(openssl_confargs "$tree") \
+		(cd "$build" && ../Configure shared $(rules_var "$tree" CONFARGS) \
 			"debian-$(dpkg --print-architecture)" >/dev/null)
 		make -s -C "$build" build_generated >/dev/null
 	fi
@@ -97,13 +97,6 @@ gen_openssl() {	# gen_openssl VERSION SUITE FAMILY
 	(cd "$build" && ld -r "${objs[@]}" -o btf-input.o)
 	encode "$build/btf-input.o" "$out" ssl_st
 	index_add openssl "$family" "${ver%-*}" "${out#"$DB"/}"
-}
-
-# rules_var TREE VAR: a variable of the package's debian/rules, as make
-# computes it for this architecture (its conditionals included).
-rules_var() {
-	(cd "$1" && printf 'include debian/rules\nsslsniff-var:\n\t@echo $(%s)\n' "$2" |
-		make -s -f - sslsniff-var 2>/dev/null)
 }
 
 # Debian's configure arguments for GnuTLS (debian/rules' CONFIGUREARGS, and

@@ -346,16 +346,7 @@ static void capture_print_stats(struct capture *c, const char *prefix)
 	uint64_t lost_bytes, lost_records;
 
 	capture_read_stats(c);
-	/*
-	 * The kernel's counts are exact: a call can lose all of its chunks to
-	 * a full ring, even the record saying so, and never reach the decoder.
-	 */
-	lost_bytes = s[STAT_LOST_BYTES_RINGBUF] + s[STAT_LOST_BYTES_FAULT];
-	if (ds->missing_bytes > lost_bytes)
-		lost_bytes = ds->missing_bytes;
-	lost_records = s[STAT_LOST_CALLS_RINGBUF];
-	if (ds->incomplete > lost_records)
-		lost_records = ds->incomplete;
+	summary_losses(ds, s, &lost_bytes, &lost_records);
 	fprintf(stderr,
 		"sslsniff: %s%" PRIu64 " records, %" PRIu64 " bytes captured; lost: %" PRIu64
 		" bytes in %" PRIu64 " records (ring buffer full: %" PRIu64 " calls, %" PRIu64

@@ -129,38 +129,39 @@ static int write_btf(const struct btf *btf, const char *out)
 	return err;
 }
 
+/* BASE (freed here) with the types of the NR files IN added, written to OUT. */
+static int add_and_write(struct btf *base, const char *const *in, size_t nr, const char *out)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < nr && !err; i++)
+		err = merge_one(base, in[i]);
+	if (!err)
+		err = write_btf(base, out);
+	btf__free(base);
+	return err;
+}
+
 /* The kernel's BTF with every library's types added. */
 static int merge_to(const char *kernel_btf, const char *const *libs, size_t nr, const char *out)
 {
-	struct btf *kbtf;
-	int err = 0;
+	struct btf *kbtf = btf__parse(kernel_btf, NULL);
+	int err;
 
 	/* A bad kernel BTF is reported by the program load that follows. */
-	kbtf = btf__parse(kernel_btf, NULL);
 	if (!kbtf) {
 		err = -errno;
 		p_debug("btf: kernel BTF '%s': %s", kernel_btf, btf_strerror(err));
 		return err;
 	}
-	for (size_t i = 0; i < nr && !err; i++)
-		err = merge_one(kbtf, libs[i]);
-	if (!err)
-		err = write_btf(kbtf, out);
-	btf__free(kbtf);
-	return err;
+	return add_and_write(kbtf, libs, nr, out);
 }
 
 int core_btf_concat(const char *const *in, size_t nr, const char *out)
 {
 	struct btf *btf = btf__new_empty();
-	int err = btf ? 0 : -ENOMEM;
 
-	for (size_t i = 0; i < nr && !err; i++)
-		err = merge_one(btf, in[i]);
-	if (!err)
-		err = write_btf(btf, out);
-	btf__free(btf);
-	return err;
+	return btf ? add_and_write(btf, in, nr, out) : -ENOMEM;
 }
 
 int core_btf_build(const char *kernel_btf, const char *const *libs, size_t nr, char *out,

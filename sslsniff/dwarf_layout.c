@@ -46,35 +46,24 @@ static int find_debug(const char *file, char *out, size_t size)
 	return dwarf_btf_find_debug_in(file, root[0] ? root : NULL, out, size);
 }
 
-/* BTF of ROOTS from FILE's DWARF into OUT; -ENOENT without DWARF. */
-static int generate(const char *file, const char *const *roots, const char *out, char *from,
-		    size_t from_size)
+/*
+ * OpenSSL's layout needs libssl's structs (from DBG, libssl's debug file)
+ * and libcrypto's BIO, from libcrypto's own debug file.
+ */
+static int generate_openssl(const char *dbg, const struct tls_detect *d, const char *out)
 {
-	char dbg[PATH_MAX];
-	int err = find_debug(file, dbg, sizeof(dbg));
-
-	if (err)
-		return err;
-	if (from)
-		snprintf(from, from_size, "%s", dbg);
-	return dwarf_btf_generate(dbg, roots, out);
-}
-
-/* OpenSSL's layout needs libssl's structs and libcrypto's BIO. */
-static int generate_openssl(const char *file, const struct tls_detect *d, const char *out,
-			    char *from, size_t from_size)
-{
-	char ssl[PATH_MAX + 8], crypto[PATH_MAX + 8];
+	char ssl[PATH_MAX + 8], crypto[PATH_MAX + 8], crypto_dbg[PATH_MAX];
 	const char *parts[] = { ssl, crypto };
 	int err;
 
-	if (!d->shared_openssl || !d->version_file[0])
+	if (!d->shared_openssl || !d->version_file[0] ||
+	    find_debug(d->version_file, crypto_dbg, sizeof(crypto_dbg)))
 		return -ENOENT;
 	snprintf(ssl, sizeof(ssl), "%s.ssl", out);
 	snprintf(crypto, sizeof(crypto), "%s.crypto", out);
-	err = generate(file, libssl_roots, ssl, from, from_size);
+	err = dwarf_btf_generate(dbg, libssl_roots, ssl);
 	if (!err)
-		err = generate(d->version_file, libcrypto_roots, crypto, NULL, 0);
+		err = dwarf_btf_generate(crypto_dbg, libcrypto_roots, crypto);
 	if (!err)
 		err = core_btf_concat(parts, 2, out);
 	unlink(ssl);
@@ -128,13 +117,13 @@ int dwarf_layout_btf(const char *file, const struct tls_detect *d, char *out, si
 	}
 	switch (d->lib) {
 	case LIB_OPENSSL:
-		err = generate_openssl(file, d, out, from, from_size);
+		err = generate_openssl(dbg, d, out);
 		break;
 	case LIB_GNUTLS:
-		err = generate(file, gnutls_roots, out, from, from_size);
+		err = dwarf_btf_generate(dbg, gnutls_roots, out);
 		break;
 	case LIB_NSS:
-		err = generate(file, nspr_roots, out, from, from_size);
+		err = dwarf_btf_generate(dbg, nspr_roots, out);
 		break;
 	default:
 		err = -ENOENT;

@@ -82,21 +82,34 @@ void summary__count(struct summary *s, const struct record *r)
 	s->lib[fi->lib].bytes += r->data_len;
 }
 
-static void summary_json(const struct summary *s, struct jsonw *w, const struct decode_stats *ds,
-			 const uint64_t *st)
+void summary_losses(const struct decode_stats *ds, const uint64_t *st, uint64_t *bytes,
+		    uint64_t *records)
 {
-	jsonw_start_object(w);
-	jsonw_uint_field(w, "records", ds->records);
-	jsonw_uint_field(w, "bytes", ds->bytes);
 	/*
 	 * A call of which not even the ring-full notice fitted never reaches
 	 * the decoder: the BPF counters know every lost byte. Calls: those the
 	 * ring cut short, or those that arrived short if more (unreadable
 	 * bytes are counted by byte, not by call, in BPF).
 	 */
-	jsonw_uint_field(w, "lost_records", st[STAT_LOST_CALLS_RINGBUF] > ds->incomplete ?
-					    st[STAT_LOST_CALLS_RINGBUF] : ds->incomplete);
-	jsonw_uint_field(w, "lost_bytes", st[STAT_LOST_BYTES_RINGBUF] + st[STAT_LOST_BYTES_FAULT]);
+	*bytes = st[STAT_LOST_BYTES_RINGBUF] + st[STAT_LOST_BYTES_FAULT];
+	if (ds->missing_bytes > *bytes)
+		*bytes = ds->missing_bytes;
+	*records = st[STAT_LOST_CALLS_RINGBUF];
+	if (ds->incomplete > *records)
+		*records = ds->incomplete;
+}
+
+static void summary_json(const struct summary *s, struct jsonw *w, const struct decode_stats *ds,
+			 const uint64_t *st)
+{
+	uint64_t lost_bytes, lost_records;
+
+	summary_losses(ds, st, &lost_bytes, &lost_records);
+	jsonw_start_object(w);
+	jsonw_uint_field(w, "records", ds->records);
+	jsonw_uint_field(w, "bytes", ds->bytes);
+	jsonw_uint_field(w, "lost_records", lost_records);
+	jsonw_uint_field(w, "lost_bytes", lost_bytes);
 	jsonw_uint_field(w, "truncated_bytes", st[STAT_TRUNCATED_BYTES]);
 	jsonw_uint_field(w, "ring_full_calls", st[STAT_LOST_CALLS_RINGBUF]);
 	jsonw_uint_field(w, "unreadable_bytes", st[STAT_LOST_BYTES_FAULT]);

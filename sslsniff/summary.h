@@ -34,6 +34,10 @@ void summary__count(struct summary *s, const struct record *r);
  * Writes the object: DS from the decoder, BPF_STATS the summed per-CPU
  * counters (enum stat_id). 0, or -errno (reported, the file removed).
  */
+/* Bytes and calls lost, from the decoder's and the BPF side's counts. */
+void summary_losses(const struct decode_stats *ds, const uint64_t *bpf_stats, uint64_t *bytes,
+		    uint64_t *records);
+
 int summary__write(struct summary *s, const struct decode_stats *ds, const uint64_t *bpf_stats);
 
 #endif

@@ -289,34 +289,6 @@ out:
 
 /* ---- Files that must fail cleanly ---- */
 
-static void *slurp(const char *path, size_t *len)
-{
-	struct stat st;
-	void *buf = NULL;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return NULL;
-	if (!fstat(fd, &st) && (buf = malloc(st.st_size)) &&
-	    read(fd, buf, st.st_size) != st.st_size) {
-		free(buf);
-		buf = NULL;
-	}
-	close(fd);
-	*len = st.st_size;
-	return buf;
-}
-
-static void spit(const char *path, const void *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
-		unit_failures++;
-	if (fd >= 0)
-		close(fd);
-}
-
 /* File offset and size of section NAME in the image BUF. */
 static bool section_range(const char *path, const char *name, size_t *off, size_t *size)
 {
@@ -359,7 +331,7 @@ static uint32_t rnd(void)
 static void check_corrupt(const char *self, const char *bad, const char *out)
 {
 	size_t len, info_off, info_size, abbrev_off, abbrev_size;
-	uint8_t *orig = slurp(self, &len), *buf;
+	uint8_t *orig = unit_read_file(self, &len), *buf;
 	const char *const roots[] = { "fx_root", "fx_root2", "elf_file", "btf", NULL };
 	int ok = 0;
 
@@ -380,7 +352,7 @@ static void check_corrupt(const char *self, const char *bad, const char *out)
 			else
 				buf[info_off + rnd() % info_size] ^= 1 + rnd() % 255;
 		}
-		spit(bad, buf, len);
+		unit_write_file(bad, buf, len);
 		ok += dwarf_btf_generate(bad, roots, out) == 0;
 	}
 	printf("corrupt DWARF: %d of 60 copies still encoded\n", ok);
@@ -388,7 +360,7 @@ static void check_corrupt(const char *self, const char *bad, const char *out)
 	for (size_t cut = 0; cut < 6; cut++) {
 		size_t n = cut ? len / 6 * cut : 64;
 
-		spit(bad, orig, n);
+		unit_write_file(bad, orig, n);
 		CHECK(dwarf_btf_generate(bad, roots, out) < 0);
 		CHECK(dwarf_btf_find_debug(bad, (char[PATH_MAX]){ 0 }, PATH_MAX) < 0);
 	}
@@ -402,11 +374,11 @@ static void check_bad_files(const char *dir, const char *out)
 	const char *lib = "/lib/x86_64-linux-gnu/libssl.so.3";
 
 	snprintf(path, sizeof(path), "%s/empty", dir);
-	spit(path, "", 0);
+	unit_write_file(path, "", 0);
 	CHECK(dwarf_btf_generate(path, fx_roots, out) < 0);
 	CHECK(dwarf_btf_find_debug(path, found, sizeof(found)) == -ENOEXEC);
 	snprintf(path, sizeof(path), "%s/text", dir);
-	spit(path, "not an ELF file\n", 16);
+	unit_write_file(path, "not an ELF file\n", 16);
 	CHECK(dwarf_btf_generate(path, fx_roots, out) == -ENOEXEC);
 	CHECK(dwarf_btf_find_debug(path, found, sizeof(found)) == -ENOEXEC);
 	CHECK(dwarf_btf_generate("/no/such/file", fx_roots, out) < 0);

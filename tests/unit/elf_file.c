@@ -36,35 +36,6 @@ static int lookup(const char *path, uint64_t *offs)
 	return n;
 }
 
-static void *slurp(const char *path, size_t *len)
-{
-	struct stat st;
-	void *buf;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0 || fstat(fd, &st))
-		return NULL;
-	buf = malloc(st.st_size);
-	if (buf && read(fd, buf, st.st_size) != st.st_size) {
-		free(buf);
-		buf = NULL;
-	}
-	close(fd);
-	*len = st.st_size;
-	return buf;
-}
-
-static void spit(const char *path, const void *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	if (fd >= 0) {
-		if (write(fd, buf, len) != (ssize_t)len)
-			unit_failures++;
-		close(fd);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	const char *lib = argc > 1 ? argv[1] : "/lib/x86_64-linux-gnu/libssl.so.3";
@@ -90,7 +61,7 @@ int main(int argc, char **argv)
 	CHECK(lookup("/etc/passwd", offs) == -ENOEXEC);
 	CHECK(lookup("/nonexistent", offs) == -ENOENT);
 
-	orig = slurp(lib, &len);
+	orig = unit_read_file(lib, &len);
 	CHECK(orig != NULL);
 	if (!orig)
 		UNIT_DONE("elf_file");
@@ -100,7 +71,7 @@ int main(int argc, char **argv)
 	/* Truncations and byte flips in the headers and tables: no crash, no
 	 * out-of-bounds read (ASan watches), only errors or fewer symbols. */
 	for (size_t cut = 0; cut < 4096 && cut < len; cut += 61) {
-		spit(tmp, orig, cut);
+		unit_write_file(tmp, orig, cut);
 		lookup(tmp, offs);
 	}
 	srand(1);
@@ -111,7 +82,7 @@ int main(int argc, char **argv)
 
 			buf[at] ^= 1 + rand() % 255;
 		}
-		spit(tmp, buf, len);
+		unit_write_file(tmp, buf, len);
 		lookup(tmp, offs);
 	}
 	unlink(tmp);
