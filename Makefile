@@ -75,8 +75,10 @@ $(OUTPUT)/sslsniff.skel.h: $(OUTPUT)/sslsniff.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name sslsniff_bpf > $@
 
-# Sources that include the skeleton need it first; -MMD records the rest.
-$(OUTPUT)/capture.o $(OUTPUT)/bpf_load.o: $(OUTPUT)/sslsniff.skel.h
+# Sources that include the skeleton need it first (a parallel build would
+# compile them before it exists); -MMD records the rest.
+SKEL_USERS	:= $(patsubst sslsniff/%.c,$(OUTPUT)/%.o,$(shell grep -l 'sslsniff\.skel\.h' $(SRCS)))
+$(SKEL_USERS): $(OUTPUT)/sslsniff.skel.h
 
 $(OUTPUT)/%.o: sslsniff/%.c | $(OUTPUT)
 	$(call msg,CC,$@)
