@@ -270,6 +270,24 @@ int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 	return 0;
 }
 
+/* Set by user space just before it sleeps on the ring; cleared by whoever wakes it. */
+__u32 reader_asleep = 0;
+
+/*
+ * Wake the reader once per batch, and only when it sleeps: a wake-up is an
+ * inter-processor interrupt the traced program pays for, and one per record
+ * while the reader is still busy with the last batch is pure cost. Below the
+ * batch size, the reader's poll timeout collects what waits.
+ */
+static __always_inline __u64 ring_wake_flag(void)
+{
+	if (!*(volatile __u32 *)&reader_asleep ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < targ_wake_bytes)
+		return BPF_RB_NO_WAKEUP;
+	*(volatile __u32 *)&reader_asleep = 0;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
 struct emit_ctx {
 	__u64 buf;
 	__u32 off;		/* where capture stopped, once failed */
@@ -282,7 +300,6 @@ static __always_inline long emit_chunk_class(struct emit_ctx *e, __u32 off, __u6
 					     const __u64 class)
 {
 	struct event *ev;
-	__u64 wake;
 
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + class, 0);
 	if (!ev)
@@ -301,16 +318,7 @@ static __always_inline long emit_chunk_class(struct emit_ctx *e, __u32 off, __u6
 	}
 	if (off + n >= e->hdr.cap_len)
 		ev->flags |= CHUNK_LAST;
-	/*
-	 * Wake the reader only once a batch waits: one wake-up per call costs
-	 * the traced program a context switch each time. Below that, the
-	 * reader's poll timeout collects what is there.
-	 */
-	wake = BPF_RB_NO_WAKEUP;
-	if ((ev->flags & CHUNK_LAST) &&
-	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wake_bytes)
-		wake = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(ev, wake);
+	bpf_ringbuf_submit(ev, ring_wake_flag());
 	return 0;
 }
 

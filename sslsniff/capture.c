@@ -199,11 +199,17 @@ static void capture_output_failed(struct capture *c, const struct capture_output
 		p_err("output: '%s': write failed: %s", o->name, strerror(-err));
 }
 
+/* Writers hold output back between poll rounds: fewer, larger writes. */
 static void capture_flush(struct capture *c)
 {
 	for (int i = 0; i < c->nr_outs; i++) {
-		if (fflush(c->outs[i].opts.out))
-			capture_output_failed(c, &c->outs[i], -errno);
+		const struct output_ops *ops = c->outs[i].ops;
+		int err = ops->flush && c->out[i] ? ops->flush(c->out[i]) : 0;
+
+		if (!err && fflush(c->outs[i].opts.out))
+			err = -errno;
+		if (err)
+			capture_output_failed(c, &c->outs[i], err);
 	}
 }
 
@@ -375,7 +381,10 @@ static int capture_loop(struct capture *c, bool live_stats)
 	int err = 0, timeout = POLL_TIMEOUT_MS;
 
 	while (!exiting && !c->out_err) {
+		/* The BPF side wakes a sleeping reader only (ring_wake_flag). */
+		__atomic_store_n(&c->skel->bss->reader_asleep, 1, __ATOMIC_SEQ_CST);
 		err = ring_buffer__poll(c->rb, timeout);
+		__atomic_store_n(&c->skel->bss->reader_asleep, 0, __ATOMIC_RELAXED);
 		/* Chunks are submitted without a wake-up: collect them too. */
 		if (err >= 0)
 			err = ring_buffer__consume(c->rb);

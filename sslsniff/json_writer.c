@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base64.h"
 #include "json_writer.h"
 
 void jsonw_reset(struct jsonw *w)
@@ -166,32 +167,14 @@ void jsonw_int(struct jsonw *w, int64_t v)
 
 void jsonw_base64(struct jsonw *w, const uint8_t *d, size_t n)
 {
-	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t out = (n + 2) / 3 * 4;
+	size_t out = base64_len(n);
 	char *p = strbuf_reserve(&w->sb, out + 2);
-	size_t i;
 
 	if (!p)
 		return;
-	*p++ = '"';
-	for (i = 0; i + 2 < n; i += 3) {
-		uint32_t v = d[i] << 16 | d[i + 1] << 8 | d[i + 2];
-
-		*p++ = tbl[v >> 18];
-		*p++ = tbl[(v >> 12) & 63];
-		*p++ = tbl[(v >> 6) & 63];
-		*p++ = tbl[v & 63];
-	}
-	if (i < n) {
-		uint32_t v = d[i] << 16 | (i + 1 < n ? d[i + 1] << 8 : 0);
-
-		*p++ = tbl[v >> 18];
-		*p++ = tbl[(v >> 12) & 63];
-		*p++ = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
-		*p++ = '=';
-	}
-	*p++ = '"';
+	p[0] = '"';
+	base64_encode(p + 1, d, n);
+	p[out + 1] = '"';
 	w->sb.len += out + 2;
 }
 

@@ -336,14 +336,37 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, v);
 }
 
-/* RFC 1071: the ones' complement sum of 16-bit words; only the last piece may be odd. */
+/*
+ * RFC 1071: the ones' complement sum of 16-bit big-endian words; only the
+ * last piece may be odd. It is summed in native 32-bit words (every byte
+ * of the payload passes here, so this is the writer's hottest loop), which
+ * RFC 1071 section 2 allows: the sum of swapped words is the swapped sum.
+ */
 static uint64_t csum_add(uint64_t sum, const uint8_t *d, size_t n)
 {
-	for (; n > 1; d += 2, n -= 2)
-		sum += (uint32_t)d[0] << 8 | d[1];
-	if (n)
-		sum += (uint32_t)d[0] << 8;
-	return sum;
+	uint64_t acc = 0;
+	uint32_t w;
+	uint16_t h;
+	size_t i;
+
+	for (i = 0; i + 4 <= n; i += 4) {
+		memcpy(&w, d + i, 4);
+		acc += w;
+	}
+	if (i + 2 <= n) {
+		memcpy(&h, d + i, 2);
+		acc += h;
+		i += 2;
+	}
+	if (i < n) {
+		uint8_t last[2] = { d[i], 0 };
+
+		memcpy(&h, last, 2);
+		acc += h;
+	}
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return sum + ntohs((uint16_t)acc);
 }
 
 static uint16_t csum_fold(uint64_t sum)
@@ -634,11 +657,19 @@ static int out_pcapng_poll(void *p)
 	return o->wire ? wire__drain(o->wire, wire_packet, o) : 0;
 }
 
+static int out_pcapng_flush(void *p)
+{
+	struct out_pcapng *o = p;
+
+	return pcapng__flush(o->pcap);
+}
+
 const struct output_ops out_pcapng_ops = {
 	.name = "pcapng",
 	.open = out_pcapng_open,
 	.record = out_pcapng_record,
 	.secrets = out_pcapng_secrets,
 	.poll = out_pcapng_poll,
+	.flush = out_pcapng_flush,
 	.close = out_pcapng_close,
 };

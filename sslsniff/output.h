@@ -39,6 +39,9 @@ struct output_ops {
 	int (*secrets)(void *w, const struct event *ev, const char *lines, size_t len);
 	/* Called every poll round, for input of its own; may be NULL. */
 	int (*poll)(void *w);
+	/* Writes out what the writer holds back (every poll round, and at
+	 * the end); may be NULL. 0 or -errno. */
+	int (*flush)(void *w);
 	void (*close)(void *w);
 };
 

@@ -3,10 +3,12 @@
  * pcapng blocks, as draft-ietf-opsawg-pcapng (the "PCAP Next Generation
  * Dump File Format") lays them out: in host byte order, told apart by the
  * byte-order magic; every block and option padded to 4 bytes; the block's
- * total length at both ends. Each block is sized first, assembled in one
- * buffer and written with one write(2): a reader following a pipe never
- * waits on half a block for long, and a file left by a kill ends on a
- * block boundary unless the kill lands inside that one write.
+ * total length at both ends. Each block is sized first and assembled after
+ * the blocks that wait in one buffer; the buffer goes out in one write(2)
+ * once it holds PCAPNG_FLUSH_BYTES, and at every pcapng__flush(). So a
+ * write(2) costs little per block, a reader following a pipe waits at most
+ * until the next flush, and a file left by a kill ends on a block boundary
+ * unless the kill lands inside a write.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,6 +35,9 @@
 #define LINKTYPE_RAW		101	/* raw IPv4 or IPv6, told by the version nibble */
 #define TSRESOL_NS		9	/* 10^-9 s */
 
+/* Write the waiting blocks once they fill this much. */
+#define PCAPNG_FLUSH_BYTES	(256 << 10)
+
 /* Type, total length ... total length. */
 #define BLOCK_OVERHEAD		12
 #define OPT_MAX_LEN		0xffff	/* option lengths are 16 bits */
@@ -40,8 +45,9 @@
 struct pcapng {
 	int fd;
 	int err;		/* sticky: the file may end in a partial block */
-	uint8_t *buf;		/* the block being assembled */
+	uint8_t *buf;		/* blocks waiting, then the one being assembled */
 	size_t len, cap;
+	size_t start;		/* where the block being assembled starts */
 	uint32_t nr_ifs;	/* interfaces described so far */
 };
 
@@ -64,17 +70,21 @@ static size_t opt_size(const char *s)
 	return s ? 4 + pad4(opt_len(s)) : 0;
 }
 
+/* Room for N more bytes after those waiting. */
 static int pcapng_reserve(struct pcapng *p, size_t n)
 {
+	size_t want = p->len + n;
 	uint8_t *b;
 
-	if (n <= p->cap)
+	if (want <= p->cap)
 		return 0;
-	b = realloc(p->buf, n);
+	if (want < PCAPNG_FLUSH_BYTES + 64 * 1024)
+		want = PCAPNG_FLUSH_BYTES + 64 * 1024;
+	b = realloc(p->buf, want);
 	if (!b)
 		return -ENOMEM;
 	p->buf = b;
-	p->cap = n;
+	p->cap = want;
 	return 0;
 }
 
@@ -117,7 +127,7 @@ static int block_begin(struct pcapng *p, uint32_t type, size_t body, size_t opts
 
 	if (err)
 		return err;
-	p->len = 0;
+	p->start = p->len;
 	put_u32(p, type);
 	put_u32(p, total);
 	return 0;
@@ -128,12 +138,12 @@ static void put_end_opts(struct pcapng *p)
 	put_opt(p, OPT_ENDOFOPT, NULL, 0);
 }
 
-/* Writes the trailing length, then the whole block. */
-static int block_end(struct pcapng *p)
+int pcapng__flush(struct pcapng *p)
 {
 	size_t off = 0;
 
-	put_u32(p, p->len + 4);
+	if (p->err)
+		return p->err;
 	while (off < p->len) {
 		ssize_t n = write(p->fd, p->buf + off, p->len - off);
 
@@ -145,7 +155,15 @@ static int block_end(struct pcapng *p)
 		}
 		off += n;
 	}
+	p->len = 0;
 	return 0;
+}
+
+/* Writes the trailing length; the block then waits with the others. */
+static int block_end(struct pcapng *p)
+{
+	put_u32(p, p->len - p->start + 4);
+	return p->len >= PCAPNG_FLUSH_BYTES ? pcapng__flush(p) : 0;
 }
 
 static int write_shb(struct pcapng *p, const char *userappl)
@@ -201,6 +219,9 @@ struct pcapng *pcapng__new(int fd, const char *userappl)
 	if (!err)
 		err = write_idb(p, LINKTYPE_RAW, "sslsniff", "TLS plaintext as synthetic TCP streams");
 	p->nr_ifs = 1;
+	/* The header goes out now: a reader of the pipe can start. */
+	if (!err)
+		err = pcapng__flush(p);
 	if (err) {
 		pcapng__close(p);
 		errno = -err;
@@ -283,6 +304,7 @@ void pcapng__close(struct pcapng *p)
 {
 	if (!p)
 		return;
+	pcapng__flush(p);
 	free(p->buf);
 	free(p);
 }

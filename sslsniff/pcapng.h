@@ -8,7 +8,8 @@
 /*
  * A pcapng writer: one section, one interface of raw IPv4/IPv6 packets
  * (LINKTYPE_RAW) with nanosecond timestamps, and Enhanced Packet Blocks.
- * Each block goes out in one write(2), so the file holds whole blocks only.
+ * Blocks wait in memory and go out together, in one write(2), once they
+ * fill 256 KiB and at pcapng__flush(): the file holds whole blocks only.
  */
 struct pcapng;
 
@@ -49,7 +50,14 @@ int pcapng__add_interface(struct pcapng *p, uint16_t linktype, const char *name,
 int pcapng__packet_on(struct pcapng *p, uint32_t ifid, uint64_t ts_ns, const struct iovec *iov,
 		      int iovcnt, const char *comment);
 
-/* Frees the writer; the file descriptor is left open. */
+/*
+ * Writes the blocks that wait. 0 or -errno; after a failed write every
+ * later call fails with the same error.
+ */
+int pcapng__flush(struct pcapng *p);
+
+/* Writes what waits (errors ignored: flush first to see them), frees the
+ * writer; the file descriptor is left open. */
 void pcapng__close(struct pcapng *p);
 
 #endif
