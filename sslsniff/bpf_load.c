@@ -16,8 +16,9 @@ static void bpf_load_config(const struct options *o, struct sslsniff_bpf *skel)
 	skel->rodata->targ_max_bytes = o->max_bytes;
 	skel->rodata->targ_watch_pids = o->nr_pids > 0;
 	skel->rodata->targ_keylog = o->keylog_path || o->keylog_embed;
-	/* A batch of 1/32 of the ring: little latency, room to spare. */
-	skel->rodata->targ_wake_bytes = o->ring_size / 32;
+	/* Wake-ups cost the traced program an interrupt each (ring_wake_flag):
+	 * batches of 1/16 of the ring, and 15/16 left for the reader to wake. */
+	skel->rodata->targ_wake_bytes = o->ring_size / 16;
 	if (o->comm) {
 		skel->rodata->targ_comm_set = true;
 		strncpy((char *)skel->rodata->targ_comm, o->comm, SSLSNIFF_COMM_LEN - 1);

@@ -22,6 +22,7 @@
 #include "keylog.h"
 #include "layout.h"
 #include "log.h"
+#include "ring.h"
 #include "sslsniff.skel.h"
 #include "summary.h"
 #include "tls_funcs.h"
@@ -39,7 +40,7 @@ struct capture {
 	struct attacher *att;
 	struct layouts *layouts;	/* program instances, by library layout */
 	struct watcher *watch;
-	struct ring_buffer *rb;
+	struct ring_reader *rb;
 	struct decoder *dec;
 	const struct capture_output *outs;
 	void *out[CAPTURE_MAX_OUTPUTS];	/* each writer's state */
@@ -317,10 +318,15 @@ static int capture_exec_event(void *ctx, void *data, size_t size)
 
 static int capture_open_rings(struct capture *c)
 {
-	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), capture_event, c, NULL);
+	int err;
+
+	c->rb = ring_reader__new();
 	if (!c->rb)
 		return -errno;
-	return ring_buffer__add(c->rb, bpf_map__fd(c->skel->maps.exec_events),
+	err = ring_reader__add(c->rb, bpf_map__fd(c->skel->maps.events), capture_event, c);
+	if (err)
+		return err;
+	return ring_reader__add(c->rb, bpf_map__fd(c->skel->maps.exec_events),
 				capture_exec_event, c);
 }
 
@@ -383,11 +389,11 @@ static int capture_loop(struct capture *c, bool live_stats)
 	while (!exiting && !c->out_err) {
 		/* The BPF side wakes a sleeping reader only (ring_wake_flag). */
 		__atomic_store_n(&c->skel->bss->reader_asleep, 1, __ATOMIC_SEQ_CST);
-		err = ring_buffer__poll(c->rb, timeout);
+		err = ring_reader__poll(c->rb, timeout);
 		__atomic_store_n(&c->skel->bss->reader_asleep, 0, __ATOMIC_RELAXED);
 		/* Chunks are submitted without a wake-up: collect them too. */
 		if (err >= 0)
-			err = ring_buffer__consume(c->rb);
+			err = ring_reader__consume(c->rb);
 		if (err == -EINTR) {
 			err = 0;
 			break;
@@ -413,7 +419,7 @@ static int capture_loop(struct capture *c, bool live_stats)
 static void capture_drain(struct capture *c)
 {
 	if (!c->out_err)
-		ring_buffer__consume(c->rb);
+		ring_reader__consume(c->rb);
 	if (!c->out_err)
 		decoder__flush(c->dec);
 	capture_poll_outputs(c);
@@ -494,7 +500,7 @@ int capture_run(const struct options *opts, const struct capture_output *outs, i
 	if (c.out_err && c.out_err != -EPIPE)
 		err = c.out_err;
 out:
-	ring_buffer__free(c.rb);
+	ring_reader__free(c.rb);
 	for (int i = 0; i < nr_outs; i++) {
 		if (c.out[i])
 			outs[i].ops->close(c.out[i]);

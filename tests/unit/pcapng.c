@@ -56,6 +56,10 @@ int main(void)
 	CHECK(pcapng__packet(p, 1700000000123456789ULL, iov, 2, "pid 1 comm x") == 0);
 	CHECK(pcapng__packet(p, 5, iov, 2, NULL) == 0);
 	CHECK(pcapng__packet(p, 5, &big_iov, 1, NULL) == -EMSGSIZE);
+	/* Blocks wait until a flush: only the header is out yet. */
+	len = pread(fd, file, sizeof(file), 0);
+	CHECK(walk(len, types, 8) == 2);
+	CHECK(pcapng__flush(p) == 0);
 	len = pread(fd, file, sizeof(file), 0);
 	CHECK(walk(len, types, 8) == 4);
 	CHECK(types[0] == 0x0A0D0D0A && types[1] == 1 && types[2] == 6 && types[3] == 6);
@@ -80,8 +84,10 @@ int main(void)
 	p = pcapng__new(fd, "x");
 	CHECK(p != NULL);
 	close(fd);
+	CHECK(pcapng__packet(p, 1, iov, 2, NULL) == 0);
+	CHECK(pcapng__flush(p) == -EBADF);
 	CHECK(pcapng__packet(p, 1, iov, 2, NULL) == -EBADF);
-	CHECK(pcapng__packet(p, 1, iov, 2, NULL) == -EBADF);
+	CHECK(pcapng__flush(p) == -EBADF);
 	pcapng__close(p);
 	errno = 0;
 	CHECK(pcapng__new(-1, "x") == NULL && errno == EBADF);
