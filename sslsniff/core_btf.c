@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "btf_subset.h"
 #include "core_btf.h"
 #include "log.h"
 
@@ -26,6 +27,9 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+/* Bumped when what goes into the merged BTF changes. */
+#define CACHE_FORMAT	"kernel-subset-1"
+
 /* Same kernel build and same library BTF files: same merged BTF. */
 static int cache_key(const char *kernel_btf, const char *const *libs, size_t nr, uint64_t *key)
 {
@@ -35,6 +39,7 @@ static int cache_key(const char *kernel_btf, const char *const *libs, size_t nr,
 
 	if (stat(kernel_btf, &ks) || uname(&u))
 		return -errno;
+	h = fnv1a(h, CACHE_FORMAT, strlen(CACHE_FORMAT));
 	h = fnv1a(h, u.release, strlen(u.release));
 	h = fnv1a(h, u.version, strlen(u.version));
 	h = fnv1a(h, kernel_btf, strlen(kernel_btf));
@@ -142,10 +147,10 @@ static int add_and_write(struct btf *base, const char *const *in, size_t nr, con
 	return err;
 }
 
-/* The kernel's BTF with every library's types added. */
+/* The kernel's types the program may use, with every library's types added. */
 static int merge_to(const char *kernel_btf, const char *const *libs, size_t nr, const char *out)
 {
-	struct btf *kbtf = btf__parse(kernel_btf, NULL);
+	struct btf *kbtf = btf__parse(kernel_btf, NULL), *sub;
 	int err;
 
 	/* A bad kernel BTF is reported by the program load that follows. */
@@ -154,7 +159,18 @@ static int merge_to(const char *kernel_btf, const char *const *libs, size_t nr, 
 		p_debug("btf: kernel BTF '%s': %s", kernel_btf, btf_strerror(err));
 		return err;
 	}
-	return add_and_write(kbtf, libs, nr, out);
+	sub = btf_subset_for_program(kbtf);
+	err = -errno;
+	if (sub)
+		p_debug("btf: %u of the kernel's %u types kept", btf__type_cnt(sub) - 1,
+			btf__type_cnt(kbtf) - 1);
+	btf__free(kbtf);
+	if (!sub) {
+		p_err("btf: cannot take the program's types from '%s': %s", kernel_btf,
+		      strerror(-err));
+		return err;
+	}
+	return add_and_write(sub, libs, nr, out);
 }
 
 int core_btf_concat(const char *const *in, size_t nr, const char *out)
