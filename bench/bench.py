@@ -85,7 +85,7 @@ class Run:
         if len(cpu) == 4:
             host, nginx, sniff = (int(x) / tck for x in cpu[:3])
             self.other_s = max(0.0, host - nginx - sniff - float(cpu[3]))
-        if mode == "untraced":
+        if mode in ("untraced", "floor"):
             return
         self.summary = json.loads(read(base + ".summary.json"))
         self.cpu_s = (int(read(base + ".cpu1")) - int(read(base + ".cpu0"))) / tck
@@ -99,6 +99,8 @@ def load_runs(rundir, size, i):
         if not os.path.exists(base + out + ".wrk"):
             return None
         runs[out] = (Run(base + "untraced-" + out, "untraced"), Run(base + out, out))
+    if os.path.exists(base + "floor.wrk"):
+        runs["floor"] = (Run(base + "untraced-floor", "untraced"), Run(base + "floor", "floor"))
     return runs
 
 
@@ -155,7 +157,7 @@ def report(args):
       % (args.seconds, args.conns, args.pairs))
     w("")
 
-    rows, loss_rows, hwm_64k = [], [], []
+    rows, loss_rows, hwm_64k, floor_rows = [], [], [], []
     for size in sizes:
         pairs = []
         i = 1
@@ -167,14 +169,24 @@ def report(args):
             i += 1
         if not pairs:
             continue
-        for out in OUTPUTS:
+        medians = {}
+        for out in OUTPUTS + ("floor",):
+            if not all(out in p for p in pairs):
+                continue
             un = [p[out][0] for p in pairs]
             tr = [p[out][1] for p in pairs]
             ratios = [t.rps / u.rps for u, t in pairs_of(pairs, out)]
-            ratio = statistics.median(ratios)
+            ratio = medians[out] = statistics.median(ratios)
+            others = [r.other_s for r in un + tr if r.other_s is not None]
+            if out == "floor":
+                rows.append([SIZE_NAMES.get(size, size), "floor: empty probes",
+                             fmt_int(statistics.median(u.rps for u in un)),
+                             fmt_int(statistics.median(t.rps for t in tr)),
+                             "%.2f" % ratio, " ".join("%.2f" % x for x in ratios), "-", "-",
+                             "-", "%.1f s" % max(others) if others else "-"])
+                continue
             gib = [t.summary["bytes"] / GIB for t in tr]
             cpu = statistics.median([t.cpu_s / g for t, g in zip(tr, gib) if g] or [0])
-            others = [r.other_s for r in un + tr if r.other_s is not None]
             rows.append([SIZE_NAMES.get(size, size), out,
                          fmt_int(statistics.median(u.rps for u in un)),
                          fmt_int(statistics.median(t.rps for t in tr)),
@@ -210,6 +222,14 @@ def report(args):
             if errors:
                 print("bench: %s %s: wrk counted %d errors" % (size, out, errors),
                       file=sys.stderr)
+        if "floor" in medians:
+            fl = medians["floor"]
+            floor_rows.append([SIZE_NAMES.get(size, size), "%.2f" % fl]
+                              + ["%.2f" % medians[o] for o in OUTPUTS]
+                              + ["%.0f %%" % (100 * medians[o] / fl) for o in OUTPUTS]
+                              + ["%.2f" % RATIO_MIN.get(size, 0.45),
+                                 "above the floor" if RATIO_MIN.get(size, 0.45) > fl
+                                 else "below the floor"])
 
     w("## Throughput (requests/s, medians)")
     w("")
@@ -221,6 +241,18 @@ def report(args):
       "shell, kernel threads that carry loopback traffic (ksoftirqd) and whatever else ran, "
       "an upper bound on what disturbed the timing." % (os.cpu_count(), args.seconds))
     w("")
+    if floor_rows:
+        w("## The floor: what uprobes alone cost")
+        w("")
+        w("Floor: the same runs with an empty uprobe and uretprobe (bpftrace) where sslsniff "
+          "attaches its programs, paired with an untraced run like the others: the ratio no "
+          "uprobe-based tracer can beat on this machine, whatever its programs do. A target "
+          "above the floor cannot be met with uprobes here; the share says how much of what "
+          "the floor leaves sslsniff keeps while it copies, reassembles and writes every byte.")
+        w("")
+        table(w, ["size", "floor ratio", "json ratio", "pcapng ratio", "json / floor",
+                  "pcapng / floor", "target", "target vs floor"], floor_rows)
+        w("")
     w("## Capture and loss (sums over the traced runs)")
     w("")
     w("Expected: the plaintext both ends passed through SSL_read/SSL_write (nginx's "

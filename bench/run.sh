@@ -10,6 +10,7 @@
 #   BENCH_PAIRS=3     untraced/traced pairs per size and output
 #   BENCH_SIZES="1k 64k 1m"
 #   BENCH_KEEP=1      keep the scratch directory (logs, per-run figures)
+#   BENCH_FLOOR=0     skip the floor runs (empty probes, bpftrace)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +22,7 @@ SIZES=${BENCH_SIZES:-"1k 64k 1m"}
 CONNS=16
 WARMUP_SECONDS=$((RUN_SECONDS < 2 ? RUN_SECONDS : 2))
 RESULTS=${BENCH_RESULTS:-$here/results.md}
+FLOOR=${BENCH_FLOOR:-1}
 LOCK=${SSLSNIFF_TESTS_LOCK:-/tmp/sslsniff-tests.lock}
 
 die() {
@@ -33,6 +35,7 @@ bench_deps() {
 	local missing=()
 	command -v nginx >/dev/null || missing+=(nginx)
 	command -v wrk >/dev/null || missing+=(wrk)
+	[[ $FLOOR == 0 ]] || command -v bpftrace >/dev/null || missing+=(bpftrace)
 	((${#missing[@]})) || return 0
 	echo "bench: installing ${missing[*]}"
 	apt-get update -qq
@@ -55,11 +58,13 @@ W=$(mktemp -d /tmp/sslsniff-bench.XXXXXX)
 NGINX_PID=
 SNIFF_PID=
 WRK_PID=
+FLOOR_PID=
 
 cleanup() {
 	local rc=$?
 	[[ -n $WRK_PID ]] && kill "$WRK_PID" 2>/dev/null
 	[[ -n $SNIFF_PID ]] && kill -INT "$SNIFF_PID" 2>/dev/null
+	[[ -n $FLOOR_PID ]] && kill -INT "$FLOOR_PID" 2>/dev/null
 	[[ -n $NGINX_PID ]] && kill -TERM "$NGINX_PID" 2>/dev/null
 	wait 2>/dev/null
 	if [[ -n ${BENCH_KEEP:-} || ($rc != 0 && $rc != 130) ]]; then
@@ -207,6 +212,45 @@ sniff_stop() {
 	SNIFF_PID=
 }
 
+# The floor: what the uprobe mechanism alone costs here. bpftrace attaches
+# an empty uprobe and uretprobe where sslsniff attaches its programs (its
+# -v output names the places), and the run is timed like a traced one.
+floor_script() {
+	local lib line off fn
+	timeout -s INT 5 "$SSLSNIFF" -v -o /dev/null 2>&1 |
+		grep -E "^sslsniff: attach: '[^']*libssl[^']*': SSL_(read|write) " >"$W/placement" || true
+	lib=$(ldd "$(command -v nginx)" | awk '/libssl\.so/ { print $3; exit }')
+	: >"$W/floor.bt"
+	for fn in write read; do
+		line=$(grep -F " SSL_${fn} and SSL_${fn}_ex probed at their internal function" \
+			"$W/placement" | head -n 1)
+		off=$(sed -n 's/.*(+\(0x[0-9a-f]*\)).*/\1/p' <<<"$line")
+		if [[ -n $off ]]; then
+			printf 'uprobe:%s:%s {}\nuretprobe:%s:%s {}\n' "$lib" "$off" "$lib" "$off"
+		else
+			printf 'uprobe:%s:SSL_%s {}\nuretprobe:%s:SSL_%s {}\n' "$lib" "$fn" "$lib" "$fn"
+			printf 'uprobe:%s:SSL_%s_ex {}\nuretprobe:%s:SSL_%s_ex {}\n' "$lib" "$fn" "$lib" "$fn"
+		fi >>"$W/floor.bt"
+	done
+	# BEGIN runs once every probe is attached.
+	echo 'BEGIN { printf("ready\n"); }' >>"$W/floor.bt"
+}
+
+floor_start() {
+	# --unsafe: bpftrace cannot check an address against the stripped
+	# library's symbols; sslsniff found it by decoding the code.
+	bpftrace --unsafe "$W/floor.bt" >"$1.floor" 2>&1 &
+	FLOOR_PID=$!
+	wait_for 60 grep -q '^ready' "$1.floor" ||
+		{ cat "$1.floor" >&2; die "bpftrace did not attach"; }
+}
+
+floor_stop() {
+	kill -INT "$FLOOR_PID"
+	wait "$FLOOR_PID" || true
+	FLOOR_PID=
+}
+
 wrk_run() {
 	local secs=$1 size=$2 out=$3
 	wrk -t1 -c"$CONNS" -d"${secs}s" -s "$W/done.lua" "https://127.0.0.1:$PORT/$size.bin" \
@@ -224,7 +268,11 @@ run_one() {
 	local size=$1 mode=$2 out=$W/runs/$3 h0 n0 s0=0 s1=0
 
 	printf '  %-6s %-9s ' "$size" "$mode" >&2
-	[[ $mode == untraced ]] || sniff_start "$mode" "$out"
+	case $mode in
+	untraced) ;;
+	floor) floor_start "$out" ;;
+	*) sniff_start "$mode" "$out" ;;
+	esac
 	children_cpu >"$W/w0"
 	[[ -z $SNIFF_PID ]] || s0=$(cpu_ticks "$SNIFF_PID")
 	h0=$(host_ticks) n0=$(cpu_ticks "$NGINX_WORKER")
@@ -235,7 +283,11 @@ run_one() {
 	children_cpu >"$W/w1"
 	awk '{ w[NR] = $1 } END { print w[2] - w[1] }' "$W/w0" "$W/w1" >>"$out.cpu"
 	nginx_rotate "$out.nginx"
-	[[ $mode == untraced ]] || sniff_stop "$out"
+	case $mode in
+	untraced) ;;
+	floor) floor_stop ;;
+	*) sniff_stop "$out" ;;
+	esac
 	awk '/^BENCH/ { printf "%.0f requests/s\n", $2 / ($4 / 1e6) }' "$out.wrk" >&2
 }
 
@@ -251,6 +303,7 @@ for i in 1 2 3 4 5; do
 		die "sslsniff did not start"
 done
 
+[[ $FLOOR == 0 ]] || floor_script
 echo "bench: ${RUN_SECONDS}s runs, $PAIRS pairs per output, wrk -t1 -c$CONNS" >&2
 for size in $SIZES; do
 	wrk_run "$WARMUP_SECONDS" "$size" "$W/warmup.wrk"
@@ -260,6 +313,9 @@ for size in $SIZES; do
 		run_one "$size" json "$size-$i-json"
 		run_one "$size" untraced "$size-$i-untraced-pcapng"
 		run_one "$size" pcapng "$size-$i-pcapng"
+		[[ $FLOOR == 0 ]] && continue
+		run_one "$size" untraced "$size-$i-untraced-floor"
+		run_one "$size" floor "$size-$i-floor"
 	done
 done
 
