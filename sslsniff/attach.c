@@ -131,9 +131,14 @@ static int attach_internal(struct attacher *a, struct elf_file *ef, const struct
 	uint64_t cookie;
 	int err;
 
-	if (a->opts.probe_entry || !offs[plain] || !offs[ex] ||
-	    probe_place_internal(ef, offs[plain], offs[ex], &site))
+	if (a->opts.probe_entry || !offs[plain] || !offs[ex])
 		return 0;
+	if (probe_place_internal(ef, offs[plain], offs[ex], &site)) {
+		p_debug("attach: '%s': %s and %s probed at their entries: no internal function "
+			"both call for certain", path, tls_func_info(plain)->symbol,
+			tls_func_info(ex)->symbol);
+		return 0;
+	}
 	cookie = plain | COOKIE_INTERNAL | (p->layout_ok ? COOKIE_LAYOUT_OK : 0) |
 		 (uint64_t)(uint32_t)(int32_t)(site.ex_ret - site.off) << COOKIE_EX_DELTA_SHIFT;
 	err = attach_one(a, p->entry, path, pid, site.off, cookie, false);
