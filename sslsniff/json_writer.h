@@ -23,6 +23,7 @@ int jsonw_error(const struct jsonw *w);
 
 void jsonw_start_object(struct jsonw *w);
 void jsonw_end_object(struct jsonw *w);
+/* NAME is written as it is: plain ASCII without quotes or backslashes. */
 void jsonw_name(struct jsonw *w, const char *name);
 /* Escapes quotes, backslashes, every byte < 0x20 and bytes that are not UTF-8. */
 void jsonw_string(struct jsonw *w, const char *s, size_t len);

@@ -4,35 +4,23 @@
 #include <string.h>
 #include "strbuf.h"
 
-char *strbuf_reserve(struct strbuf *sb, size_t n)
+char *strbuf_grow(struct strbuf *sb, size_t n)
 {
+	size_t cap = sb->cap ? sb->cap : 1024;
+	char *b;
+
 	if (sb->err)
 		return NULL;
-	if (sb->len + n > sb->cap) {
-		size_t cap = sb->cap ? sb->cap : 1024;
-		char *b;
-
-		while (cap < sb->len + n)
-			cap *= 2;
-		b = realloc(sb->buf, cap);
-		if (!b) {
-			sb->err = -ENOMEM;
-			return NULL;
-		}
-		sb->buf = b;
-		sb->cap = cap;
+	while (cap < sb->len + n)
+		cap *= 2;
+	b = realloc(sb->buf, cap);
+	if (!b) {
+		sb->err = -ENOMEM;
+		return NULL;
 	}
+	sb->buf = b;
+	sb->cap = cap;
 	return sb->buf + sb->len;
-}
-
-void strbuf_put(struct strbuf *sb, const void *s, size_t n)
-{
-	char *p = strbuf_reserve(sb, n);
-
-	if (p) {
-		memcpy(p, s, n);
-		sb->len += n;
-	}
 }
 
 void strbuf_reset(struct strbuf *sb)
