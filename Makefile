@@ -32,7 +32,8 @@ CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(SAN_FLAGS) \
 		   -DSSLSNIFF_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -iquote sslsniff \
 		   $(shell $(PKG_CONFIG) --cflags $(PKGS)) -MMD -MP
 LDFLAGS		+= $(SAN_FLAGS)
-LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
+# capstone's header only: probe_place.c dlopen()s it (see there: RSS).
+LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(filter-out capstone,$(PKGS)))
 
 # clang -target bpf does not see the system's multiarch include directory.
 CLANG_BPF_SYS_INCLUDES = $(shell $(CLANG) -v -E - </dev/null 2>&1 \
