@@ -182,7 +182,7 @@ def report(args):
                 rows.append([SIZE_NAMES.get(size, size), "floor: empty probes",
                              fmt_int(statistics.median(u.rps for u in un)),
                              fmt_int(statistics.median(t.rps for t in tr)),
-                             "%.2f" % ratio, " ".join("%.2f" % x for x in ratios), "-", "-",
+                             "%.3f" % ratio, " ".join("%.2f" % x for x in ratios), "-", "-",
                              "-", "%.1f s" % max(others) if others else "-"])
                 continue
             gib = [t.summary["bytes"] / GIB for t in tr]
@@ -190,7 +190,7 @@ def report(args):
             rows.append([SIZE_NAMES.get(size, size), out,
                          fmt_int(statistics.median(u.rps for u in un)),
                          fmt_int(statistics.median(t.rps for t in tr)),
-                         "%.2f" % ratio, " ".join("%.2f" % x for x in ratios),
+                         "%.3f" % ratio, " ".join("%.2f" % x for x in ratios),
                          "≥ %.2f" % RATIO_MIN.get(size, 0.45),
                          ok(ratio >= RATIO_MIN.get(size, 0.45)),
                          "%.2f" % cpu, "%.1f s" % max(others) if others else "-"])
@@ -224,8 +224,8 @@ def report(args):
                       file=sys.stderr)
         if "floor" in medians:
             fl = medians["floor"]
-            floor_rows.append([SIZE_NAMES.get(size, size), "%.2f" % fl]
-                              + ["%.2f" % medians[o] for o in OUTPUTS]
+            floor_rows.append([SIZE_NAMES.get(size, size), "%.3f" % fl]
+                              + ["%.3f" % medians[o] for o in OUTPUTS]
                               + ["%.0f %%" % (100 * medians[o] / fl) for o in OUTPUTS]
                               + ["%.2f" % RATIO_MIN.get(size, 0.45),
                                  "above the floor" if RATIO_MIN.get(size, 0.45) > fl
