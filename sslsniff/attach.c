@@ -215,6 +215,7 @@ int attacher__add_file(struct attacher *a, const char *path, enum tls_library li
 	n = attach_internal(a, ef, &p, path, pid, offs, FUNC_SSL_WRITE, FUNC_SSL_WRITE_EX);
 	if (n >= 0)
 		n += attach_internal(a, ef, &p, path, pid, offs, FUNC_SSL_READ, FUNC_SSL_READ_EX);
+	probe_place_release();
 	if (n < 0) {
 		err = n;
 		n = 0;

@@ -138,7 +138,9 @@ static int elf_scan_symtab(struct elf_file *ef, Elf64_Word type, const char *con
 		if (!name)
 			continue;
 		for (size_t j = 0; j < n; j++) {
-			if (offsets[j] || strcmp(name, names[j]))
+			/* The first byte first: node exports ~10^5 symbols, and
+			 * a program started later must be attached quickly. */
+			if (offsets[j] || name[0] != names[j][0] || strcmp(name, names[j]))
 				continue;
 			offsets[j] = elf_vaddr_to_offset(ef, sym.st_value);
 			found += offsets[j] != 0;

@@ -174,24 +174,36 @@ static bool starts_emulated(const struct cs *cs, struct elf_file *ef, uint64_t o
 	return ok;
 }
 
+/* Loaded for the decisions on one file (dlopen costs 5-10 ms), until
+ * probe_place_release(). */
+static struct cs loaded;
+static bool is_loaded;
+
+void probe_place_release(void)
+{
+	if (is_loaded)
+		cs_unload(&loaded);
+	is_loaded = false;
+}
+
 int probe_place_internal(struct elf_file *ef, uint64_t plain, uint64_t ex,
 			 struct internal_site *out)
 {
 	uint64_t t_plain, t_ex, ret_plain;
-	int err = -ENOENT;
-	struct cs cs;
 
 #if !defined(__x86_64__)
 	return -ENOENT;
 #endif
-	if (!plain || !ex || cs_load(&cs))
+	if (!plain || !ex)
 		return -ENOENT;
-	if (!wrapper_call(&cs, ef, plain, false, &t_plain, &ret_plain) &&
-	    !wrapper_call(&cs, ef, ex, true, &t_ex, &out->ex_ret) && t_plain == t_ex &&
-	    starts_emulated(&cs, ef, t_ex)) {
+	if (!is_loaded && cs_load(&loaded))
+		return -ENOENT;
+	is_loaded = true;
+	if (!wrapper_call(&loaded, ef, plain, false, &t_plain, &ret_plain) &&
+	    !wrapper_call(&loaded, ef, ex, true, &t_ex, &out->ex_ret) && t_plain == t_ex &&
+	    starts_emulated(&loaded, ef, t_ex)) {
 		out->off = t_ex;
-		err = 0;
+		return 0;
 	}
-	cs_unload(&cs);
-	return err;
+	return -ENOENT;
 }

@@ -31,4 +31,7 @@ struct internal_site {
 int probe_place_internal(struct elf_file *ef, uint64_t plain, uint64_t ex,
 			 struct internal_site *out);
 
+/* Unloads the decoder once a file's decisions are made (it costs ~4 MB). */
+void probe_place_release(void);
+
 #endif
