@@ -11,9 +11,9 @@
 #define WRAPPER_INSNS	16
 
 /*
- * capstone is dlopen()ed around each decision, not linked: loading it
- * relocates its tables for every architecture it knows, ~4.4 MB that would
- * stay resident for the whole run after a moment's use at attach time.
+ * capstone is dlopen()ed for the decisions on one file, not linked: loading
+ * it relocates its tables for every architecture it knows, ~4.4 MB that
+ * would stay resident for the whole run after a moment's use at attach time.
  */
 struct cs {
 	void *dl;
@@ -57,6 +57,7 @@ static int cs_load(struct cs *cs)
 	}
 	if (cs->dl)
 		dlclose(cs->dl);
+	cs->dl = NULL;
 	return -ENOENT;
 }
 
@@ -64,6 +65,7 @@ static void cs_unload(struct cs *cs)
 {
 	cs->close(&cs->h);
 	dlclose(cs->dl);
+	cs->dl = NULL;
 }
 
 /* The register (any width) REG is, as the 64-bit one, for comparisons. */
@@ -175,15 +177,13 @@ static bool starts_emulated(const struct cs *cs, struct elf_file *ef, uint64_t o
 }
 
 /* Loaded for the decisions on one file (dlopen costs 5-10 ms), until
- * probe_place_release(). */
+ * probe_place_release(); loaded.dl says whether it is. */
 static struct cs loaded;
-static bool is_loaded;
 
 void probe_place_release(void)
 {
-	if (is_loaded)
+	if (loaded.dl)
 		cs_unload(&loaded);
-	is_loaded = false;
 }
 
 int probe_place_internal(struct elf_file *ef, uint64_t plain, uint64_t ex,
@@ -196,9 +196,8 @@ int probe_place_internal(struct elf_file *ef, uint64_t plain, uint64_t ex,
 #endif
 	if (!plain || !ex)
 		return -ENOENT;
-	if (!is_loaded && cs_load(&loaded))
+	if (!loaded.dl && cs_load(&loaded))
 		return -ENOENT;
-	is_loaded = true;
 	if (!wrapper_call(&loaded, ef, plain, false, &t_plain, &ret_plain) &&
 	    !wrapper_call(&loaded, ef, ex, true, &t_ex, &out->ex_ret) && t_plain == t_ex &&
 	    starts_emulated(&loaded, ef, t_ex)) {

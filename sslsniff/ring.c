@@ -186,7 +186,7 @@ static int64_t ring_consume(struct ring *r)
 	}
 }
 
-static int count_or_err(int64_t total)
+static int count_capped(int64_t total)
 {
 	return total > INT_MAX ? INT_MAX : (int)total;
 }
@@ -202,7 +202,7 @@ int ring_reader__consume(struct ring_reader *rr)
 			return (int)n;
 		total += n;
 	}
-	return count_or_err(total);
+	return count_capped(total);
 }
 
 int ring_reader__poll(struct ring_reader *rr, int timeout_ms)
@@ -220,5 +220,5 @@ int ring_reader__poll(struct ring_reader *rr, int timeout_ms)
 			return (int)n;
 		total += n;
 	}
-	return count_or_err(total);
+	return count_capped(total);
 }
