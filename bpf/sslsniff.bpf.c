@@ -18,7 +18,7 @@
 #include "openssl.bpf.h"
 #include "sock.bpf.h"
 
-#define MAX_CALLS	16384
+#define MAX_THREADS	16384	/* threads that made a hooked call and live */
 
 const volatile __u32 targ_uid = (__u32)-1;
 const volatile bool targ_comm_set = false;
@@ -53,12 +53,43 @@ struct call_state {
 	bool internal;		/* on the internal function (COOKIE_INTERNAL) */
 };
 
+/*
+ * A thread's calls in flight, one slot per direction: a write made from a
+ * callback inside a read (node finishes the handshake inside SSL_read and
+ * writes from its callback) is a call of its own, while a hooked function
+ * that another one of the same direction calls is part of it.
+ */
+enum call_slot {
+	SLOT_READ,
+	SLOT_WRITE,
+	SLOT_OTHER,
+	SLOT__MAX,
+};
+
+/*
+ * Kept from a thread's first hooked call to its exit, a slot free when its
+ * depth is 0: a call then costs a lookup, not a hash insert and delete
+ * (each takes the bucket's lock with interrupts off), and the syscall hook
+ * finds all three slots with one lookup.
+ */
+struct thread_calls {
+	struct call_state slot[SLOT__MAX];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_CALLS);
+	__uint(max_entries, MAX_THREADS);
 	__type(key, __u64);	/* pid_tgid */
-	__type(value, struct call_state);
+	__type(value, struct thread_calls);
 } calls SEC(".maps");
+
+/* A new thread's entry: too big for the stack beside the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct thread_calls);
+} calls_zero SEC(".maps");
 
 /*
  * The socket last seen under each TLS handle: a read served from the
@@ -190,31 +221,34 @@ static __always_inline __s64 call_result(struct pt_regs *ctx, __u32 func)
 	return (__s32)PT_REGS_RC(ctx);		/* int, PRInt32 */
 }
 
-/*
- * A thread's calls in flight, one slot per direction: a write made from a
- * callback inside a read (node finishes the handshake inside SSL_read and
- * writes from its callback) is a call of its own, while a hooked function
- * that another one of the same direction calls is part of it. The slot is
- * in the key's top bits, which no pid reaches.
- */
-enum call_slot {
-	SLOT_READ,
-	SLOT_WRITE,
-	SLOT_OTHER,
-	SLOT__MAX,
-};
-
-static __always_inline __u64 call_key(__u64 pid_tgid, __u32 func)
+static __always_inline __u32 call_slot(__u32 func)
 {
-	__u64 slot = SLOT_OTHER;
-
 	if (func == FUNC_SSL_READ || func == FUNC_SSL_READ_EX || func == FUNC_GNUTLS_RECORD_RECV ||
 	    func == FUNC_PR_READ || func == FUNC_PR_RECV)
-		slot = SLOT_READ;
-	else if (func == FUNC_SSL_WRITE || func == FUNC_SSL_WRITE_EX ||
-		 func == FUNC_GNUTLS_RECORD_SEND || func == FUNC_PR_WRITE || func == FUNC_PR_SEND)
-		slot = SLOT_WRITE;
-	return pid_tgid | slot << 62;
+		return SLOT_READ;
+	if (func == FUNC_SSL_WRITE || func == FUNC_SSL_WRITE_EX ||
+	    func == FUNC_GNUTLS_RECORD_SEND || func == FUNC_PR_WRITE || func == FUNC_PR_SEND)
+		return SLOT_WRITE;
+	return SLOT_OTHER;
+}
+
+/* The calling thread's slot for FUNC; CREATE: make the thread's entry if it has none. */
+static __always_inline struct call_state *call_slot_get(__u32 func, bool create)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct thread_calls *t = bpf_map_lookup_elem(&calls, &id);
+	__u32 zero = 0, slot = call_slot(func);
+	void *fresh;
+
+	if (!t && create) {
+		fresh = bpf_map_lookup_elem(&calls_zero, &zero);
+		if (!fresh || bpf_map_update_elem(&calls, &id, fresh, BPF_NOEXIST))
+			return NULL;
+		t = bpf_map_lookup_elem(&calls, &id);
+	}
+	if (!t || slot >= SLOT__MAX)
+		return NULL;
+	return &t->slot[slot];
 }
 
 /* Which wrapper called the internal function: by its return address. */
@@ -235,38 +269,41 @@ int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 {
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	__u32 func = cookie & COOKIE_FUNC_MASK;
-	__u64 id = call_key(bpf_get_current_pid_tgid(), func);
 	bool internal = cookie & COOKIE_INTERNAL;
-	struct call_state *st, s = {};
+	struct call_state *st;
 
-	st = bpf_map_lookup_elem(&calls, &id);
-	if (st && PT_REGS_SP(ctx) < st->sp) {
+	st = call_slot_get(func, false);
+	if (st && st->depth && PT_REGS_SP(ctx) < st->sp) {
 		/* A hooked function called by another one: only the outer
 		 * call reports, so nothing is captured twice. */
 		st->depth++;
 		return 0;
 	}
-	/* Otherwise a state left behind (its return never ran, e.g. the
+	/* Otherwise a call left behind (its return never ran, e.g. the
 	 * thread was killed inside the call) is replaced. */
 	if (!task_wanted())
 		return 0;
 	if (func_is_nspr(func) && !nspr_fd_is_layered(handle))
 		return 0;
+	if (!st)
+		st = call_slot_get(func, true);
+	if (!st) {
+		stat_add(STAT_LOST_CALLS_STATE, 1);
+		return 0;
+	}
 
-	s.ts = bpf_ktime_get_ns();
-	s.sp = PT_REGS_SP(ctx);
-	s.handle = (__u64)handle;
-	s.buf = (__u64)buf;
+	st->ts = bpf_ktime_get_ns();
+	st->sp = PT_REGS_SP(ctx);
+	st->handle = (__u64)handle;
+	st->buf = (__u64)buf;
 	if (internal)
 		func = internal_caller(ctx, cookie, func);
-	s.out_len = func_is_ex(func) || internal ? (__u64)out_len : 0;
-	s.internal = internal;
-	s.func = func;
-	s.depth = 1;
-	s.fd = -1;
-	s.layout_ok = cookie & COOKIE_LAYOUT_OK;
-	if (bpf_map_update_elem(&calls, &id, &s, BPF_ANY))
-		stat_add(STAT_LOST_CALLS_STATE, 1);
+	st->out_len = func_is_ex(func) || internal ? (__u64)out_len : 0;
+	st->internal = internal;
+	st->func = func;
+	st->depth = 1;
+	st->fd = -1;
+	st->layout_ok = cookie & COOKIE_LAYOUT_OK;
 	return 0;
 }
 
@@ -613,19 +650,18 @@ SEC("uretprobe")
 int BPF_KRETPROBE(uretprobe_return)
 {
 	__u64 cookie = bpf_get_attach_cookie(ctx);
-	__u64 id = call_key(bpf_get_current_pid_tgid(), cookie & COOKIE_FUNC_MASK);
 	struct call_state *st, s;
 	__s64 n;
 
-	st = bpf_map_lookup_elem(&calls, &id);
-	if (!st)
+	st = call_slot_get(cookie & COOKIE_FUNC_MASK, false);
+	if (!st || !st->depth)
 		return 0;
 	if (st->depth > 1) {
 		st->depth--;
 		return 0;
 	}
 	s = *st;
-	bpf_map_delete_elem(&calls, &id);
+	st->depth = 0;
 
 	n = call_result(ctx, s.func);
 	if (s.func == FUNC_SSL_DO_HANDSHAKE) {
@@ -669,17 +705,20 @@ static __always_inline bool is_socket_io(long id)
 SEC("raw_tp/sys_enter")
 int BPF_PROG(raw_tp_sys_enter, struct pt_regs *regs, long id)
 {
-	__u64 pid_tgid, key;
+	__u64 pid_tgid;
+	struct thread_calls *t;
 	struct call_state *st;
 	int fd = -1;
 
 	if (!is_socket_io(id))
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
-	for (__u64 slot = 0; slot < SLOT__MAX; slot++) {
-		key = pid_tgid | slot << 62;
-		st = bpf_map_lookup_elem(&calls, &key);
-		if (!st || st->fd >= 0)
+	t = bpf_map_lookup_elem(&calls, &pid_tgid);
+	if (!t)
+		return 0;
+	for (int slot = 0; slot < SLOT__MAX; slot++) {
+		st = &t->slot[slot];
+		if (!st->depth || st->fd >= 0)
 			continue;
 		if (fd < 0) {
 			fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
@@ -691,17 +730,14 @@ int BPF_PROG(raw_tp_sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-/* A thread that dies inside a hooked call leaves no state behind. */
+/* A thread's entry in calls goes with it. */
 /* raw_tp: needs no tracefs, which is often not mounted. */
 SEC("raw_tp/sched_process_exit")
 int raw_tp_process_exit(void *ctx)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), key;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	for (__u64 slot = 0; slot < SLOT__MAX; slot++) {
-		key = pid_tgid | slot << 62;
-		bpf_map_delete_elem(&calls, &key);
-	}
+	bpf_map_delete_elem(&calls, &pid_tgid);
 	return 0;
 }
 
