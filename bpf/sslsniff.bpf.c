@@ -298,6 +298,8 @@ int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 	st->buf = (__u64)buf;
 	if (internal)
 		func = internal_caller(ctx, cookie, func);
+	if (cookie & COOKIE_COUNT_ARG5)
+		out_len = (void *)PT_REGS_PARM5(ctx);
 	st->out_len = func_is_ex(func) || internal ? (__u64)out_len : 0;
 	st->internal = internal;
 	st->func = func;

@@ -78,6 +78,8 @@ enum fd_source {
  * return address minus the probed address is the cookie's high 32 bits.
  */
 #define COOKIE_INTERNAL		0x200
+/* ... whose count pointer is its fifth argument (r8: 3.2+, after a flags argument). */
+#define COOKIE_COUNT_ARG5	0x400
 #define COOKIE_EX_DELTA_SHIFT	32
 
 /* Flags of a data chunk. */

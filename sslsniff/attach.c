@@ -140,15 +140,16 @@ static int attach_internal(struct attacher *a, struct elf_file *ef, const struct
 		return 0;
 	}
 	cookie = plain | COOKIE_INTERNAL | (p->layout_ok ? COOKIE_LAYOUT_OK : 0) |
+		 (site.count_in_r8 ? COOKIE_COUNT_ARG5 : 0) |
 		 (uint64_t)(uint32_t)(int32_t)(site.ex_ret - site.off) << COOKIE_EX_DELTA_SHIFT;
 	err = attach_one(a, p->entry, path, pid, site.off, cookie, false);
 	if (!err)
 		err = attach_one(a, p->ret, path, pid, site.off, cookie, true);
 	if (err)
 		return err;
-	p_debug("attach: '%s': %s and %s probed at their internal function (+0x%llx)", path,
-		tls_func_info(plain)->symbol, tls_func_info(ex)->symbol,
-		(unsigned long long)site.off);
+	p_debug("attach: '%s': %s and %s probed at their internal function (+0x%llx, count "
+		"pointer in %s)", path, tls_func_info(plain)->symbol, tls_func_info(ex)->symbol,
+		(unsigned long long)site.off, site.count_in_r8 ? "r8" : "rcx");
 	offs[plain] = offs[ex] = 0;
 	return 2;
 }

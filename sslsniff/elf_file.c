@@ -247,6 +247,65 @@ int elf_file__for_each_string(struct elf_file *ef, const char *needle, elf_strin
 	return err;
 }
 
+/* Code addresses in file offsets back to the addresses the file was linked
+ * at: through the executable segment, whose offset-to-address delta
+ * rip-relative references keep. */
+static int elf_text_delta(struct elf_file *ef, int64_t *delta)
+{
+	GElf_Phdr ph;
+
+	for (size_t i = 0; i < ef->nphdr; i++) {
+		if (gelf_getphdr(ef->elf, i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X)) {
+			*delta = (int64_t)(ph.p_vaddr - ph.p_offset);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* The symbol whose JUMP_SLOT or GLOB_DAT relocation fills the GOT slot at VADDR. */
+static int elf_got_symbol(struct elf_file *ef, uint64_t vaddr, GElf_Sym *sym)
+{
+	Elf_Scn *scn = NULL, *symscn;
+	GElf_Shdr shdr;
+	GElf_Rela rela;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		Elf_Data *data, *syms;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_RELA || !shdr.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		symscn = elf_getscn(ef->elf, shdr.sh_link);
+		syms = symscn ? elf_getdata(symscn, NULL) : NULL;
+		if (!data || !syms)
+			continue;
+		for (size_t i = 0; i < data->d_size / shdr.sh_entsize; i++) {
+			if (!gelf_getrela(data, i, &rela) || rela.r_offset != vaddr)
+				continue;
+			if (GELF_R_TYPE(rela.r_info) != R_X86_64_JUMP_SLOT &&
+			    GELF_R_TYPE(rela.r_info) != R_X86_64_GLOB_DAT)
+				return -ENOENT;
+			return gelf_getsym(syms, GELF_R_SYM(rela.r_info), sym) ? 0 : -ENOENT;
+		}
+	}
+	return -ENOENT;
+}
+
+int elf_file__got_target(struct elf_file *ef, uint64_t got_ref, uint64_t *off)
+{
+	GElf_Sym sym;
+	int64_t delta;
+
+	if (elf_text_delta(ef, &delta) || elf_got_symbol(ef, got_ref + delta, &sym))
+		return -ENOENT;
+	if (sym.st_shndx == SHN_UNDEF || !sym.st_value ||
+	    (GELF_ST_TYPE(sym.st_info) != STT_FUNC))
+		return -ENOENT;
+	*off = elf_vaddr_to_offset(ef, sym.st_value);
+	return *off ? 0 : -ENOENT;
+}
+
 const char *elf_file__needed(struct elf_file *ef, size_t want)
 {
 	Elf_Scn *scn = NULL;

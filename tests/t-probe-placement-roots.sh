@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# test-timeout: 900
+# Probe placement on the OpenSSL versions of the compatibility matrix's
+# Debian roots (3.5 of Debian 13, 3.6 of sid, 4.0 of experimental): their
+# `openssl s_client` (SSL_read, SSL_write) and python's ssl (the _ex
+# functions) in each root, traced from outside by two sslsniff side by
+# side, one with --probe-entry, give the same records, record for record.
+# Debian 13's build (CET: every function starts with endbr64, SSL_write_ex
+# reaches the internal function through the PLT and SSL_write_ex2, the
+# count pointer in r8) must be probed at its internal functions; gcc 15's
+# (sid, experimental: `sub` first, no emulated entry) may fall back to the
+# entries, which the records then match trivially.
+# The roots come from tests/matrix/setup-roots.sh (cached; built on first use).
+. "$(dirname "$0")/lib.sh"
+need python3 chroot openssl
+SUITES=(trixie sid experimental)
+
+"$TESTS_DIR/matrix/setup-roots.sh" "${SUITES[@]}" >"$T/roots.out" 2>"$T/roots.err"
+case $? in
+0) ;;
+3) skip "the Debian roots cannot be built: the Debian mirror is not reachable" ;;
+*) fail "the Debian roots could not be built: $(tail -n 3 "$T/roots.err")" ;;
+esac
+root_dir() { awk -v s="$1" '$1 == s {print $2}' "$T/roots.out"; }
+
+"$SSLSNIFF" -v -f json --probe-entry --no-gnutls --no-nss >"$T/entry.json" 2>"$T/entry.err" &
+ENTRY=$!
+BG_PIDS+=($ENTRY)
+wait_for 20 grep -q 'Ctrl-C to end\.$' "$T/entry.err" || fail "sslsniff --probe-entry did not start"
+sniff_start -f json -v --no-gnutls --no-nss
+
+printf 'placed:{req}' >"$T/reply"
+peer_serve plain --count 5 --reply "$T/reply"
+
+# Both sslsniff have attached to FILE (by inode: they name it by their own
+# path, /proc/PID/root/... or map_files).
+attached() {
+	local ino p log
+	ino=$(stat -L -c %i "$1")
+	for log in "$T/err" "$T/entry.err"; do
+		grep -oE "attach: '[^']*' \(" "$log" | cut -d"'" -f2 |
+			while read -r p; do
+				[[ $(stat -L -c %i "$p" 2>/dev/null) == "$ino" ]] && echo yes
+			done | grep -q yes || return 1
+	done
+}
+
+# The placement line for FILE of the run without --probe-entry.
+placement() {
+	local ino p
+	ino=$(stat -L -c %i "$1")
+	grep -E "attach: '[^']*': SSL_$2 and SSL_$2_ex probed" "$T/err" | while read -r line; do
+		p=$(cut -d"'" -f2 <<<"$line")
+		[[ $(stat -L -c %i "$p" 2>/dev/null) == "$ino" ]] && { echo "${line#*probed }"; break; }
+	done
+}
+
+PIDS=()
+n=0
+# run_client ROOT LIBFILE KIND: one connection from the root, sent once
+# both sslsniff are attached to LIBFILE in it.
+run_client() {
+	local r=$1 lib=$2 kind=$3 w go pid
+	n=$((n + 1))
+	w=$(mktemp -d "$r/tmp/sslsniff-placement.XXXXXX") || fail "cannot write in '$r'"
+	go=$w/go
+	unique "placement-$kind-$n" >"$w/req"
+	case $kind in
+	s_client)
+		(while [[ ! -e $go ]]; do sleep 0.02; done; cat "$w/req"; sleep 1) |
+			chroot "$r" openssl s_client -connect "127.0.0.1:$PORT" -quiet \
+				>"$w/got" 2>"$w/err" &
+		;;
+	python)
+		cp "$TESTS_DIR/peer.py" "$w/"
+		chroot "$r" python3 "${w#"$r"}/peer.py" client --port "$PORT" \
+			--send "${w#"$r"}/req" --out "${w#"$r"}/got" --wait-file "${w#"$r"}/go" \
+			2>"$w/err" &
+		;;
+	esac
+	pid=$!
+	wait_for 20 attached "$r$lib" || fail "$r$lib: sslsniff did not attach to it"
+	touch "$go"
+	wait "$pid"
+	grep -q "placed:$(cat "$w/req")" "$w/got" ||
+		fail "$kind in '$r' got no reply: $(head -c 300 "$w/err")"
+	rm -rf "$w"
+}
+
+for s in "${SUITES[@]}"; do
+	r=$(root_dir "$s")
+	[[ -d $r ]] || fail "no $s root in: $(cat "$T/roots.out")"
+	lib=/usr/lib/x86_64-linux-gnu/libssl.so.3
+	[[ $s == experimental ]] && lib=/usr/lib/x86_64-linux-gnu/libssl.so.4
+	run_client "$r" "$lib" s_client
+	# experimental's python links sid's libssl.so.3, done above.
+	[[ $s != experimental ]] && run_client "$r" "$lib" python
+	for f in write read; do
+		where=$(placement "$r$lib" "$f")
+		echo "$s $lib: SSL_$f and SSL_${f}_ex probed $where"
+		[[ -n $where ]] || fail "$s: no placement said for SSL_$f"
+		if [[ $s == trixie && $where != "at their internal function"* ]]; then
+			fail "$s: SSL_$f not probed at its internal function: $where"
+		fi
+	done
+done
+sleep 0.3
+sniff_stop
+kill -INT "$ENTRY"
+wait "$ENTRY" || fail "sslsniff --probe-entry exited $?"
+
+# Record for record: who, which function, which bytes, which connection.
+project() {
+	python3 - "$1" <<'PY'
+import json, sys
+keys = ("pid", "tid", "comm", "function", "direction", "library", "length", "data",
+        "fd", "fd_source", "src", "dst", "tls_version", "cipher", "lost", "truncated")
+rows = []
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("type") == "data":
+        rows.append("\t".join(str(r.get(k, "-")) for k in keys))
+print("\n".join(sorted(rows)))
+PY
+}
+project "$T/entry.json" >"$T/entry.rows"
+project "$T/out" >"$T/placed.rows"
+[[ $(wc -l <"$T/placed.rows") -ge 20 ]] || fail "too few records: $(wc -l <"$T/placed.rows")"
+diff "$T/entry.rows" "$T/placed.rows" >&2 ||
+	fail "the placed probes' records differ from the entry points' (< entry, > placed)"
+for f in SSL_read SSL_write SSL_read_ex SSL_write_ex; do
+	grep -q "	$f	" "$T/placed.rows" || fail "no $f record"
+done
