@@ -174,3 +174,32 @@ debian11_openssl() {
 old_openssl() {
 	LD_LIBRARY_PATH=$OLDLIB "$OLD/usr/bin/openssl" "$@"
 }
+
+# same_records ENTRY PLACED MIN: the JSON records of a --probe-entry run and
+# of a run with probes placed (t-probe-placement*) are the same, record for
+# record (who, which function, which bytes, which connection), at least MIN
+# of them, with every one of OpenSSL's four data functions among them.
+same_records() {
+	local f
+	records_rows "$1" >"$T/entry.rows"
+	records_rows "$2" >"$T/placed.rows"
+	[[ $(wc -l <"$T/placed.rows") -ge $3 ]] || fail "too few records: $(wc -l <"$T/placed.rows")"
+	diff "$T/entry.rows" "$T/placed.rows" >&2 ||
+		fail "the placed probes' records differ from the entry points' (< entry, > placed)"
+	for f in SSL_read SSL_write SSL_read_ex SSL_write_ex; do
+		grep -q "	$f	" "$T/placed.rows" || fail "no $f record"
+	done
+}
+records_rows() {
+	python3 - "$1" <<'PY'
+import json, sys
+keys = ("pid", "tid", "comm", "function", "direction", "library", "length", "data",
+        "fd", "fd_source", "src", "dst", "tls_version", "cipher", "lost", "truncated")
+rows = []
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("type") == "data":
+        rows.append("\t".join(str(r.get(k, "-")) for k in keys))
+print("\n".join(sorted(rows)))
+PY
+}

@@ -109,25 +109,4 @@ sniff_stop
 kill -INT "$ENTRY"
 wait "$ENTRY" || fail "sslsniff --probe-entry exited $?"
 
-# Record for record: who, which function, which bytes, which connection.
-project() {
-	python3 - "$1" <<'PY'
-import json, sys
-keys = ("pid", "tid", "comm", "function", "direction", "library", "length", "data",
-        "fd", "fd_source", "src", "dst", "tls_version", "cipher", "lost", "truncated")
-rows = []
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    if r.get("type") == "data":
-        rows.append("\t".join(str(r.get(k, "-")) for k in keys))
-print("\n".join(sorted(rows)))
-PY
-}
-project "$T/entry.json" >"$T/entry.rows"
-project "$T/out" >"$T/placed.rows"
-[[ $(wc -l <"$T/placed.rows") -ge 20 ]] || fail "too few records: $(wc -l <"$T/placed.rows")"
-diff "$T/entry.rows" "$T/placed.rows" >&2 ||
-	fail "the placed probes' records differ from the entry points' (< entry, > placed)"
-for f in SSL_read SSL_write SSL_read_ex SSL_write_ex; do
-	grep -q "	$f	" "$T/placed.rows" || fail "no $f record"
-done
+same_records "$T/entry.json" "$T/out" 20
