@@ -225,6 +225,7 @@ floor_script() {
 		line=$(grep -F " SSL_${fn} and SSL_${fn}_ex probed at their internal function" \
 			"$W/placement" | head -n 1)
 		off=$(sed -n 's/.*(+\(0x[0-9a-f]*\)[,)].*/\1/p' <<<"$line")
+		[[ -n $line && -z $off ]] && die "floor: no offset in sslsniff's line: $line"
 		if [[ -n $off ]]; then
 			printf 'uprobe:%s:%s {}\nuretprobe:%s:%s {}\n' "$lib" "$off" "$lib" "$off"
 		else
