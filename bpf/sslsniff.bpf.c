@@ -309,6 +309,10 @@ int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 	return 0;
 }
 
+/* A call's socket was in neither its library's structs nor a syscall seen
+ * inside it: user space then attaches raw_tp/sys_enter, if not yet. */
+__u32 syscalls_wanted = 0;
+
 /* Set by user space just before it sleeps on the ring; cleared by whoever wakes it. */
 __u32 reader_asleep = 0;
 
@@ -531,8 +535,11 @@ static __always_inline void fill_fd(struct event *h, const struct call_state *s)
 		bpf_map_update_elem(&handle_fds, &key, &fd, BPF_ANY);
 	} else {
 		known = bpf_map_lookup_elem(&handle_fds, &key);
-		if (!known)
+		if (!known) {
+			if (!*(volatile __u32 *)&syscalls_wanted)
+				*(volatile __u32 *)&syscalls_wanted = 1;
 			return;
+		}
 		fd = *known;
 	}
 	h->fd = fd;

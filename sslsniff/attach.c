@@ -22,6 +22,7 @@ struct seen_file {
 	ino_t ino;
 	int pid;
 	enum tls_library lib;	/* 0: not a TLS library */
+	bool needs_syscalls;	/* see attacher__needs_syscalls() */
 };
 
 struct attacher {
@@ -79,6 +80,23 @@ static struct seen_file *attacher_find(struct attacher *a, dev_t dev, ino_t ino,
 			return f;
 	}
 	return NULL;
+}
+
+/* OpenSSL imports of a program or library that hands OpenSSL its own transport. */
+static const char *const own_transport[] = { "BIO_meth_new", "SSL_set_bio" };
+
+bool attacher__needs_syscalls(struct attacher *a, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return false;
+	for (size_t i = 0; i < a->nr_files; i++) {
+		if (a->files[i].dev == st.st_dev && a->files[i].ino == st.st_ino &&
+		    a->files[i].needs_syscalls)
+			return true;
+	}
+	return false;
 }
 
 bool attacher__seen(struct attacher *a, dev_t dev, ino_t ino, int pid)
@@ -208,6 +226,9 @@ int attacher__add_file(struct attacher *a, const char *path, enum tls_library li
 	}
 	names[0] = "";
 	err = elf_file__find_funcs(ef, names, FUNC__MAX, offs);
+	if (!err)
+		seen->needs_syscalls = elf_file__imports_any(ef, own_transport,
+							      sizeof(own_transport) / sizeof(own_transport[0]));
 	if (err <= 0)
 		goto out_close;
 	detect_tls_file(path, &d);
@@ -236,6 +257,7 @@ int attacher__add_file(struct attacher *a, const char *path, enum tls_library li
 			n += 2;
 		}
 	}
+	seen->needs_syscalls = n && (!p.layout_ok || seen->lib != LIB_OPENSSL);
 	if (n && log_verbose)
 		attach_log(path, pid, n, &d, p.layout_ok);
 out_close:

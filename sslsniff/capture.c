@@ -49,6 +49,7 @@ struct capture {
 	int out_err;
 	struct summary *summary;	/* --summary-json, or NULL */
 	bool ready;		/* start-up attachment is done */
+	bool syscalls_on;	/* raw_tp/sys_enter attached */
 	uint64_t bpf_stats[STAT__MAX];
 };
 
@@ -65,12 +66,6 @@ static int capture_open_bpf(struct capture *c)
 	if (!c->skel->links.raw_tp_process_exit) {
 		err = -errno;
 		p_err("bpf: cannot attach to sched_process_exit: %s", strerror(-err));
-		return err;
-	}
-	c->skel->links.raw_tp_sys_enter = bpf_program__attach(c->skel->progs.raw_tp_sys_enter);
-	if (!c->skel->links.raw_tp_sys_enter) {
-		err = -errno;
-		p_err("bpf: cannot attach to sys_enter: %s", strerror(-err));
 		return err;
 	}
 	if (o->watch) {
@@ -93,6 +88,36 @@ static int capture_open_bpf(struct capture *c)
 	return 0;
 }
 
+/*
+ * The socket syscalls inside TLS calls are watched only once a process may
+ * need them (attacher__needs_syscalls(), or a call whose socket neither its
+ * library's structs nor a syscall gave: syscalls_wanted): the handler runs
+ * on every syscall of the machine, which costs traced programs that name
+ * their sockets to OpenSSL (nginx, wrk) a few percent for nothing. Once
+ * attached it stays.
+ */
+static void capture_watch_syscalls(struct capture *c, const char *why, int pid)
+{
+	struct bpf_link *link;
+
+	if (c->syscalls_on)
+		return;
+	link = bpf_program__attach(c->skel->progs.raw_tp_sys_enter);
+	if (!link) {
+		/* Sockets then come from the structs only: say so, go on. */
+		p_warn("bpf: cannot watch socket syscalls (sys_enter): %s; connections from "
+		       "the libraries' structs only", strerror(errno));
+	} else if (why) {
+		p_debug("bpf: watching the socket syscalls inside TLS calls, for '%s' (pid %d)",
+			why, pid);
+	} else {
+		p_debug("bpf: watching the socket syscalls inside TLS calls: a call's socket "
+			"was not in its library's structs");
+	}
+	c->skel->links.raw_tp_sys_enter = link;
+	c->syscalls_on = true;
+}
+
 struct discover_ctx {
 	struct capture *c;
 	int pid;	/* attach for this process only; -1: all */
@@ -105,6 +130,8 @@ static int capture_discovered(const char *path, int pid, bool named_tls, void *a
 	int n;
 
 	n = attacher__add_file(dc->c->att, path, 0, dc->pid);
+	if (pid > 0 && !dc->c->syscalls_on && attacher__needs_syscalls(dc->c->att, path))
+		capture_watch_syscalls(dc->c, path, pid);
 	if (n < 0 && named_tls)
 		p_warn("discover: '%s': not attached: %s", path, strerror(-n));
 	if (n > 0 && dc->c->ready)
@@ -403,6 +430,8 @@ static int capture_loop(struct capture *c, bool live_stats)
 			break;
 		}
 		err = 0;
+		if (!c->syscalls_on && c->skel->bss->syscalls_wanted)
+			capture_watch_syscalls(c, NULL, 0);
 		capture_poll_outputs(c);
 		capture_flush(c);
 		timeout = c->opts->watch ? watcher__run(c->watch, POLL_TIMEOUT_MS)

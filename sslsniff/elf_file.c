@@ -165,6 +165,27 @@ int elf_file__find_funcs(struct elf_file *ef, const char *const *names, size_t n
 	return found;
 }
 
+bool elf_file__imports_any(struct elf_file *ef, const char *const *names, size_t n)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn = elf_find_symtab(ef, SHT_DYNSYM, &shdr);
+	Elf_Data *data = scn && shdr.sh_entsize ? elf_getdata(scn, NULL) : NULL;
+	GElf_Sym sym;
+
+	for (size_t i = 0; data && i < data->d_size / shdr.sh_entsize; i++) {
+		const char *name;
+
+		if (!gelf_getsym(data, i, &sym) || sym.st_shndx != SHN_UNDEF || !sym.st_name)
+			continue;
+		name = elf_strptr(ef->elf, shdr.sh_link, sym.st_name);
+		for (size_t j = 0; name && j < n; j++) {
+			if (name[0] == names[j][0] && !strcmp(name, names[j]))
+				return true;
+		}
+	}
+	return false;
+}
+
 int elf_file__build_id(struct elf_file *ef, char *buf, size_t size)
 {
 	Elf_Scn *scn = NULL;

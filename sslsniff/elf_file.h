@@ -2,6 +2,7 @@
 #ifndef __SSLSNIFF_ELF_H
 #define __SSLSNIFF_ELF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,9 @@ void elf_file__close(struct elf_file *ef);
  */
 int elf_file__find_funcs(struct elf_file *ef, const char *const *names, size_t n,
 			 uint64_t *offsets);
+
+/* Whether the file imports (needs from another file) one of NAMES. */
+bool elf_file__imports_any(struct elf_file *ef, const char *const *names, size_t n);
 
 /* The GNU build-id as lower-case hex into BUF. Returns 0 or -ENOENT. */
 int elf_file__build_id(struct elf_file *ef, char *buf, size_t size);

@@ -8,6 +8,7 @@
 #include "unit.h"
 
 static const char *const names[] = { "SSL_write", "SSL_read", "no_such_function" };
+static const char *const imports[] = { "no_such_function", "SSL_set_bio", "ERR_new" };
 
 static int count_strings(const char *s, size_t len, void *arg)
 {
@@ -22,6 +23,7 @@ static int lookup(const char *path, uint64_t *offs)
 	struct elf_file *ef = elf_file__open(path);
 	char build_id[80];
 	size_t chars = 0;
+	uint64_t got;
 	int n;
 
 	if (!ef)
@@ -32,6 +34,8 @@ static int lookup(const char *path, uint64_t *offs)
 	elf_file__for_each_string(ef, "OpenSSL ", count_strings, &chars);
 	for (size_t i = 0; elf_file__needed(ef, i) && i < 64; i++)
 		;
+	elf_file__imports_any(ef, imports, 3);
+	elf_file__got_target(ef, offs[0] ? offs[0] : 0x1000, &got);
 	elf_file__close(ef);
 	return n;
 }
@@ -51,11 +55,16 @@ int main(int argc, char **argv)
 		struct elf_file *ef = elf_file__open(lib);
 		char id[80] = "";
 		size_t chars = 0;
+		uint64_t got;
 
 		CHECK(ef && !elf_file__build_id(ef, id, sizeof(id)) && strlen(id) == 40);
 		CHECK(ef && elf_file__build_id(ef, id, 8) == -ENOENT);	/* too small */
 		CHECK(ef && !elf_file__for_each_string(ef, "", count_strings, &chars) && chars > 0);
 		CHECK(ef && elf_file__needed(ef, 0) && !strncmp(elf_file__needed(ef, 0), "lib", 3));
+		/* libssl needs ERR_new from libcrypto; it defines SSL_set_bio itself. */
+		CHECK(ef && elf_file__imports_any(ef, imports, 3));
+		CHECK(ef && !elf_file__imports_any(ef, imports, 2));
+		CHECK(ef && elf_file__got_target(ef, 0, &got) == -ENOENT);
 		elf_file__close(ef);
 	}
 	CHECK(lookup("/etc/passwd", offs) == -ENOEXEC);

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The socket syscalls inside TLS calls (raw_tp/sys_enter, a handler on every
+# syscall of the machine) are watched only once a process may need them.
+# A program that hands OpenSSL its sockets with SSL_set_fd (tests/fd_pair.c,
+# as nginx and wrk do) is captured byte for byte with its connection from
+# OpenSSL's structs, and sys_enter stays detached. curl (libcurl gives
+# OpenSSL a BIO of its own) then has it attached as soon as sslsniff sees
+# libcurl mapped (or libgnutls, which it links too), in time for its first
+# call: its records name the connection from the syscalls.
+. "$(dirname "$0")/lib.sh"
+need gcc curl nm
+
+gcc -O1 -Wall -Wextra -Werror -o "$T/fd_pair" "$TESTS_DIR/fd_pair.c" -lssl -lcrypto -lpthread \
+	2>"$T/cc.err" || fail "cannot build fd_pair: $(cat "$T/cc.err")"
+! nm -D --undefined-only "$T/fd_pair" | grep -qwE 'SSL_set_bio|BIO_meth_new' ||
+	fail "fd_pair imports a transport function"
+WATCH='watching the socket syscalls inside TLS calls'
+
+sniff_start -v -f json
+grep -q "$WATCH" "$T/err" &&
+	skip "a process on this machine needs the socket syscalls watched already: $(grep -m1 "$WATCH" "$T/err")"
+
+unique lazy >"$T/req"
+"$T/fd_pair" pair "$CERT" "$KEY" "$T/req" >"$T/got" &
+PAIR=$!
+wait "$PAIR" || fail "fd_pair failed"
+cmp -s "$T/req" "$T/got" || fail "fd_pair: the reply differs from the request"
+sleep 0.3
+grep "$WATCH" "$T/err" >&2 && fail "sys_enter attached for a program that names its sockets"
+cat "$T/req" "$T/req" >"$T/want"
+for dir in write read; do
+	records --pid "$PAIR" --dir $dir --data >"$T/$dir" || fail "records: $dir"
+	cmp -s "$T/want" "$T/$dir" ||
+		fail "fd_pair $dir: $(wc -c <"$T/$dir") bytes captured, not $(wc -c <"$T/want")"
+	[[ $(records --pid "$PAIR" --dir $dir --field fd_source | sort -u) == struct ]] ||
+		fail "fd_pair $dir: fd_source $(records --pid "$PAIR" --dir $dir --field fd_source)"
+	[[ $(records --pid "$PAIR" --dir $dir --field src | sort -u | wc -l) == 2 ]] ||
+		fail "fd_pair $dir: src not both ends: $(records --pid "$PAIR" --dir $dir --field src)"
+done
+
+# curl against an fd_pair server, which itself needs nothing watched.
+body=$(unique body)
+printf 'HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+	"${#body}" "$body" >"$T/reply"
+"$T/fd_pair" serve "$CERT" "$KEY" "$T/reply" >"$T/serve.ready" 2>"$T/serve.err" &
+SERVER=$!
+BG_PIDS+=($SERVER)
+wait_for 10 grep -q '^ready' "$T/serve.ready" || fail "fd_pair serve did not start"
+PORT=$(awk '{print $2}' "$T/serve.ready")
+curl -sk --http1.1 "https://127.0.0.1:$PORT/lazy" -o "$T/body" &
+CURL=$!
+wait "$CURL" || fail "curl failed: exit $?"
+[[ $(cat "$T/body") == "$body" ]] || fail "curl got another body"
+wait "$SERVER"
+sleep 0.3
+# For libcurl, or for a library it links that needs them too (libgnutls).
+grep "$WATCH" "$T/err" | grep -q "(pid $CURL)\$" ||
+	fail "sys_enter not attached for curl: $(grep "$WATCH" "$T/err")"
+sniff_stop
+for dir in write read; do
+	[[ $(records --pid "$CURL" --dir $dir --field fd_source | sort -u) == syscall ]] ||
+		fail "curl $dir: fd_source $(records --pid "$CURL" --dir $dir --field fd_source)"
+	[[ $(records --pid "$CURL" --dir $dir --field dst | sort -u) == "127.0.0.1:$PORT" ]] ||
+		fail "curl $dir: dst $(records --pid "$CURL" --dir $dir --field dst)"
+done
