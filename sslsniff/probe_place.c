@@ -151,8 +151,8 @@ static enum arg_val moved_value(const struct arg_regs *ar, const cs_insn *in)
 		from = src->type == X86_OP_REG ? arg_index(src->reg) : -1;
 		return from >= 0 && src->size == 8 && dst->size == 8 ? ar->v[from] : V_OTHER;
 	case X86_INS_LEA:
-		return src->mem.base == X86_REG_RSP && src->mem.index == X86_REG_INVALID &&
-		       dst->size == 8 ? V_STACK : V_OTHER;
+		return src->type == X86_OP_MEM && src->mem.base == X86_REG_RSP &&
+		       src->mem.index == X86_REG_INVALID && dst->size == 8 ? V_STACK : V_OTHER;
 	case X86_INS_MOVSXD:
 		return is_reg(dst, X86_REG_RDX) && is_reg(src, X86_REG_EDX) &&
 		       ar->v[A_RDX] == V_ARG2 ? V_NUM_WIDE : V_OTHER;
