@@ -185,32 +185,40 @@ static int track_args(const struct cs *cs, const cs_insn *in, struct arg_regs *a
 	return 0;
 }
 
-/* A rip-relative indirect jump's slot (a PLT stub: `[endbr64;] [bnd] jmp *slot(%rip)`). */
-static int plt_slot(const struct cs *cs, struct elf_file *ef, uint64_t off, uint64_t *slot)
+/* Decodes into IN the instruction at OFF, or the one after it when that is
+ * an endbr64 (CET builds start every function and PLT stub with one). */
+static int first_insn(const struct cs *cs, struct elf_file *ef, uint64_t off, cs_insn *in)
 {
 	uint8_t code[16];
 	const uint8_t *p = code;
 	size_t left = sizeof(code);
 	uint64_t addr = off;
+
+	if (elf_file__read_text(ef, off, code, sizeof(code)))
+		return -ENOENT;
+	for (int i = 0; i < 2 && cs->disasm_iter(cs->h, &p, &left, &addr, in); i++) {
+		if (in->id != X86_INS_ENDBR64)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/* A rip-relative indirect jump's slot (a PLT stub: `[endbr64;] [bnd] jmp *slot(%rip)`). */
+static int plt_slot(const struct cs *cs, struct elf_file *ef, uint64_t off, uint64_t *slot)
+{
 	cs_insn *in = cs->malloc(cs->h);
+	const cs_x86_op *op;
 	int err = -ENOENT;
 
-	if (!in || elf_file__read_text(ef, off, code, sizeof(code)))
-		goto out;
-	for (int i = 0; i < 2 && cs->disasm_iter(cs->h, &p, &left, &addr, in); i++) {
-		const cs_x86_op *op = &in->detail->x86.operands[0];
-
-		if (in->id == X86_INS_ENDBR64)
-			continue;
+	if (in && !first_insn(cs, ef, off, in)) {
+		op = &in->detail->x86.operands[0];
 		if (in->id == X86_INS_JMP && in->detail->x86.op_count == 1 &&
 		    op->type == X86_OP_MEM && op->mem.base == X86_REG_RIP &&
 		    op->mem.index == X86_REG_INVALID) {
 			*slot = in->address + in->size + op->mem.disp;
 			err = 0;
 		}
-		break;
 	}
-out:
 	if (in)
 		cs->free(in, 1);
 	return err;
@@ -287,26 +295,14 @@ out:
  */
 static int emulated_start(const struct cs *cs, struct elf_file *ef, uint64_t off, uint64_t *at)
 {
-	uint8_t code[16];
-	const uint8_t *p = code;
-	size_t left = sizeof(code);
-	uint64_t addr = off;
 	cs_insn *in = cs->malloc(cs->h);
 	int err = -ENOENT;
 
-	if (!in || elf_file__read_text(ef, off, code, sizeof(code)))
-		goto out;
-	for (int i = 0; i < 2 && cs->disasm_iter(cs->h, &p, &left, &addr, in); i++) {
-		if (in->id == X86_INS_ENDBR64)
-			continue;
-		if (in->id == X86_INS_PUSH && in->detail->x86.op_count == 1 &&
-		    in->detail->x86.operands[0].type == X86_OP_REG) {
-			*at = in->address;
-			err = 0;
-		}
-		break;
+	if (in && !first_insn(cs, ef, off, in) && in->id == X86_INS_PUSH &&
+	    in->detail->x86.op_count == 1 && in->detail->x86.operands[0].type == X86_OP_REG) {
+		*at = in->address;
+		err = 0;
 	}
-out:
 	if (in)
 		cs->free(in, 1);
 	return err;
