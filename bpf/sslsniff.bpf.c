@@ -158,7 +158,19 @@ struct {
 	__type(value, __u8);
 } watched_pids SEC(".maps");
 
-__u64 next_call_id = 0;
+/*
+ * Calls numbered per CPU, the CPU in the low bits: unique without a shared
+ * counter whose cache line both ends of a connection would pull back and
+ * forth on every call.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} call_seq SEC(".maps");
+
+#define CALL_ID_CPU_BITS	16
 
 static __always_inline void stat_add(__u32 id, __u64 n)
 {
@@ -551,11 +563,21 @@ static __always_inline void fill_fd(struct event *h, const struct call_state *s)
 	conn_to_cache(h, &key, sock, false);
 }
 
+static __always_inline __u64 next_call_id(void)
+{
+	__u32 zero = 0;
+	__u64 *seq = bpf_map_lookup_elem(&call_seq, &zero);
+
+	if (!seq)
+		return 0;
+	return (*seq)++ << CALL_ID_CPU_BITS | bpf_get_smp_processor_id();
+}
+
 static __always_inline void fill_header(struct event *h, const struct call_state *s, __u8 kind)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
-	h->call_id = __sync_fetch_and_add(&next_call_id, 1);
+	h->call_id = next_call_id();
 	h->ts_ns = bpf_ktime_get_ns();
 	h->latency_ns = h->ts_ns - s->ts;
 	h->handle = s->handle;
