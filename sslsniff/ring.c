@@ -151,39 +151,49 @@ static void *ring_sample(struct ring *r, uint64_t off, uint32_t len)
  * The kernel's record header: the length with a busy bit (still being
  * written: stop there) and a discard bit (skip it), then a page offset.
  * Records start 8-aligned, so a header never wraps; a record may.
+ *
+ * Space goes back to the kernel every sixteenth of the ring and at the end
+ * of a batch, not after each record: every reserve reads consumer_pos, and
+ * each store here takes its cache line away from the producing CPU.
  */
 static int64_t ring_consume(struct ring *r)
 {
 	uint64_t cons = __atomic_load_n(r->consumer_pos, __ATOMIC_ACQUIRE), prod;
+	uint64_t released = cons, step = (r->mask + 1) / 16;
 	int64_t n = 0;
+	int err = 0;
 
 	for (;;) {
 		prod = __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE);
 		if (cons >= prod)
-			return n;
+			break;
 		while (cons < prod) {
 			uint32_t *hdr = (uint32_t *)(r->data + (cons & r->mask));
 			uint32_t word = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
 			uint32_t len = word & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
 			void *sample;
-			int err;
 
 			if (word & BPF_RINGBUF_BUSY_BIT)
-				return n;
+				goto out;
 			sample = word & BPF_RINGBUF_DISCARD_BIT ? NULL :
 				 ring_sample(r, (cons + BPF_RINGBUF_HDR_SZ) & r->mask, len);
 			cons += (len + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
 			if (!(word & BPF_RINGBUF_DISCARD_BIT)) {
 				err = sample ? r->fn(r->ctx, sample, len) : -ENOMEM;
-				if (err < 0) {
-					__atomic_store_n(r->consumer_pos, cons, __ATOMIC_RELEASE);
-					return err;
-				}
+				if (err < 0)
+					goto out;
 				n++;
 			}
-			__atomic_store_n(r->consumer_pos, cons, __ATOMIC_RELEASE);
+			if (cons - released >= step) {
+				__atomic_store_n(r->consumer_pos, cons, __ATOMIC_RELEASE);
+				released = cons;
+			}
 		}
 	}
+out:
+	if (cons != released)
+		__atomic_store_n(r->consumer_pos, cons, __ATOMIC_RELEASE);
+	return err < 0 ? err : n;
 }
 
 static int count_capped(int64_t total)
