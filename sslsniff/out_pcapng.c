@@ -341,32 +341,42 @@ static void put32(uint8_t *p, uint32_t v)
  * last piece may be odd. It is summed in native 32-bit words (every byte
  * of the payload passes here, so this is the writer's hottest loop), which
  * RFC 1071 section 2 allows: the sum of swapped words is the swapped sum.
+ * Four accumulators of two words each keep the adds independent; each
+ * gains at most 2^33 per 32 bytes, so none overflows below 2^30 bytes.
  */
 static uint64_t csum_add(uint64_t sum, const uint8_t *d, size_t n)
 {
-	uint64_t acc = 0;
+	uint64_t acc[4] = { 0 }, q[4];
 	uint32_t w;
 	uint16_t h;
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i + 4 <= n; i += 4) {
+	for (; i + sizeof(q) <= n; i += sizeof(q)) {
+		memcpy(q, d + i, sizeof(q));
+		acc[0] += (q[0] & 0xffffffff) + (q[0] >> 32);
+		acc[1] += (q[1] & 0xffffffff) + (q[1] >> 32);
+		acc[2] += (q[2] & 0xffffffff) + (q[2] >> 32);
+		acc[3] += (q[3] & 0xffffffff) + (q[3] >> 32);
+	}
+	acc[0] += acc[1] + acc[2] + acc[3];
+	for (; i + 4 <= n; i += 4) {
 		memcpy(&w, d + i, 4);
-		acc += w;
+		acc[0] += w;
 	}
 	if (i + 2 <= n) {
 		memcpy(&h, d + i, 2);
-		acc += h;
+		acc[0] += h;
 		i += 2;
 	}
 	if (i < n) {
 		uint8_t last[2] = { d[i], 0 };
 
 		memcpy(&h, last, 2);
-		acc += h;
+		acc[0] += h;
 	}
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return sum + ntohs((uint16_t)acc);
+	while (acc[0] >> 16)
+		acc[0] = (acc[0] & 0xffff) + (acc[0] >> 16);
+	return sum + ntohs((uint16_t)acc[0]);
 }
 
 static uint16_t csum_fold(uint64_t sum)
