@@ -70,6 +70,7 @@ class Run:
     def __init__(self, base, mode):
         self.mode = mode
         req, self.wrk_bytes, secs, self.errors = wrk_totals(base + ".wrk")
+        self.requests = req
         self.rps = req / secs if secs else 0.0
         self.nginx_sent, self.nginx_read, _ = nginx_totals(base + ".nginx")
         # Plaintext through SSL_read/SSL_write on both ends: nginx's own
@@ -81,10 +82,11 @@ class Run:
         # system ticks less nginx's worker, sslsniff and wrk.
         tck = os.sysconf("SC_CLK_TCK")
         cpu = read(base + ".cpu", "").split()
-        self.other_s = None
+        self.other_s = self.nginx_s = self.wrk_s = None
         if len(cpu) == 4:
             host, nginx, sniff = (int(x) / tck for x in cpu[:3])
             self.other_s = max(0.0, host - nginx - sniff - float(cpu[3]))
+            self.nginx_s, self.wrk_s = nginx, float(cpu[3])
         if mode in ("untraced", "floor"):
             return
         self.summary = json.loads(read(base + ".summary.json"))
@@ -102,6 +104,55 @@ def load_runs(rundir, size, i):
     if os.path.exists(base + "floor.wrk"):
         runs["floor"] = (Run(base + "untraced-floor", "untraced"), Run(base + "floor", "floor"))
     return runs
+
+
+# The programs whose run time the profile run reports, by bpftool's names
+# (the first 15 characters of the function's).
+PROFILED = (("uprobe_entry", "entry"), ("uretprobe_return", "return"),
+            ("raw_tp_sys_ent", "sys_enter"))
+
+
+def load_profile(rundir, size):
+    """The profile run of SIZE and its programs' (runs, ns) by short name."""
+    base = os.path.join(rundir, "%s-profile" % size)
+    if not os.path.exists(base + ".progs"):
+        return None, None
+    progs = {}
+    for p in json.loads(read(base + ".progs")):
+        for name, short in PROFILED:
+            if p.get("name") == name and p.get("run_cnt"):
+                cnt, ns = progs.get(short, (0, 0))
+                progs[short] = (cnt + p["run_cnt"], ns + p["run_time_ns"])
+    return Run(base, "profile"), progs
+
+
+def per_request_us(runs, attr):
+    vals = [getattr(r, attr) / r.requests * 1e6 for r in runs
+            if getattr(r, attr) is not None and r.requests]
+    return "%.1f" % statistics.median(vals) if vals else "-"
+
+
+def time_rows(rundir, size, pairs):
+    """Per request: the two ends' CPU in each kind of run, and the BPF programs'."""
+    run, progs = load_profile(rundir, size)
+    kinds = [("untraced", [p[o][0] for p in pairs for o in OUTPUTS + ("floor",) if o in p])]
+    if all("floor" in p for p in pairs):
+        kinds.append(("floor", [p["floor"][1] for p in pairs]))
+    kinds += [(o, [p[o][1] for p in pairs]) for o in OUTPUTS]
+    cpu = [[SIZE_NAMES.get(size, size), end]
+           + [per_request_us(runs, attr) for _, runs in kinds]
+           for end, attr in (("nginx worker", "nginx_s"), ("wrk", "wrk_s"))]
+    bpf = None
+    if run and run.requests and "entry" in progs:
+        calls = progs["entry"][0]
+        total_ns = sum(ns for _, ns in progs.values())
+        bpf = [SIZE_NAMES.get(size, size), "%.2f" % (calls / run.requests)]
+        for short in ("entry", "return", "sys_enter"):
+            cnt, ns = progs.get(short, (0, 0))
+            bpf.append("%.0f" % (ns / cnt) if cnt else "-")
+        bpf.append("%.1f" % (total_ns / run.requests / 1e3))
+        bpf.append("%.1f" % (run.cpu_s / run.requests * 1e6))
+    return [k for k, _ in kinds], cpu, bpf
 
 
 def fmt_int(v):
@@ -158,6 +209,7 @@ def report(args):
     w("")
 
     rows, loss_rows, hwm_64k, floor_rows = [], [], [], []
+    cpu_rows, bpf_rows, kinds = [], [], []
     for size in sizes:
         pairs = []
         i = 1
@@ -222,6 +274,10 @@ def report(args):
             if errors:
                 print("bench: %s %s: wrk counted %d errors" % (size, out, errors),
                       file=sys.stderr)
+        kinds, cpu, bpf = time_rows(rundir, size, pairs)
+        cpu_rows += cpu
+        if bpf:
+            bpf_rows.append(bpf)
         if "floor" in medians:
             fl = medians["floor"]
             floor_rows.append([SIZE_NAMES.get(size, size), "%.3f" % fl]
@@ -252,6 +308,25 @@ def report(args):
         w("")
         table(w, ["size", "floor ratio", "json ratio", "pcapng ratio", "json / floor",
                   "pcapng / floor", "target", "target vs floor"], floor_rows)
+        w("")
+    if cpu_rows:
+        w("## Where the time goes (per request)")
+        w("")
+        w("CPU microseconds per request of each end, medians over the runs of each kind "
+          "(from /proc, in clock ticks): what the uprobe traps add (floor − untraced) and "
+          "what sslsniff adds above them (json, pcapng − floor). nginx's single worker is "
+          "the bottleneck when its figure times the requests/s is near one CPU.")
+        w("")
+        table(w, ["size", "end"] + kinds, cpu_rows)
+        w("")
+    if bpf_rows:
+        w("sslsniff's BPF programs in one more JSON run per size, timed by the kernel "
+          "(`kernel.bpf_stats_enabled`; both ends' calls): hooked calls per request, the "
+          "mean run time of each program, their sum per request, and sslsniff's own CPU "
+          "(user space and the system calls it makes) per request.")
+        w("")
+        table(w, ["size", "calls/request", "entry ns", "return ns", "sys_enter ns",
+                  "BPF µs/request", "sslsniff process µs/request"], bpf_rows)
         w("")
     w("## Capture and loss (sums over the traced runs)")
     w("")

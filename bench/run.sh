@@ -11,6 +11,7 @@
 #   BENCH_SIZES="1k 64k 1m"
 #   BENCH_KEEP=1      keep the scratch directory (logs, per-run figures)
 #   BENCH_FLOOR=0     skip the floor runs (empty probes, bpftrace)
+#   BENCH_PROFILE=0   skip the profile run (bpf_stats) after each size's pairs
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +24,7 @@ CONNS=16
 WARMUP_SECONDS=$((RUN_SECONDS < 2 ? RUN_SECONDS : 2))
 RESULTS=${BENCH_RESULTS:-$here/results.md}
 FLOOR=${BENCH_FLOOR:-1}
+PROFILE=${BENCH_PROFILE:-1}
 LOCK=${SSLSNIFF_TESTS_LOCK:-/tmp/sslsniff-tests.lock}
 
 die() {
@@ -62,6 +64,7 @@ FLOOR_PID=
 
 cleanup() {
 	local rc=$?
+	[[ -z ${STATS_WAS:-} ]] || sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
 	[[ -n $WRK_PID ]] && kill "$WRK_PID" 2>/dev/null
 	[[ -n $SNIFF_PID ]] && kill -INT "$SNIFF_PID" 2>/dev/null
 	[[ -n $FLOOR_PID ]] && kill -INT "$FLOOR_PID" 2>/dev/null
@@ -193,7 +196,7 @@ sniff_start() {
 	local args=(--summary-json "$2.summary.json")
 
 	case $1 in
-	json) args+=(-f json -o /dev/null) ;;
+	json | profile) args+=(-f json -o /dev/null) ;;
 	pcapng) args+=(-w -) ;;
 	esac
 	"$SSLSNIFF" "${args[@]}" >/dev/null 2>"$2.err" &
@@ -210,6 +213,20 @@ sniff_stop() {
 	kill -INT "$SNIFF_PID"
 	wait "$SNIFF_PID" || { cat "$1.err" >&2; die "sslsniff exited non-zero"; }
 	SNIFF_PID=
+}
+
+# The profile run: a JSON run with the kernel timing each BPF program run
+# (kernel.bpf_stats_enabled, which adds two clock reads a run: not a paired
+# run). Programs load anew with each sslsniff, so the counts are this run's.
+stats_on() {
+	STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+}
+
+stats_off() {
+	bpftool -j prog show >"$1.progs" || die "bpftool prog show failed"
+	sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
+	STATS_WAS=
 }
 
 # The floor: what the uprobe mechanism alone costs here. bpftrace attaches
@@ -272,6 +289,7 @@ run_one() {
 	case $mode in
 	untraced) ;;
 	floor) floor_start "$out" ;;
+	profile) stats_on && sniff_start "$mode" "$out" ;;
 	*) sniff_start "$mode" "$out" ;;
 	esac
 	children_cpu >"$W/w0"
@@ -287,6 +305,7 @@ run_one() {
 	case $mode in
 	untraced) ;;
 	floor) floor_stop ;;
+	profile) stats_off "$out" && sniff_stop "$out" ;;
 	*) sniff_stop "$out" ;;
 	esac
 	awk '/^BENCH/ { printf "%.0f requests/s\n", $2 / ($4 / 1e6) }' "$out.wrk" >&2
@@ -318,6 +337,7 @@ for size in $SIZES; do
 		run_one "$size" untraced "$size-$i-untraced-floor"
 		run_one "$size" floor "$size-$i-floor"
 	done
+	[[ $PROFILE == 0 ]] || run_one "$size" profile "$size-profile"
 done
 
 python3 "$here/bench.py" report "$W" "$RESULTS" \
