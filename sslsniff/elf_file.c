@@ -61,21 +61,29 @@ void elf_file__close(struct elf_file *ef)
 	free(ef);
 }
 
+/* The executable PT_LOAD segment holding AT: an address (BY_VADDR) or a
+ * file offset. */
+static bool elf_exec_segment(struct elf_file *ef, uint64_t at, bool by_vaddr, GElf_Phdr *ph)
+{
+	for (size_t i = 0; i < ef->nphdr; i++) {
+		uint64_t start;
+
+		if (!gelf_getphdr(ef->elf, i, ph) || ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		start = by_vaddr ? ph->p_vaddr : ph->p_offset;
+		if (at >= start && at - start < ph->p_filesz)
+			return true;
+	}
+	return false;
+}
+
 /* uprobes take a file offset: translate the symbol's address through the
  * PT_LOAD segment that holds it. */
 static uint64_t elf_vaddr_to_offset(struct elf_file *ef, uint64_t vaddr)
 {
 	GElf_Phdr ph;
 
-	for (size_t i = 0; i < ef->nphdr; i++) {
-		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD)
-			continue;
-		if (!(ph.p_flags & PF_X))
-			continue;
-		if (vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_filesz)
-			return vaddr - ph.p_vaddr + ph.p_offset;
-	}
-	return 0;
+	return elf_exec_segment(ef, vaddr, true, &ph) ? vaddr - ph.p_vaddr + ph.p_offset : 0;
 }
 
 int elf_file__read_text(struct elf_file *ef, uint64_t off, void *buf, size_t len)
@@ -83,18 +91,12 @@ int elf_file__read_text(struct elf_file *ef, uint64_t off, void *buf, size_t len
 	GElf_Phdr ph;
 	ssize_t n;
 
-	for (size_t i = 0; i < ef->nphdr; i++) {
-		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
-			continue;
-		if (off < ph.p_offset || off - ph.p_offset > ph.p_filesz ||
-		    len > ph.p_filesz - (off - ph.p_offset))
-			continue;
-		n = pread(ef->fd, buf, len, off);
-		if (n < 0)
-			return -errno;
-		return (size_t)n == len ? 0 : -EIO;
-	}
-	return -ERANGE;
+	if (!elf_exec_segment(ef, off, false, &ph) || len > ph.p_filesz - (off - ph.p_offset))
+		return -ERANGE;
+	n = pread(ef->fd, buf, len, off);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
 }
 
 static Elf_Scn *elf_find_symtab(struct elf_file *ef, Elf64_Word type, GElf_Shdr *shdr)
@@ -108,82 +110,99 @@ static Elf_Scn *elf_find_symtab(struct elf_file *ef, Elf64_Word type, GElf_Shdr 
 	return NULL;
 }
 
-static int elf_scan_symtab(struct elf_file *ef, Elf64_Word type, const char *const *names,
-			   size_t n, uint64_t *offsets)
-{
-	Elf_Scn *scn;
-	GElf_Shdr shdr;
-	Elf_Data *data;
-	GElf_Sym sym;
-	size_t nsyms;
-	int found = 0;
-
-	scn = elf_find_symtab(ef, type, &shdr);
-	if (!scn || !shdr.sh_entsize)
-		return 0;
-	data = elf_getdata(scn, NULL);
-	if (!data)
-		return 0;
-	nsyms = data->d_size / shdr.sh_entsize;
-	for (size_t i = 0; i < nsyms; i++) {
-		const char *name;
-		int st;
-
-		if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
-			continue;
-		st = GELF_ST_TYPE(sym.st_info);
-		if (st != STT_FUNC && st != STT_GNU_IFUNC)
-			continue;
-		name = elf_strptr(ef->elf, shdr.sh_link, sym.st_name);
-		if (!name)
-			continue;
-		for (size_t j = 0; j < n; j++) {
-			/* The first byte first: node exports ~10^5 symbols, and
-			 * a program started later must be attached quickly. */
-			if (offsets[j] || name[0] != names[j][0] || strcmp(name, names[j]))
-				continue;
-			offsets[j] = elf_vaddr_to_offset(ef, sym.st_value);
-			found += offsets[j] != 0;
-		}
-	}
-	return found;
-}
-
-int elf_file__find_funcs(struct elf_file *ef, const char *const *names, size_t n,
-			 uint64_t *offsets)
-{
-	int found;
-
-	memset(offsets, 0, n * sizeof(*offsets));
-	found = elf_scan_symtab(ef, SHT_DYNSYM, names, n, offsets);
-	/* .symtab only for a file that exports none of them (a --lib on a
-	 * program linked without exports): node's holds ~10^5 symbols, and
-	 * a program started later must be attached within milliseconds. */
-	if (!found)
-		found = elf_scan_symtab(ef, SHT_SYMTAB, names, n, offsets);
-	p_debug("elf: '%s': %d of %zu functions found", ef->path, found, n);
-	return found;
-}
-
-bool elf_file__imports_any(struct elf_file *ef, const char *const *names, size_t n)
+/* Calls FN for each named symbol of the first section of TYPE, until it returns true. */
+static void elf_walk_symtab(struct elf_file *ef, Elf64_Word type,
+			    bool (*fn)(const GElf_Sym *sym, const char *name, void *ctx), void *ctx)
 {
 	GElf_Shdr shdr;
-	Elf_Scn *scn = elf_find_symtab(ef, SHT_DYNSYM, &shdr);
+	Elf_Scn *scn = elf_find_symtab(ef, type, &shdr);
 	Elf_Data *data = scn && shdr.sh_entsize ? elf_getdata(scn, NULL) : NULL;
 	GElf_Sym sym;
 
 	for (size_t i = 0; data && i < data->d_size / shdr.sh_entsize; i++) {
 		const char *name;
 
-		if (!gelf_getsym(data, i, &sym) || sym.st_shndx != SHN_UNDEF || !sym.st_name)
+		if (!gelf_getsym(data, i, &sym) || !sym.st_name)
 			continue;
 		name = elf_strptr(ef->elf, shdr.sh_link, sym.st_name);
-		for (size_t j = 0; name && j < n; j++) {
-			if (name[0] == names[j][0] && !strcmp(name, names[j]))
-				return true;
-		}
+		if (name && fn(&sym, name, ctx))
+			return;
+	}
+}
+
+/* NAME among the N of NAMES: its index, or N. The first byte first: node
+ * exports ~10^5 symbols, and a program started later must be attached quickly. */
+static size_t name_index(const char *name, const char *const *names, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		if (name[0] == names[j][0] && !strcmp(name, names[j]))
+			break;
+	}
+	return j;
+}
+
+struct func_scan {
+	struct elf_file *ef;
+	const char *const *names;
+	size_t n;
+	uint64_t *offsets;
+	int found;
+};
+
+static bool func_scan_sym(const GElf_Sym *sym, const char *name, void *ctx)
+{
+	struct func_scan *fs = ctx;
+	int st = GELF_ST_TYPE(sym->st_info);
+	size_t j;
+
+	if (sym->st_shndx == SHN_UNDEF || !sym->st_value || (st != STT_FUNC && st != STT_GNU_IFUNC))
+		return false;
+	j = name_index(name, fs->names, fs->n);
+	if (j < fs->n && !fs->offsets[j]) {
+		fs->offsets[j] = elf_vaddr_to_offset(fs->ef, sym->st_value);
+		fs->found += fs->offsets[j] != 0;
 	}
 	return false;
+}
+
+int elf_file__find_funcs(struct elf_file *ef, const char *const *names, size_t n,
+			 uint64_t *offsets)
+{
+	struct func_scan fs = { .ef = ef, .names = names, .n = n, .offsets = offsets };
+
+	memset(offsets, 0, n * sizeof(*offsets));
+	elf_walk_symtab(ef, SHT_DYNSYM, func_scan_sym, &fs);
+	/* .symtab only for a file that exports none of them (a --lib on a
+	 * program linked without exports): node's holds ~10^5 symbols, and
+	 * a program started later must be attached within milliseconds. */
+	if (!fs.found)
+		elf_walk_symtab(ef, SHT_SYMTAB, func_scan_sym, &fs);
+	p_debug("elf: '%s': %d of %zu functions found", ef->path, fs.found, n);
+	return fs.found;
+}
+
+struct import_scan {
+	const char *const *names;
+	size_t n;
+	bool found;
+};
+
+static bool import_scan_sym(const GElf_Sym *sym, const char *name, void *ctx)
+{
+	struct import_scan *is = ctx;
+
+	is->found = sym->st_shndx == SHN_UNDEF && name_index(name, is->names, is->n) < is->n;
+	return is->found;
+}
+
+bool elf_file__imports_any(struct elf_file *ef, const char *const *names, size_t n)
+{
+	struct import_scan is = { .names = names, .n = n };
+
+	elf_walk_symtab(ef, SHT_DYNSYM, import_scan_sym, &is);
+	return is.found;
 }
 
 int elf_file__build_id(struct elf_file *ef, char *buf, size_t size)
@@ -268,22 +287,6 @@ int elf_file__for_each_string(struct elf_file *ef, const char *needle, elf_strin
 	return err;
 }
 
-/* Code addresses in file offsets back to the addresses the file was linked
- * at: through the executable segment, whose offset-to-address delta
- * rip-relative references keep. */
-static int elf_text_delta(struct elf_file *ef, int64_t *delta)
-{
-	GElf_Phdr ph;
-
-	for (size_t i = 0; i < ef->nphdr; i++) {
-		if (gelf_getphdr(ef->elf, i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X)) {
-			*delta = (int64_t)(ph.p_vaddr - ph.p_offset);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 /* The symbol whose JUMP_SLOT or GLOB_DAT relocation fills the GOT slot at VADDR. */
 static int elf_got_symbol(struct elf_file *ef, uint64_t vaddr, GElf_Sym *sym)
 {
@@ -313,12 +316,16 @@ static int elf_got_symbol(struct elf_file *ef, uint64_t vaddr, GElf_Sym *sym)
 	return -ENOENT;
 }
 
-int elf_file__got_target(struct elf_file *ef, uint64_t got_ref, uint64_t *off)
+int elf_file__got_target(struct elf_file *ef, uint64_t code_off, uint64_t got_ref,
+			 uint64_t *off)
 {
+	GElf_Phdr ph;
 	GElf_Sym sym;
-	int64_t delta;
 
-	if (elf_text_delta(ef, &delta) || elf_got_symbol(ef, got_ref + delta, &sym))
+	/* Back to link-time addresses through the code's segment: rip-relative
+	 * references keep its offset-to-address delta. */
+	if (!elf_exec_segment(ef, code_off, false, &ph) ||
+	    elf_got_symbol(ef, got_ref + (ph.p_vaddr - ph.p_offset), &sym))
 		return -ENOENT;
 	if (sym.st_shndx == SHN_UNDEF || !sym.st_value ||
 	    (GELF_ST_TYPE(sym.st_info) != STT_FUNC))

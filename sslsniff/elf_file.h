@@ -49,12 +49,14 @@ int elf_file__read_text(struct elf_file *ef, uint64_t off, void *buf, size_t len
 
 /*
  * The function a PLT stub jumps to, when this file defines it: GOT_REF is
- * the stub's GOT slot as code at file offsets addresses it (rip-relative,
- * from a file offset in an executable segment). The slot's JUMP_SLOT or
- * GLOB_DAT relocation names the symbol; *OFF receives the file offset of
- * its definition here. 0, or -ENOENT (no such slot, or defined elsewhere).
+ * the stub's GOT slot as the code at file offset CODE_OFF addresses it
+ * (rip-relative, in file offsets of an executable segment). The slot's
+ * JUMP_SLOT or GLOB_DAT relocation names the symbol; *OFF receives the
+ * file offset of its definition here. 0, or -ENOENT (no such slot, or
+ * defined elsewhere).
  */
-int elf_file__got_target(struct elf_file *ef, uint64_t got_ref, uint64_t *off);
+int elf_file__got_target(struct elf_file *ef, uint64_t code_off, uint64_t got_ref,
+			 uint64_t *off);
 
 /* The I-th DT_NEEDED entry, or NULL past the last one. */
 const char *elf_file__needed(struct elf_file *ef, size_t i);

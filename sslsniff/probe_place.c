@@ -232,7 +232,7 @@ static uint64_t jump_target(const struct cs *cs, struct elf_file *ef, uint64_t t
 	uint64_t slot, off;
 
 	if (!plt_slot(cs, ef, target, &slot))
-		return elf_file__got_target(ef, slot, &off) ? 0 : off;
+		return elf_file__got_target(ef, target, slot, &off) ? 0 : off;
 	return target;
 }
 

@@ -35,7 +35,7 @@ static int lookup(const char *path, uint64_t *offs)
 	for (size_t i = 0; elf_file__needed(ef, i) && i < 64; i++)
 		;
 	elf_file__imports_any(ef, imports, 3);
-	elf_file__got_target(ef, offs[0] ? offs[0] : 0x1000, &got);
+	elf_file__got_target(ef, offs[0], offs[0] ? offs[0] : 0x1000, &got);
 	elf_file__close(ef);
 	return n;
 }
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 		/* libssl needs ERR_new from libcrypto; it defines SSL_set_bio itself. */
 		CHECK(ef && elf_file__imports_any(ef, imports, 3));
 		CHECK(ef && !elf_file__imports_any(ef, imports, 2));
-		CHECK(ef && elf_file__got_target(ef, 0, &got) == -ENOENT);
+		CHECK(ef && elf_file__got_target(ef, 0, 0, &got) == -ENOENT);
 		elf_file__close(ef);
 	}
 	CHECK(lookup("/etc/passwd", offs) == -ENOEXEC);
