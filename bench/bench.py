@@ -82,11 +82,13 @@ class Run:
         # system ticks less nginx's worker, sslsniff and wrk.
         tck = os.sysconf("SC_CLK_TCK")
         cpu = read(base + ".cpu", "").split()
-        self.other_s = self.nginx_s = self.wrk_s = None
+        self.other_s = self.nginx_s = self.wrk_s = self.sniff_s = self.host_s = None
+        self.secs = secs
         if len(cpu) == 4:
             host, nginx, sniff = (int(x) / tck for x in cpu[:3])
             self.other_s = max(0.0, host - nginx - sniff - float(cpu[3]))
-            self.nginx_s, self.wrk_s = nginx, float(cpu[3])
+            self.nginx_s, self.wrk_s, self.host_s = nginx, float(cpu[3]), host
+            self.sniff_s = sniff if mode not in ("untraced", "floor") else None
         if mode in ("untraced", "floor"):
             return
         self.summary = json.loads(read(base + ".summary.json"))
@@ -127,9 +129,13 @@ def load_profile(rundir, size):
 
 
 def per_request_us(runs, attr):
-    vals = [getattr(r, attr) / r.requests * 1e6 for r in runs
-            if getattr(r, attr) is not None and r.requests]
-    return "%.1f" % statistics.median(vals) if vals else "-"
+    """Median µs per request, and in brackets the CPUs it kept busy."""
+    v = median_us(runs, attr)
+    if v is None:
+        return "-"
+    busy = statistics.median(getattr(r, attr) / r.secs for r in runs
+                             if getattr(r, attr) is not None and r.secs)
+    return "%.1f (%.2f)" % (v, busy)
 
 
 def time_rows(rundir, size, pairs):
@@ -141,7 +147,8 @@ def time_rows(rundir, size, pairs):
     kinds += [(o, [p[o][1] for p in pairs]) for o in OUTPUTS]
     cpu = [[SIZE_NAMES.get(size, size), end]
            + [per_request_us(runs, attr) for _, runs in kinds]
-           for end, attr in (("nginx worker", "nginx_s"), ("wrk", "wrk_s"))]
+           for end, attr in (("nginx worker", "nginx_s"), ("wrk", "wrk_s"),
+                             ("sslsniff", "sniff_s"), ("whole machine", "host_s"))]
     bpf = None
     if run and run.requests and "entry" in progs:
         calls = progs["entry"][0]
@@ -153,6 +160,12 @@ def time_rows(rundir, size, pairs):
         bpf.append("%.1f" % (total_ns / run.requests / 1e3))
         bpf.append("%.1f" % (run.cpu_s / run.requests * 1e6))
     return [k for k, _ in kinds], cpu, bpf
+
+
+def median_us(runs, attr):
+    vals = [getattr(r, attr) / r.requests * 1e6 for r in runs
+            if getattr(r, attr) is not None and r.requests]
+    return statistics.median(vals) if vals else None
 
 
 def fmt_int(v):
@@ -177,9 +190,7 @@ def machine(args):
         except OSError:
             return ""
 
-    commit = out(["git", "rev-parse", "--short=12", "HEAD"]) or "unknown"
-    if out(["git", "status", "--porcelain", "--untracked-files=no"]):
-        commit += " (with uncommitted changes)"
+    commit = (read(os.path.join(args.dir, "commit")) or "unknown").strip()
     return [
         ("cores", str(os.cpu_count())),
         ("model name", model),
@@ -312,10 +323,12 @@ def report(args):
     if cpu_rows:
         w("## Where the time goes (per request)")
         w("")
-        w("CPU microseconds per request of each end, medians over the runs of each kind "
-          "(from /proc, in clock ticks): what the uprobe traps add (floor − untraced) and "
-          "what sslsniff adds above them (json, pcapng − floor). nginx's single worker is "
-          "the bottleneck when its figure times the requests/s is near one CPU.")
+        w("CPU microseconds per request, medians over the runs of each kind (from /proc, "
+          "in clock ticks), and in brackets the CPUs kept busy (of %d): what the uprobe "
+          "traps add to each end (floor − untraced) and what sslsniff adds above them "
+          "(json, pcapng − floor). An end at 1.00 bounds the rate, else the whole "
+          "machine does when it nears %d; the whole machine counts the softirq work of "
+          "loopback TCP and anything else that ran." % (os.cpu_count(), os.cpu_count()))
         w("")
         table(w, ["size", "end"] + kinds, cpu_rows)
         w("")

@@ -57,6 +57,11 @@ for b in nginx wrk; do
 done
 
 W=$(mktemp -d /tmp/sslsniff-bench.XXXXXX)
+# The code measured, kept with the runs (the report may be made again later).
+commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+[[ -z $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]] ||
+	commit+=" (with uncommitted changes)"
+echo "$commit" >"$W/commit"
 NGINX_PID=
 SNIFF_PID=
 WRK_PID=
