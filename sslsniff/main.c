@@ -494,13 +494,17 @@ static int open_outputs(const struct options *o, const struct output_ops *ops,
 		struct output_opts *oo = &outs[n].opts;
 
 		/* Records collect in a large buffer, written out every poll round:
-		 * one write(2) per record would cost more than the record. */
+		 * one write(2) per record would cost more than the record. A
+		 * writer that batches them itself needs no second one. */
 		static char records_buf[256 << 10];
 
 		oo->out = open_output(o->output_path);
 		if (!oo->out)
 			return -1;
-		setvbuf(oo->out, records_buf, _IOFBF, sizeof(records_buf));
+		if (ops->batches)
+			setvbuf(oo->out, NULL, _IONBF, 0);
+		else
+			setvbuf(oo->out, records_buf, _IOFBF, sizeof(records_buf));
 		oo->hexdump = o->hexdump;
 		oo->extra = o->extra;
 		oo->latency = o->latency;

@@ -43,6 +43,9 @@ struct output_ops {
 	 * the end); may be NULL. 0 or -errno. */
 	int (*flush)(void *w);
 	void (*close)(void *w);
+	/* The writer batches whole records itself (flush required): its FILE
+	 * is left unbuffered, so that nothing is copied twice. */
+	bool batches;
 };
 
 extern const struct output_ops out_text_ops;
