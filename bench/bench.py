@@ -159,13 +159,73 @@ def time_rows(rundir, size, pairs):
             bpf.append("%.0f" % (ns / cnt) if cnt else "-")
         bpf.append("%.1f" % (total_ns / run.requests / 1e3))
         bpf.append("%.1f" % (run.cpu_s / run.requests * 1e6))
-    return [k for k, _ in kinds], cpu, bpf
+    calls = progs["entry"][0] / run.requests if bpf else None
+    return [k for k, _ in kinds], cpu, bpf, progs, calls
 
 
 def median_us(runs, attr):
     vals = [getattr(r, attr) / r.requests * 1e6 for r in runs
             if getattr(r, attr) is not None and r.requests]
     return statistics.median(vals) if vals else None
+
+
+RING_BYTES = 8 << 20     # sslsniff's default --ring-size, which the runs use
+
+
+def busiest(runs):
+    """What bounds the rate in RUNS: the end or the machine that was busiest."""
+    cores = os.cpu_count() or 1
+    best = None
+    for name, attr, cap in (("nginx's worker", "nginx_s", 1), ("wrk", "wrk_s", 1),
+                            ("the whole machine", "host_s", cores)):
+        busy = [getattr(r, attr) / r.secs for r in runs if getattr(r, attr) is not None and r.secs]
+        if busy and (best is None or statistics.median(busy) / cap > best[0]):
+            best = (statistics.median(busy) / cap, name, attr, statistics.median(busy))
+    return best
+
+
+def ratio_bound(size, out, ratio, pairs, floor_ratio, progs, calls):
+    """Why OUT's ratio at SIZE stays under its target, from the runs' own figures."""
+    target = RATIO_MIN.get(size, 0.45)
+    traced = [p[out][1] for p in pairs]
+    b = busiest(traced)
+    text = "%s %s: %.3f against %.2f." % (SIZE_NAMES.get(size, size), out, ratio, target)
+    if b is None or floor_ratio is None:
+        return text
+    _, name, attr, busy = b
+    f = median_us([p["floor"][1] for p in pairs], attr)
+    t = median_us(traced, attr)
+    u = median_us([p[out][0] for p in pairs], attr)
+    text += (" The busiest in its traced runs was %s (%.2f CPUs), so its time per request "
+             "sets the rate: %.1f µs untraced, %.1f at the floor (ratio %.3f), %.1f traced."
+             % (name, busy, u, f, floor_ratio, t))
+    if floor_ratio <= target:
+        return text + " The floor itself is under the target."
+    text += (" The target leaves %.1f × (%.3f / %.2f − 1) = %.1f µs above the floor; "
+             "sslsniff added %.1f." % (f, floor_ratio, target, f * (floor_ratio / target - 1),
+                                       t - f))
+    if progs and "entry" in progs and "return" in progs and calls:
+        per_call = sum(ns / cnt for cnt, ns in (progs["entry"], progs["return"])) / 1e3
+        text += (" Its entry and return programs alone take %.2f µs per hooked call, "
+                 "%.2f calls per request on both ends (profile run)." % (per_call, calls))
+    return text
+
+
+def loss_bound(size, out, pairs):
+    """Where OUT's lost bytes at SIZE were lost, and what the ring held then."""
+    lossy = [(i + 1, p[out][1]) for i, p in enumerate(pairs) if p[out][1].summary["lost_bytes"]]
+    parts = []
+    for i, r in lossy:
+        rate = r.summary["bytes"] / r.secs if r.secs else 0
+        parts.append("pair %d: %s bytes in %s calls, at %.0f MB/s captured, which the "
+                     "%d MiB ring holds for %.0f ms" % (
+                         i, fmt_int(r.summary["lost_bytes"]), fmt_int(r.summary["ring_full_calls"]),
+                         rate / 1e6, RING_BYTES >> 20, RING_BYTES / rate * 1e3 if rate else 0))
+    need = statistics.median(r.cpu_s / r.secs for _, r in lossy if r.secs) if lossy else 0
+    return ("%s %s: lost to a full ring (%s); the other %d runs lost nothing. sslsniff's "
+            "reader, which kept %.2f CPUs busy on average, fell behind by more than the ring "
+            "holds." % (SIZE_NAMES.get(size, size), out, "; ".join(parts),
+                        len(pairs) - len(lossy), need))
 
 
 def fmt_int(v):
@@ -191,11 +251,17 @@ def machine(args):
             return ""
 
     commit = (read(os.path.join(args.dir, "commit")) or "unknown").strip()
+    # When the runs began (the file is written then), not when the report is made.
+    try:
+        began = os.path.getmtime(os.path.join(args.dir, "commit"))
+    except OSError:
+        began = time.time()
+    measured = datetime.datetime.fromtimestamp(began, datetime.timezone.utc)
     return [
         ("cores", str(os.cpu_count())),
         ("model name", model),
         ("kernel", platform.release()),
-        ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        ("date", measured.strftime("%Y-%m-%d %H:%M UTC")),
         ("sslsniff commit", commit),
         ("nginx", out(["nginx", "-v"]).replace("nginx version: ", "")),
         ("wrk", out(["wrk", "-v"]).splitlines()[0] if out(["wrk", "-v"]) else ""),
@@ -220,7 +286,7 @@ def report(args):
     w("")
 
     rows, loss_rows, hwm_64k, floor_rows = [], [], [], []
-    cpu_rows, bpf_rows, kinds = [], [], []
+    cpu_rows, bpf_rows, kinds, misses = [], [], [], []
     for size in sizes:
         pairs = []
         i = 1
@@ -232,7 +298,7 @@ def report(args):
             i += 1
         if not pairs:
             continue
-        medians = {}
+        medians, lossy = {}, []
         for out in OUTPUTS + ("floor",):
             if not all(out in p for p in pairs):
                 continue
@@ -279,16 +345,23 @@ def report(args):
                               fmt_int(s["lost_records"]),
                               fmt_int(s["ring_full_calls"]), fmt_int(s["untracked_calls"]),
                               target, ok(met)])
+            if not met:
+                lossy.append(out)
             if size == "64k":
                 hwm_64k += [t.hwm_kb for t in tr]
             errors = sum(r.errors for r in un + tr)
             if errors:
                 print("bench: %s %s: wrk counted %d errors" % (size, out, errors),
                       file=sys.stderr)
-        kinds, cpu, bpf = time_rows(rundir, size, pairs)
+        kinds, cpu, bpf, progs, calls = time_rows(rundir, size, pairs)
         cpu_rows += cpu
         if bpf:
             bpf_rows.append(bpf)
+        for out in OUTPUTS:
+            if out in medians and medians[out] < RATIO_MIN.get(size, 0.45):
+                misses.append(ratio_bound(size, out, medians[out], pairs, medians.get("floor"),
+                                          progs, calls))
+        misses += [loss_bound(size, out, pairs) for out in lossy]
         if "floor" in medians:
             fl = medians["floor"]
             floor_rows.append([SIZE_NAMES.get(size, size), "%.3f" % fl]
@@ -340,6 +413,12 @@ def report(args):
         w("")
         table(w, ["size", "calls/request", "entry ns", "return ns", "sys_enter ns",
                   "BPF µs/request", "sslsniff process µs/request"], bpf_rows)
+        w("")
+    if misses:
+        w("## What stops the targets missed here")
+        w("")
+        for m in misses:
+            w("- " + m)
         w("")
     w("## Capture and loss (sums over the traced runs)")
     w("")
