@@ -85,18 +85,15 @@ static struct seen_file *attacher_find(struct attacher *a, dev_t dev, ino_t ino,
 /* OpenSSL imports of a program or library that hands OpenSSL its own transport. */
 static const char *const own_transport[] = { "BIO_meth_new", "SSL_set_bio" };
 
-bool attacher__needs_syscalls(struct attacher *a, const char *path)
+bool attacher__needs_syscalls(struct attacher *a, const char *path, int pid)
 {
+	struct seen_file *f;
 	struct stat st;
 
 	if (stat(path, &st))
 		return false;
-	for (size_t i = 0; i < a->nr_files; i++) {
-		if (a->files[i].dev == st.st_dev && a->files[i].ino == st.st_ino &&
-		    a->files[i].needs_syscalls)
-			return true;
-	}
-	return false;
+	f = attacher_find(a, st.st_dev, st.st_ino, pid);
+	return f && f->needs_syscalls;
 }
 
 bool attacher__seen(struct attacher *a, dev_t dev, ino_t ino, int pid)
@@ -226,11 +223,13 @@ int attacher__add_file(struct attacher *a, const char *path, enum tls_library li
 	}
 	names[0] = "";
 	err = elf_file__find_funcs(ef, names, FUNC__MAX, offs);
-	if (!err)
-		seen->needs_syscalls = elf_file__imports_any(ef, own_transport,
-							      sizeof(own_transport) / sizeof(own_transport[0]));
-	if (err <= 0)
+	if (err <= 0) {
+		/* Not a TLS library: a program or library that may hand OpenSSL a transport. */
+		seen->needs_syscalls = !err && elf_file__imports_any(ef, own_transport,
+								      sizeof(own_transport) /
+								      sizeof(own_transport[0]));
 		goto out_close;
+	}
 	detect_tls_file(path, &d);
 	a->opts.progs(&d, &p, a->opts.ctx);
 	err = 0;

@@ -48,14 +48,15 @@ void attacher__free(struct attacher *a);
 int attacher__add_file(struct attacher *a, const char *path, enum tls_library lib, int pid);
 
 /*
- * Whether a process that maps the file PATH (examined before) may make TLS
- * calls whose socket its library's structs do not give, so that the socket
- * syscalls inside them must be watched: a library whose layout is not
+ * Whether a process that maps the file PATH (examined before for PID, as
+ * attacher__add_file() takes it) may make TLS calls whose socket its
+ * library's structs do not give, so that the socket syscalls inside them
+ * must be watched: a library whose layout is not
  * known, GnuTLS and NSS (their transport is the application's to set), or
  * a file that gives OpenSSL a transport of its own (its own BIO method,
  * SSL_set_bio: curl, libpq, python's memory BIOs).
  */
-bool attacher__needs_syscalls(struct attacher *a, const char *path);
+bool attacher__needs_syscalls(struct attacher *a, const char *path, int pid);
 
 /* True when the file (dev, ino) was examined before for PID. */
 bool attacher__seen(struct attacher *a, dev_t dev, ino_t ino, int pid);

@@ -130,7 +130,7 @@ static int capture_discovered(const char *path, int pid, bool named_tls, void *a
 	int n;
 
 	n = attacher__add_file(dc->c->att, path, 0, dc->pid);
-	if (pid > 0 && !dc->c->syscalls_on && attacher__needs_syscalls(dc->c->att, path))
+	if (pid > 0 && !dc->c->syscalls_on && attacher__needs_syscalls(dc->c->att, path, dc->pid))
 		capture_watch_syscalls(dc->c, path, pid);
 	if (n < 0 && named_tls)
 		p_warn("discover: '%s': not attached: %s", path, strerror(-n));
