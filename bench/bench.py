@@ -131,11 +131,7 @@ def load_profile(rundir, size):
 def per_request_us(runs, attr):
     """Median µs per request, and in brackets the CPUs it kept busy."""
     v = median_us(runs, attr)
-    if v is None:
-        return "-"
-    busy = statistics.median(getattr(r, attr) / r.secs for r in runs
-                             if getattr(r, attr) is not None and r.secs)
-    return "%.1f (%.2f)" % (v, busy)
+    return "-" if v is None else "%.1f (%.2f)" % (v, median_busy(runs, attr))
 
 
 def time_rows(rundir, size, pairs):
@@ -149,23 +145,28 @@ def time_rows(rundir, size, pairs):
            + [per_request_us(runs, attr) for _, runs in kinds]
            for end, attr in (("nginx worker", "nginx_s"), ("wrk", "wrk_s"),
                              ("sslsniff", "sniff_s"), ("whole machine", "host_s"))]
-    bpf = None
+    bpf = calls = None
     if run and run.requests and "entry" in progs:
-        calls = progs["entry"][0]
+        calls = progs["entry"][0] / run.requests
         total_ns = sum(ns for _, ns in progs.values())
-        bpf = [SIZE_NAMES.get(size, size), "%.2f" % (calls / run.requests)]
+        bpf = [SIZE_NAMES.get(size, size), "%.2f" % calls]
         for short in ("entry", "return", "sys_enter"):
             cnt, ns = progs.get(short, (0, 0))
             bpf.append("%.0f" % (ns / cnt) if cnt else "-")
         bpf.append("%.1f" % (total_ns / run.requests / 1e3))
         bpf.append("%.1f" % (run.cpu_s / run.requests * 1e6))
-    calls = progs["entry"][0] / run.requests if bpf else None
     return [k for k, _ in kinds], cpu, bpf, progs, calls
 
 
 def median_us(runs, attr):
     vals = [getattr(r, attr) / r.requests * 1e6 for r in runs
             if getattr(r, attr) is not None and r.requests]
+    return statistics.median(vals) if vals else None
+
+
+def median_busy(runs, attr):
+    """The CPUs ATTR kept busy over a run, median, or None."""
+    vals = [getattr(r, attr) / r.secs for r in runs if getattr(r, attr) is not None and r.secs]
     return statistics.median(vals) if vals else None
 
 
@@ -178,9 +179,9 @@ def busiest(runs):
     best = None
     for name, attr, cap in (("nginx's worker", "nginx_s", 1), ("wrk", "wrk_s", 1),
                             ("the whole machine", "host_s", cores)):
-        busy = [getattr(r, attr) / r.secs for r in runs if getattr(r, attr) is not None and r.secs]
-        if busy and (best is None or statistics.median(busy) / cap > best[0]):
-            best = (statistics.median(busy) / cap, name, attr, statistics.median(busy))
+        busy = median_busy(runs, attr)
+        if busy is not None and (best is None or busy / cap > best[0]):
+            best = (busy / cap, name, attr, busy)
     return best
 
 
