@@ -26,12 +26,21 @@ BIN_DIR		:= bin
 BIN		:= bin/sslsniff
 endif
 
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+DATADIR		?= $(PREFIX)/share/sslsniff
+MANDIR		?= $(PREFIX)/share/man
+
 PKGS		:= libbpf libelf libdw zlib libcrypto capstone libpcap
+# The user's CFLAGS and LDFLAGS (make CFLAGS=-O0) come after what the build
+# itself needs, which they neither replace nor lose.
 CFLAGS		?= -O2 -g
-CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(SAN_FLAGS) \
-		   -DSSLSNIFF_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -iquote sslsniff \
-		   $(shell $(PKG_CONFIG) --cflags $(PKGS)) -MMD -MP
-LDFLAGS		+= $(SAN_FLAGS)
+BUILD_CFLAGS	:= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(SAN_FLAGS) \
+		   -DSSLSNIFF_VERSION='"$(VERSION)"' -DSSLSNIFF_BTF_DB_DIR='"$(DATADIR)/btf-db"' \
+		   -I$(OUTPUT) -Ibpf -iquote sslsniff \
+		   $(shell $(PKG_CONFIG) --cflags $(PKGS))
+ALL_CFLAGS	= $(BUILD_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS	= $(SAN_FLAGS) -pthread $(LDFLAGS)
 # capstone's header only: probe_place.c dlopen()s it (see there: RSS).
 LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(filter-out capstone,$(PKGS)))
 
@@ -39,9 +48,10 @@ LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(filter-out capstone,$(PKGS)))
 CLANG_BPF_SYS_INCLUDES = $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
-SRCS		:= $(wildcard sslsniff/*.c)
-OBJS		:= $(patsubst sslsniff/%.c,$(OUTPUT)/%.o,$(SRCS))
-LIB_OBJS	:= $(filter-out $(OUTPUT)/main.o,$(OBJS))
+# sslsniff/ and its folders, one per concern (docs/architecture.md).
+SRCS		:= $(wildcard sslsniff/*.c sslsniff/*/*.c)
+OBJS		:= $(patsubst sslsniff/%.c,$(OUTPUT)/obj/%.o,$(SRCS))
+LIB_OBJS	:= $(filter-out $(OUTPUT)/obj/main.o,$(OBJS))
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 UNIT_BINS	:= $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
@@ -53,7 +63,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all test unit deps clean install bench matrix
+.PHONY: all test unit deps clean install uninstall bench matrix
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -78,20 +88,21 @@ $(OUTPUT)/sslsniff.skel.h: $(OUTPUT)/sslsniff.bpf.o
 
 # Sources that include the skeleton need it first (a parallel build would
 # compile them before it exists); -MMD records the rest.
-SKEL_USERS	:= $(patsubst sslsniff/%.c,$(OUTPUT)/%.o,$(shell grep -l 'sslsniff\.skel\.h' $(SRCS)))
+SKEL_USERS	:= $(patsubst sslsniff/%.c,$(OUTPUT)/obj/%.o,$(shell grep -l 'sslsniff\.skel\.h' $(SRCS)))
 $(SKEL_USERS): $(OUTPUT)/sslsniff.skel.h
 
-$(OUTPUT)/%.o: sslsniff/%.c | $(OUTPUT)
+$(OUTPUT)/obj/%.o: sslsniff/%.c | $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BIN): $(OBJS) | $(BIN_DIR)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
 	$(call msg,UNIT,$@)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Itests/unit $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
 unit: $(UNIT_BINS)
 
@@ -117,12 +128,22 @@ matrix: all
 bench: all
 	bench/run.sh
 
+# The binary finds btf-db at ../share/sslsniff/btf-db from its own
+# directory (btf/btf_db.c), wherever PREFIX puts both.
+BTF_DB_FILES	:= index $(patsubst btf-db/%,%,$(wildcard btf-db/*/*.btf))
+
 install: $(BIN)
-	install -D -m 0755 $(BIN) $(DESTDIR)/usr/local/sbin/sslsniff
-	install -D -m 0644 docs/sslsniff.8 $(DESTDIR)/usr/local/share/man/man8/sslsniff.8
+	install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/sslsniff
+	install -D -m 0644 docs/sslsniff.8 $(DESTDIR)$(MANDIR)/man8/sslsniff.8
+	$(foreach f,$(BTF_DB_FILES),install -D -m 0644 btf-db/$(f) $(DESTDIR)$(DATADIR)/btf-db/$(f) &&) true
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/sslsniff $(DESTDIR)$(MANDIR)/man8/sslsniff.8
+	rm -rf $(DESTDIR)$(DATADIR)/btf-db
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 
 clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf .output .output-san bin
 
--include $(wildcard $(OUTPUT)/*.d)
+-include $(OBJS:.o=.d)

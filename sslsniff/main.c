@@ -17,11 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "btf_db.h"
-#include "capture.h"
-#include "detect.h"
-#include "log.h"
-#include "main.h"
+#include "btf/btf_db.h"
+#include "session.h"
+#include "target/detect.h"
+#include "lib/log.h"
+#include "options.h"
 #include "tls_funcs.h"
 
 #define DEFAULT_RING_SIZE	(8U << 20)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# DWARF to BTF at start-up (sslsniff/dwarf_btf.c) against pahole: OpenSSL
+# DWARF to BTF at start-up (sslsniff/btf/dwarf_btf.c) against pahole: OpenSSL
 # 3.0.20's ssl_lib.c and bio_lib.c, compiled with -g exactly as
 # scripts/btf-db-gen.sh does, are encoded by both, and every member of
 # every root struct, embedded ones included, has the same name, bit offset,

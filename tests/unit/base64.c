@@ -2,7 +2,7 @@
 /* base64_encode (vector path where the CPU has one) against OpenSSL's encoder. */
 #include <openssl/evp.h>
 #include <stdlib.h>
-#include "base64.h"
+#include "lib/base64.h"
 #include "unit.h"
 
 #define MAX_IN 4099

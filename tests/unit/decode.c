@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Chunk reassembly: order, interleaving, losses and malformed records. */
-#include "decode.h"
+#include "record/decode.h"
 #include "unit.h"
 
 struct seen {

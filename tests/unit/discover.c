@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <unistd.h>
-#include "discover.h"
+#include "target/discover.h"
 #include "unit.h"
 
 struct found {

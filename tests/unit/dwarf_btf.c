@@ -23,7 +23,7 @@
 #include <dirent.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "dwarf_btf.h"
+#include "btf/dwarf_btf.h"
 #include "unit.h"
 
 /* ---- The fixture: every shape the encoder handles ---- */

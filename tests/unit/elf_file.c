@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "elf_file.h"
+#include "target/elf_file.h"
 #include "unit.h"
 
 static const char *const names[] = { "SSL_write", "SSL_read", "no_such_function" };

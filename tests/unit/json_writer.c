@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "json_writer.h"
+#include "lib/json_writer.h"
 #include "unit.h"
 
 static char out[4096];

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* output_conn(): the "addr:port" strings every writer prints; JSON batches. */
 #include <sys/socket.h>
-#include "base64.h"
-#include "output.h"
+#include "lib/base64.h"
+#include "output/output.h"
 #include "unit.h"
 
 static void check_v4(const __u8 s[4], __u16 sport, const __u8 d[4], __u16 dport,

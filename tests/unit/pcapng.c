@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "pcapng.h"
+#include "output/pcapng.h"
 #include "unit.h"
 
 static uint8_t file[1 << 20];

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/base64.h"
+#include "lib/json_writer.h"
+
+void jsonw_reset(struct jsonw *w)
+{
+	strbuf_reset(&w->sb);
+	w->depth = 0;
+	w->need_comma = 0;
+}
+
+void jsonw_free(struct jsonw *w)
+{
+	strbuf_free(&w->sb);
+	memset(w, 0, sizeof(*w));
+}
+
+int jsonw_error(const struct jsonw *w)
+{
+	return w->sb.err;
+}
+
+static void jsonw_put(struct jsonw *w, const char *s, size_t n)
+{
+	strbuf_put(&w->sb, s, n);
+}
+
+static void jsonw_sep(struct jsonw *w)
+{
+	unsigned char bit = 1U << (w->depth & 7);
+
+	if (w->need_comma & bit)
+		jsonw_put(w, ",", 1);
+	w->need_comma |= bit;
+}
+
+void jsonw_start_object(struct jsonw *w)
+{
+	/* After jsonw_name() (the only writer of a trailing ':') the object is
+	 * the member's value, already separated. */
+	if (w->depth && !(w->sb.len && w->sb.buf[w->sb.len - 1] == ':'))
+		jsonw_sep(w);
+	jsonw_put(w, "{", 1);
+	w->depth++;
+	w->need_comma &= ~(1U << (w->depth & 7));
+}
+
+void jsonw_end_object(struct jsonw *w)
+{
+	w->depth--;
+	jsonw_put(w, "}", 1);
+	if (!w->depth)
+		jsonw_put(w, "\n", 1);
+}
+
+/* Length of the valid UTF-8 sequence at S (at most N bytes), 0 if invalid. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/* Printable ASCII other than '"' and '\\': copied as it is. */
+static bool plain_ascii(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+void jsonw_string(struct jsonw *w, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	char esc[8];
+
+	jsonw_put(w, "\"", 1);
+	for (size_t i = 0; i < n;) {
+		size_t run = i, l;
+
+		/* Most text is plain ASCII: one copy per run, not per byte. */
+		while (run < n && plain_ascii(s[run]))
+			run++;
+		if (run > i) {
+			jsonw_put(w, str + i, run - i);
+			i = run;
+			continue;
+		}
+		l = utf8_seq_len(s + i, n - i);
+		if (s[i] == '"' || s[i] == '\\') {
+			esc[0] = '\\';
+			esc[1] = s[i];
+			jsonw_put(w, esc, 2);
+			i++;
+		} else if (s[i] < 0x20 || !l) {
+			/* Control bytes, and bytes that are not UTF-8 (read as
+			 * Latin-1), become \u00XX. */
+			snprintf(esc, sizeof(esc), "\\u%04x", s[i]);
+			jsonw_put(w, esc, 6);
+			i++;
+		} else {
+			jsonw_put(w, str + i, l);
+			i += l;
+		}
+	}
+	jsonw_put(w, "\"", 1);
+}
+
+void jsonw_name(struct jsonw *w, const char *name)
+{
+	size_t n = strlen(name);
+	char *p;
+
+	jsonw_sep(w);
+	/* Names are the writers' own ASCII words: nothing to escape, and
+	 * checking each byte was a fifth of a small record's cost. */
+	p = strbuf_reserve(&w->sb, n + 3);
+	if (!p)
+		return;
+	p[0] = '"';
+	memcpy(p + 1, name, n);
+	p[n + 1] = '"';
+	p[n + 2] = ':';
+	w->sb.len += n + 3;
+}
+
+/* Decimal digits of V, written backwards from END; returns the first. */
+static char *format_u64(uint64_t v, char *end)
+{
+	do {
+		*--end = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+void jsonw_uint(struct jsonw *w, uint64_t v)
+{
+	char b[24], *p = format_u64(v, b + sizeof(b));
+
+	jsonw_put(w, p, b + sizeof(b) - p);
+}
+
+void jsonw_int(struct jsonw *w, int64_t v)
+{
+	char b[24], *p = format_u64(v < 0 ? -(uint64_t)v : (uint64_t)v, b + sizeof(b));
+
+	if (v < 0)
+		*--p = '-';
+	jsonw_put(w, p, b + sizeof(b) - p);
+}
+
+void jsonw_base64(struct jsonw *w, const uint8_t *d, size_t n)
+{
+	size_t out = base64_len(n);
+	char *p = strbuf_reserve(&w->sb, out + 2);
+
+	if (!p)
+		return;
+	p[0] = '"';
+	base64_encode(p + 1, d, n);
+	p[out + 1] = '"';
+	w->sb.len += out + 2;
+}
+
+void jsonw_string_field(struct jsonw *w, const char *name, const char *s)
+{
+	jsonw_name(w, name);
+	jsonw_string(w, s, strlen(s));
+}
+
+void jsonw_uint_field(struct jsonw *w, const char *name, uint64_t v)
+{
+	jsonw_name(w, name);
+	jsonw_uint(w, v);
+}
+
+void jsonw_int_field(struct jsonw *w, const char *name, int64_t v)
+{
+	jsonw_name(w, name);
+	jsonw_int(w, v);
+}

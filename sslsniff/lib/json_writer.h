@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __SSLSNIFF_JSON_WRITER_H
+#define __SSLSNIFF_JSON_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/strbuf.h"
+
+/*
+ * A small JSON writer into a memory buffer (w->sb), one object at a time,
+ * so that a record reaches the output in one write. After an allocation
+ * failure every call is a no-op and jsonw_error() says so.
+ */
+struct jsonw {
+	struct strbuf sb;		/* the object so far */
+	int depth;
+	unsigned char need_comma;	/* bit per depth */
+};
+
+void jsonw_reset(struct jsonw *w);
+void jsonw_free(struct jsonw *w);
+int jsonw_error(const struct jsonw *w);
+
+void jsonw_start_object(struct jsonw *w);
+void jsonw_end_object(struct jsonw *w);
+/* NAME is written as it is: plain ASCII without quotes or backslashes. */
+void jsonw_name(struct jsonw *w, const char *name);
+/* Escapes quotes, backslashes, every byte < 0x20 and bytes that are not UTF-8. */
+void jsonw_string(struct jsonw *w, const char *s, size_t len);
+void jsonw_uint(struct jsonw *w, uint64_t v);
+void jsonw_int(struct jsonw *w, int64_t v);
+void jsonw_base64(struct jsonw *w, const uint8_t *data, size_t len);
+
+void jsonw_string_field(struct jsonw *w, const char *name, const char *s);
+void jsonw_uint_field(struct jsonw *w, const char *name, uint64_t v);
+void jsonw_int_field(struct jsonw *w, const char *name, int64_t v);
+
+#endif

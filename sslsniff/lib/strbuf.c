@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/strbuf.h"
+
+char *strbuf_grow(struct strbuf *sb, size_t n)
+{
+	size_t cap = sb->cap ? sb->cap : 1024;
+	char *b;
+
+	if (sb->err)
+		return NULL;
+	while (cap < sb->len + n)
+		cap *= 2;
+	b = realloc(sb->buf, cap);
+	if (!b) {
+		sb->err = -ENOMEM;
+		return NULL;
+	}
+	sb->buf = b;
+	sb->cap = cap;
+	return sb->buf + sb->len;
+}
+
+void strbuf_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	sb->err = 0;
+}
+
+void strbuf_free(struct strbuf *sb)
+{
+	free(sb->buf);
+	memset(sb, 0, sizeof(*sb));
+}

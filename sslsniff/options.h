@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __SSLSNIFF_MAIN_H
+#define __SSLSNIFF_MAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "output/output.h"
+#include <linux/types.h>
+#include "sslsniff.h"
+
+#define MAX_PIDS	64
+#define MAX_LIBS	16
+
+struct lib_arg {
+	enum tls_library lib;
+	const char *path;
+};
+
+/* What the command line asked for. */
+struct options {
+	pid_t pids[MAX_PIDS];
+	int nr_pids;
+	struct lib_arg libs[MAX_LIBS];
+	int nr_libs;
+	unsigned int lib_mask;		/* 1 << enum tls_library still enabled */
+	uint32_t uid;			/* (uint32_t)-1: any */
+	const char *comm;
+	uint32_t max_bytes;		/* 0: no limit */
+	uint32_t ring_size;
+	const char *format;
+	const char *output_path;
+	const char *write_path;		/* -w: pcapng, "-" for stdout */
+	const char *keylog_path;	/* --keylog FILE */
+	bool probe_entry;		/* --probe-entry */
+	bool keylog_embed;		/* --keylog-embed: secrets into the -w pcapng */
+	const char *capture_iface;	/* --capture-packets IFACE */
+	const char *summary_json;	/* --summary-json FILE */
+	const char *kernel_btf;
+	const char *detect;		/* --detect FILE */
+	const char *btf;		/* --btf FILE: OpenSSL layout forced */
+	bool hexdump;
+	bool extra;
+	bool latency;
+	bool handshake;
+	bool stats;
+	bool watch;			/* attach to files mapped after start */
+	bool list_btf;			/* --list-btf */
+};
+
+#endif

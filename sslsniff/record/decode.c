@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "record/decode.h"
+
+/* A call whose chunks are still arriving. */
+struct pending {
+	uint8_t *buf;
+	size_t len, cap;
+	uint32_t lost;
+	uint32_t next_off;	/* offset the next chunk should have */
+	struct event hdr;	/* copy of the first chunk's header */
+};
+
+struct decoder {
+	record_fn fn;
+	void *ctx;
+	struct pending *pend;
+	size_t nr_pend, cap_pend;
+	struct decode_stats stats;
+};
+
+_Static_assert(sizeof(struct event) % 8 == 0, "event header must keep data 8-aligned");
+_Static_assert(sizeof(struct event) == 184, "event header layout changed: check BPF side");
+
+struct decoder *decoder__new(record_fn fn, void *ctx)
+{
+	struct decoder *d = calloc(1, sizeof(*d));
+
+	if (d) {
+		d->fn = fn;
+		d->ctx = ctx;
+	}
+	return d;
+}
+
+void decoder__free(struct decoder *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->nr_pend; i++)
+		free(d->pend[i].buf);
+	free(d->pend);
+	free(d);
+}
+
+const struct decode_stats *decoder__stats(const struct decoder *d)
+{
+	return &d->stats;
+}
+
+static int decoder_deliver(struct decoder *d, const struct event *hdr, const uint8_t *data,
+			   uint32_t len, uint32_t lost)
+{
+	struct record r = {
+		.ev = hdr,
+		.data = data,
+		.data_len = len,
+		.lost = lost,
+		.truncated = hdr->len > hdr->cap_len ? hdr->len - hdr->cap_len : 0,
+	};
+
+	d->stats.records++;
+	d->stats.bytes += len;
+	d->stats.truncated_bytes += r.truncated;
+	if (lost) {
+		d->stats.incomplete++;
+		d->stats.missing_bytes += lost;
+	}
+	return d->fn(&r, d->ctx);
+}
+
+/* Delivers pending call I, with whatever did not arrive counted as lost. */
+static int decoder_finish(struct decoder *d, size_t i)
+{
+	struct pending p = d->pend[i];
+	uint32_t missing = p.hdr.cap_len - p.next_off;
+	int err;
+
+	d->pend[i] = d->pend[--d->nr_pend];
+	err = decoder_deliver(d, &p.hdr, p.buf, p.len, p.lost + missing);
+	free(p.buf);
+	return err;
+}
+
+/* A call whose last chunk never came is over once its thread makes another. */
+static int decoder_finish_stale(struct decoder *d, const struct event *ev)
+{
+	for (size_t i = 0; i < d->nr_pend; i++) {
+		if (d->pend[i].hdr.tid == ev->tid && d->pend[i].hdr.pid == ev->pid &&
+		    d->pend[i].hdr.call_id != ev->call_id)
+			return decoder_finish(d, i);
+	}
+	return 0;
+}
+
+static struct pending *decoder_find(struct decoder *d, uint64_t call_id, size_t *idx)
+{
+	for (size_t i = 0; i < d->nr_pend; i++) {
+		if (d->pend[i].hdr.call_id == call_id) {
+			*idx = i;
+			return &d->pend[i];
+		}
+	}
+	return NULL;
+}
+
+static struct pending *decoder_start(struct decoder *d, const struct event *ev, size_t *idx)
+{
+	struct pending *p;
+
+	if (d->nr_pend == d->cap_pend) {
+		size_t n = d->cap_pend ? d->cap_pend * 2 : 8;
+
+		p = realloc(d->pend, n * sizeof(*p));
+		if (!p)
+			return NULL;
+		d->pend = p;
+		d->cap_pend = n;
+	}
+	*idx = d->nr_pend++;
+	p = &d->pend[*idx];
+	memset(p, 0, sizeof(*p));
+	p->hdr = *ev;
+	return p;
+}
+
+static int pending_append(struct pending *p, const struct event *ev)
+{
+	size_t need = p->len + ev->chunk_len;
+
+	if (need > p->cap) {
+		size_t n = p->cap ? p->cap : 4 * CHUNK_MAX;
+		uint8_t *b;
+
+		while (n < need)
+			n *= 2;
+		b = realloc(p->buf, n);
+		if (!b)
+			return -ENOMEM;
+		p->buf = b;
+		p->cap = n;
+	}
+	memcpy(p->buf + p->len, ev->data, ev->chunk_len);
+	p->len = need;
+	/* A gap means chunks went missing without notice. */
+	if (ev->offset > p->next_off)
+		p->lost += ev->offset - p->next_off;
+	p->lost += ev->lost;
+	p->next_off = ev->offset + ev->chunk_len + ev->lost;
+	return 0;
+}
+
+static int decoder_data(struct decoder *d, const struct event *ev)
+{
+	struct pending *p;
+	size_t i;
+	int err;
+
+	err = decoder_finish_stale(d, ev);
+	if (err)
+		return err;
+	p = decoder_find(d, ev->call_id, &i);
+	/* Most calls fit one chunk: deliver straight from the ring. */
+	if (!p && ev->offset == 0 && (ev->flags & CHUNK_LAST))
+		return decoder_deliver(d, ev, ev->data, ev->chunk_len,
+				       ev->cap_len - ev->chunk_len);
+	if (!p) {
+		p = decoder_start(d, ev, &i);
+		if (!p)
+			return -ENOMEM;
+	}
+	err = pending_append(p, ev);
+	if (err)
+		return err;
+	if (ev->flags & CHUNK_LAST)
+		return decoder_finish(d, i);
+	return 0;
+}
+
+int decoder__event(struct decoder *d, const void *data, size_t size)
+{
+	const struct event *ev = data;
+
+	if (size < sizeof(*ev)) {
+		d->stats.malformed++;
+		return 0;
+	}
+	switch (ev->kind) {
+	case EV_DATA:
+		if (ev->chunk_len > size - sizeof(*ev) || ev->cap_len > ev->len ||
+		    ev->offset > ev->cap_len || ev->chunk_len + ev->lost > ev->cap_len - ev->offset) {
+			d->stats.malformed++;
+			return 0;
+		}
+		return decoder_data(d, ev);
+	case EV_HANDSHAKE:
+		return decoder_deliver(d, ev, NULL, 0, 0);
+	default:
+		d->stats.malformed++;
+		return 0;
+	}
+}
+
+int decoder__flush(struct decoder *d)
+{
+	int err = 0;
+
+	while (d->nr_pend && !err)
+		err = decoder_finish(d, d->nr_pend - 1);
+	return err;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __SSLSNIFF_DECODE_H
+#define __SSLSNIFF_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "output/output.h"
+
+/*
+ * Reassembles the chunks of each call into one struct record. Chunks of a
+ * call arrive in order, but those of calls on other CPUs may come between.
+ */
+struct decoder;
+
+/* Receives each complete (or given-up) call; a non-zero return stops. */
+typedef int (*record_fn)(const struct record *r, void *ctx);
+
+struct decode_stats {
+	uint64_t records;
+	uint64_t bytes;			/* captured bytes delivered */
+	uint64_t incomplete;		/* records missing bytes */
+	uint64_t missing_bytes;		/* bytes those records lack */
+	uint64_t truncated_bytes;	/* cut by --max-bytes */
+	uint64_t malformed;		/* ring records that made no sense */
+};
+
+struct decoder *decoder__new(record_fn fn, void *ctx);
+void decoder__free(struct decoder *d);
+
+/* One ring-buffer record. Returns 0 or the callback's non-zero value. */
+int decoder__event(struct decoder *d, const void *data, size_t size);
+
+/* Delivers the calls still waiting for chunks, as incomplete. */
+int decoder__flush(struct decoder *d);
+
+const struct decode_stats *decoder__stats(const struct decoder *d);
+
+#endif

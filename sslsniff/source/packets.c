@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/* --capture-packets: an interface's TCP packets, through libpcap. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <pcap/pcap.h>
+#include "lib/log.h"
+#include "source/packets.h"
+
+#define WIRE_SNAPLEN	262144
+#define WIRE_BUFFER	(32 << 20)	/* room for 50 ms of loopback traffic */
+#define DLT_LINUX_SLL_	113
+
+struct wire {
+	pcap_t *pcap;
+	int linktype;
+};
+
+struct wire *wire__open(const char *iface)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct bpf_program prog;
+	struct wire *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->pcap = pcap_create(iface, errbuf);
+	if (!w->pcap)
+		goto err;
+	pcap_set_snaplen(w->pcap, WIRE_SNAPLEN);
+	pcap_set_immediate_mode(w->pcap, 1);
+	pcap_set_buffer_size(w->pcap, WIRE_BUFFER);
+	pcap_set_tstamp_precision(w->pcap, PCAP_TSTAMP_PRECISION_NANO);
+	if (pcap_activate(w->pcap) < 0 || pcap_setnonblock(w->pcap, 1, errbuf) ||
+	    pcap_compile(w->pcap, &prog, "tcp", 1, PCAP_NETMASK_UNKNOWN)) {
+		snprintf(errbuf, sizeof(errbuf), "%s", pcap_geterr(w->pcap));
+		goto err;
+	}
+	if (pcap_setfilter(w->pcap, &prog)) {
+		snprintf(errbuf, sizeof(errbuf), "%s", pcap_geterr(w->pcap));
+		pcap_freecode(&prog);
+		goto err;
+	}
+	pcap_freecode(&prog);
+	w->linktype = pcap_datalink(w->pcap);
+	return w;
+err:
+	p_err("--capture-packets %s: %s", iface, errbuf[0] ? errbuf : "cannot capture");
+	wire__close(w);
+	return NULL;
+}
+
+void wire__close(struct wire *w)
+{
+	if (!w)
+		return;
+	if (w->pcap)
+		pcap_close(w->pcap);
+	free(w);
+}
+
+int wire__linktype(const struct wire *w)
+{
+	return w->linktype;
+}
+
+uint64_t wire__dropped(struct wire *w)
+{
+	struct pcap_stat st;
+
+	if (pcap_stats(w->pcap, &st))
+		return 0;
+	return (uint64_t)st.ps_drop + st.ps_ifdrop;
+}
+
+void wire_tuple_make(struct wire_tuple *t, uint16_t family, const uint8_t *a, uint16_t port_a,
+		     const uint8_t *b, uint16_t port_b)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+	int c = memcmp(a, b, alen);
+	bool swap = c > 0 || (c == 0 && port_a > port_b);
+
+	memset(t, 0, sizeof(*t));
+	t->family = family;
+	memcpy(t->addr[swap], a, alen);
+	memcpy(t->addr[!swap], b, alen);
+	t->port[swap] = port_a;
+	t->port[!swap] = port_b;
+}
+
+/* Where the IP header starts in a frame of LINKTYPE, and its ethertype. */
+static int l3_offset(int linktype, const uint8_t *d, uint32_t len, uint16_t *ethertype)
+{
+	switch (linktype) {
+	case DLT_EN10MB:
+		if (len < 14)
+			return -1;
+		*ethertype = d[12] << 8 | d[13];
+		return 14;
+	case DLT_LINUX_SLL_:
+		if (len < 16)
+			return -1;
+		*ethertype = d[14] << 8 | d[15];
+		return 16;
+	case DLT_RAW:
+		if (len < 1)
+			return -1;
+		*ethertype = (d[0] >> 4) == 6 ? 0x86dd : 0x0800;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Fills P's tuple when the frame is a TCP segment over IPv4 or IPv6. */
+static void parse_tcp(int linktype, struct wire_packet *p)
+{
+	const uint8_t *d = p->data, *ip, *tcp;
+	uint32_t len = p->len, l4;
+	uint16_t ethertype = 0;
+	int off = l3_offset(linktype, d, len, &ethertype);
+
+	if (off < 0)
+		return;
+	ip = d + off;
+	len -= off;
+	if (ethertype == 0x0800 && len >= 20 && (ip[0] >> 4) == 4 && ip[9] == 6) {
+		l4 = (ip[0] & 15) * 4;
+		if (l4 < 20 || len < l4 + 4)
+			return;
+		tcp = ip + l4;
+		wire_tuple_make(&p->tuple, AF_INET, ip + 12, tcp[0] << 8 | tcp[1], ip + 16,
+				tcp[2] << 8 | tcp[3]);
+		p->tcp = true;
+	} else if (ethertype == 0x86dd && len >= 44 && (ip[0] >> 4) == 6 && ip[6] == 6) {
+		tcp = ip + 40;
+		wire_tuple_make(&p->tuple, AF_INET6, ip + 8, tcp[0] << 8 | tcp[1], ip + 24,
+				tcp[2] << 8 | tcp[3]);
+		p->tcp = true;
+	}
+}
+
+struct drain_ctx {
+	struct wire *w;
+	wire_packet_fn fn;
+	void *ctx;
+	int err;
+};
+
+static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct drain_ctx *dc = (struct drain_ctx *)arg;
+	struct wire_packet p = {
+		/* nanosecond precision was asked for: tv_usec holds ns */
+		.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + h->ts.tv_usec,
+		.data = bytes,
+		.len = h->caplen,
+	};
+
+	if (dc->err)
+		return;
+	parse_tcp(dc->w->linktype, &p);
+	dc->err = dc->fn(&p, dc->ctx);
+}
+
+int wire__drain(struct wire *w, wire_packet_fn fn, void *ctx)
+{
+	struct drain_ctx dc = { w, fn, ctx, 0 };
+	int n;
+
+	do {
+		n = pcap_dispatch(w->pcap, 256, on_packet, (u_char *)&dc);
+	} while (n > 0 && !dc.err);
+	if (n == PCAP_ERROR) {
+		p_err("--capture-packets: %s", pcap_geterr(w->pcap));
+		return -EIO;
+	}
+	return dc.err;
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Version detection: which TLS library a file is, and which version. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "target/detect.h"
+#include "target/elf_file.h"
+
+/* One exported function that only this library defines. */
+static const struct {
+	enum tls_library lib;
+	const char *symbol;
+} markers[] = {
+	{ LIB_OPENSSL, "SSL_write" },
+	{ LIB_GNUTLS, "gnutls_record_send" },
+	{ LIB_NSS, "PR_Write" },
+};
+
+#define NR_MARKERS (sizeof(markers) / sizeof(markers[0]))
+
+struct version_scan {
+	const char *prefix;	/* text right before the version, "" for a bare one */
+	size_t min_dots;	/* "OpenSSL 3.0" in prose is not a version */
+	char *out;
+	size_t size;
+};
+
+/* Copies the version token at S ("3.0.19", "1.1.1w", "3.0.15+quic") if any. */
+static bool take_version(const char *s, size_t len, size_t min_dots, char *out, size_t size)
+{
+	size_t n = 0, dots = 0;
+
+	if (!len || !isdigit((unsigned char)s[0]))
+		return false;
+	while (n < len && (isalnum((unsigned char)s[n]) || s[n] == '.' || s[n] == '+')) {
+		dots += s[n] == '.';
+		n++;
+	}
+	if (dots < min_dots || n >= size)
+		return false;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return true;
+}
+
+static int match_version(const char *s, size_t len, void *arg)
+{
+	struct version_scan *vs = arg;
+	size_t plen = strlen(vs->prefix);
+	const char *at;
+
+	if (!plen) {
+		/* A bare version string, such as NSPR's PR_VERSION "4.35". */
+		return strspn(s, "0123456789.") == len &&
+		       take_version(s, len, vs->min_dots, vs->out, vs->size);
+	}
+	at = memmem(s, len, vs->prefix, plen);
+	return at && take_version(at + plen, len - (at + plen - s), vs->min_dots, vs->out,
+				  vs->size);
+}
+
+static bool find_version(const char *path, const char *prefix, char *out, size_t size)
+{
+	struct version_scan vs = { prefix, *prefix ? 2 : 1, out, size };
+	struct elf_file *ef = elf_file__open(path);
+	int found;
+
+	if (!ef)
+		return false;
+	found = elf_file__for_each_string(ef, prefix, match_version, &vs);
+	elf_file__close(ef);
+	return found > 0;
+}
+
+/* OpenSSL's version text lives in libcrypto: look next to libssl. */
+static void find_openssl_version(struct elf_file *ef, const char *path, struct tls_detect *d)
+{
+	const char *slash = strrchr(path, '/');
+	const char *needed;
+
+	for (size_t i = 0; (needed = elf_file__needed(ef, i)); i++) {
+		if (strncmp(needed, "libcrypto.so", 12) || strchr(needed, '/'))
+			continue;
+		d->shared_openssl = true;
+		/* 1.1.1's libssl carries the version text itself, 3.x's does not. */
+		if (find_version(path, "OpenSSL ", d->version, sizeof(d->version))) {
+			snprintf(d->version_file, sizeof(d->version_file), "%s", path);
+			return;
+		}
+		snprintf(d->version_file, sizeof(d->version_file), "%.*s%s",
+			 slash ? (int)(slash - path + 1) : 0, path, needed);
+		if (find_version(d->version_file, "OpenSSL ", d->version, sizeof(d->version)))
+			return;
+		d->version_file[0] = '\0';
+		return;
+	}
+	/* OpenSSL built into an executable (node): the text is in it. */
+	if (find_version(path, "OpenSSL ", d->version, sizeof(d->version)))
+		snprintf(d->version_file, sizeof(d->version_file), "%s", path);
+}
+
+int detect_tls_file(const char *path, struct tls_detect *d)
+{
+	const char *names[NR_MARKERS];
+	uint64_t offs[NR_MARKERS];
+	struct elf_file *ef;
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->file, sizeof(d->file), "%s", path);
+	ef = elf_file__open(path);
+	if (!ef)
+		return -errno;
+	for (size_t i = 0; i < NR_MARKERS; i++)
+		names[i] = markers[i].symbol;
+	err = elf_file__find_funcs(ef, names, NR_MARKERS, offs);
+	for (size_t i = 0; err > 0 && i < NR_MARKERS; i++) {
+		if (offs[i]) {
+			d->lib = markers[i].lib;
+			break;
+		}
+	}
+	elf_file__build_id(ef, d->build_id, sizeof(d->build_id));
+	switch (d->lib) {
+	case LIB_OPENSSL:
+		find_openssl_version(ef, path, d);
+		break;
+	case LIB_GNUTLS:
+		if (find_version(path, "GnuTLS ", d->version, sizeof(d->version)))
+			snprintf(d->version_file, sizeof(d->version_file), "%s", path);
+		break;
+	case LIB_NSS:
+		if (find_version(path, "", d->version, sizeof(d->version)))
+			snprintf(d->version_file, sizeof(d->version_file), "%s", path);
+		break;
+	}
+	elf_file__close(ef);
+	return err < 0 ? err : 0;
+}
+
+bool detect_is_shared_openssl(const struct tls_detect *d)
+{
+	return d->lib == LIB_OPENSSL && d->shared_openssl;
+}

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "target/elf_file.h"
+#include "lib/log.h"
+
+struct elf_file {
+	int fd;
+	Elf *elf;
+	const char *path;
+	size_t nphdr;
+};
+
+struct elf_file *elf_file__open(const char *path)
+{
+	struct elf_file *ef;
+	GElf_Ehdr ehdr;
+	int err = ENOEXEC;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return errno = ENOEXEC, NULL;
+	ef = calloc(1, sizeof(*ef));
+	if (!ef)
+		return NULL;
+	ef->path = path;
+	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ef->fd < 0) {
+		err = errno;
+		goto err_free;
+	}
+	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
+	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF || !gelf_getehdr(ef->elf, &ehdr))
+		goto err_close;
+	if (ehdr.e_type != ET_DYN && ehdr.e_type != ET_EXEC)
+		goto err_close;
+	if (elf_getphdrnum(ef->elf, &ef->nphdr))
+		goto err_close;
+	return ef;
+
+err_close:
+	if (ef->elf)
+		elf_end(ef->elf);
+	close(ef->fd);
+err_free:
+	free(ef);
+	errno = err;
+	return NULL;
+}
+
+void elf_file__close(struct elf_file *ef)
+{
+	if (!ef)
+		return;
+	elf_end(ef->elf);
+	close(ef->fd);
+	free(ef);
+}
+
+/* The executable PT_LOAD segment holding AT: an address (BY_VADDR) or a
+ * file offset. */
+static bool elf_exec_segment(struct elf_file *ef, uint64_t at, bool by_vaddr, GElf_Phdr *ph)
+{
+	for (size_t i = 0; i < ef->nphdr; i++) {
+		uint64_t start;
+
+		if (!gelf_getphdr(ef->elf, i, ph) || ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		start = by_vaddr ? ph->p_vaddr : ph->p_offset;
+		if (at >= start && at - start < ph->p_filesz)
+			return true;
+	}
+	return false;
+}
+
+/* uprobes take a file offset: translate the symbol's address through the
+ * PT_LOAD segment that holds it. */
+static uint64_t elf_vaddr_to_offset(struct elf_file *ef, uint64_t vaddr)
+{
+	GElf_Phdr ph;
+
+	return elf_exec_segment(ef, vaddr, true, &ph) ? vaddr - ph.p_vaddr + ph.p_offset : 0;
+}
+
+int elf_file__read_text(struct elf_file *ef, uint64_t off, void *buf, size_t len)
+{
+	GElf_Phdr ph;
+	ssize_t n;
+
+	if (!elf_exec_segment(ef, off, false, &ph) || len > ph.p_filesz - (off - ph.p_offset))
+		return -ERANGE;
+	n = pread(ef->fd, buf, len, off);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+static Elf_Scn *elf_find_symtab(struct elf_file *ef, Elf64_Word type, GElf_Shdr *shdr)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		if (gelf_getshdr(scn, shdr) && shdr->sh_type == type)
+			return scn;
+	}
+	return NULL;
+}
+
+/* Calls FN for each named symbol of the first section of TYPE, until it returns true. */
+static void elf_walk_symtab(struct elf_file *ef, Elf64_Word type,
+			    bool (*fn)(const GElf_Sym *sym, const char *name, void *ctx), void *ctx)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn = elf_find_symtab(ef, type, &shdr);
+	Elf_Data *data = scn && shdr.sh_entsize ? elf_getdata(scn, NULL) : NULL;
+	GElf_Sym sym;
+
+	for (size_t i = 0; data && i < data->d_size / shdr.sh_entsize; i++) {
+		const char *name;
+
+		if (!gelf_getsym(data, i, &sym) || !sym.st_name)
+			continue;
+		name = elf_strptr(ef->elf, shdr.sh_link, sym.st_name);
+		if (name && fn(&sym, name, ctx))
+			return;
+	}
+}
+
+/* NAME among the N of NAMES: its index, or N. The first byte first: node
+ * exports ~10^5 symbols, and a program started later must be attached quickly. */
+static size_t name_index(const char *name, const char *const *names, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		if (name[0] == names[j][0] && !strcmp(name, names[j]))
+			break;
+	}
+	return j;
+}
+
+struct func_scan {
+	struct elf_file *ef;
+	const char *const *names;
+	size_t n;
+	uint64_t *offsets;
+	int found;
+};
+
+static bool func_scan_sym(const GElf_Sym *sym, const char *name, void *ctx)
+{
+	struct func_scan *fs = ctx;
+	int st = GELF_ST_TYPE(sym->st_info);
+	size_t j;
+
+	if (sym->st_shndx == SHN_UNDEF || !sym->st_value || (st != STT_FUNC && st != STT_GNU_IFUNC))
+		return false;
+	j = name_index(name, fs->names, fs->n);
+	if (j < fs->n && !fs->offsets[j]) {
+		fs->offsets[j] = elf_vaddr_to_offset(fs->ef, sym->st_value);
+		fs->found += fs->offsets[j] != 0;
+	}
+	return false;
+}
+
+int elf_file__find_funcs(struct elf_file *ef, const char *const *names, size_t n,
+			 uint64_t *offsets)
+{
+	struct func_scan fs = { .ef = ef, .names = names, .n = n, .offsets = offsets };
+
+	memset(offsets, 0, n * sizeof(*offsets));
+	elf_walk_symtab(ef, SHT_DYNSYM, func_scan_sym, &fs);
+	/* .symtab only for a file that exports none of them (a --lib on a
+	 * program linked without exports): node's holds ~10^5 symbols, and
+	 * a program started later must be attached within milliseconds. */
+	if (!fs.found)
+		elf_walk_symtab(ef, SHT_SYMTAB, func_scan_sym, &fs);
+	p_debug("elf: '%s': %d of %zu functions found", ef->path, fs.found, n);
+	return fs.found;
+}
+
+struct import_scan {
+	const char *const *names;
+	size_t n;
+	bool found;
+};
+
+static bool import_scan_sym(const GElf_Sym *sym, const char *name, void *ctx)
+{
+	struct import_scan *is = ctx;
+
+	is->found = sym->st_shndx == SHN_UNDEF && name_index(name, is->names, is->n) < is->n;
+	return is->found;
+}
+
+bool elf_file__imports_any(struct elf_file *ef, const char *const *names, size_t n)
+{
+	struct import_scan is = { .names = names, .n = n };
+
+	elf_walk_symtab(ef, SHT_DYNSYM, import_scan_sym, &is);
+	return is.found;
+}
+
+int elf_file__build_id(struct elf_file *ef, char *buf, size_t size)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		Elf_Data *data;
+		GElf_Nhdr nhdr;
+		size_t off = 0, name_off, desc_off;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_NOTE)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		while ((off = gelf_getnote(data, off, &nhdr, &name_off, &desc_off)) > 0) {
+			const unsigned char *desc = (const unsigned char *)data->d_buf + desc_off;
+
+			if (nhdr.n_type != NT_GNU_BUILD_ID || nhdr.n_namesz != 4 ||
+			    memcmp((const char *)data->d_buf + name_off, "GNU", 4) ||
+			    !nhdr.n_descsz || nhdr.n_descsz * 2 + 1 > size)
+				continue;
+			for (size_t i = 0; i < nhdr.n_descsz; i++)
+				snprintf(buf + 2 * i, 3, "%02x", desc[i]);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* The strings of one section's data that hold NEEDLE, found with memmem:
+ * a 98 MB static node has megabytes of them. */
+static int elf_scan_strings(const char *d, size_t size, const char *needle, elf_string_fn fn,
+			    void *ctx)
+{
+	size_t nlen = strlen(needle), i = 0;
+	int err = 0;
+
+	while (!err && i < size) {
+		const char *hit = nlen ? memmem(d + i, size - i, needle, nlen) : d + i;
+		const char *start, *nul;
+
+		if (!hit)
+			break;
+		for (start = hit; start > d && start[-1]; start--)
+			;
+		nul = memchr(hit, '\0', size - (hit - d));
+		if (!nul)
+			break;	/* not terminated inside the section */
+		if (nul > start)
+			err = fn(start, nul - start, ctx);
+		i = nul - d + 1;
+	}
+	return err;
+}
+
+int elf_file__for_each_string(struct elf_file *ef, const char *needle, elf_string_fn fn,
+			      void *ctx)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	size_t shstrndx;
+	int err = 0;
+
+	if (elf_getshdrstrndx(ef->elf, &shstrndx))
+		return -ENOEXEC;
+	while (!err && (scn = elf_nextscn(ef->elf, scn))) {
+		const char *name;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_PROGBITS)
+			continue;
+		name = elf_strptr(ef->elf, shstrndx, shdr.sh_name);
+		if (!name || strncmp(name, ".rodata", 7) || (name[7] && name[7] != '.'))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (data && data->d_buf)
+			err = elf_scan_strings(data->d_buf, data->d_size, needle, fn, ctx);
+	}
+	return err;
+}
+
+/* The symbol whose JUMP_SLOT or GLOB_DAT relocation fills the GOT slot at VADDR. */
+static int elf_got_symbol(struct elf_file *ef, uint64_t vaddr, GElf_Sym *sym)
+{
+	Elf_Scn *scn = NULL, *symscn;
+	GElf_Shdr shdr;
+	GElf_Rela rela;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		Elf_Data *data, *syms;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_RELA || !shdr.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		symscn = elf_getscn(ef->elf, shdr.sh_link);
+		syms = symscn ? elf_getdata(symscn, NULL) : NULL;
+		if (!data || !syms)
+			continue;
+		for (size_t i = 0; i < data->d_size / shdr.sh_entsize; i++) {
+			if (!gelf_getrela(data, i, &rela) || rela.r_offset != vaddr)
+				continue;
+			if (GELF_R_TYPE(rela.r_info) != R_X86_64_JUMP_SLOT &&
+			    GELF_R_TYPE(rela.r_info) != R_X86_64_GLOB_DAT)
+				return -ENOENT;
+			return gelf_getsym(syms, GELF_R_SYM(rela.r_info), sym) ? 0 : -ENOENT;
+		}
+	}
+	return -ENOENT;
+}
+
+int elf_file__got_target(struct elf_file *ef, uint64_t code_off, uint64_t got_ref,
+			 uint64_t *off)
+{
+	GElf_Phdr ph;
+	GElf_Sym sym;
+
+	/* Back to link-time addresses through the code's segment: rip-relative
+	 * references keep its offset-to-address delta. */
+	if (!elf_exec_segment(ef, code_off, false, &ph) ||
+	    elf_got_symbol(ef, got_ref + (ph.p_vaddr - ph.p_offset), &sym))
+		return -ENOENT;
+	if (sym.st_shndx == SHN_UNDEF || !sym.st_value ||
+	    (GELF_ST_TYPE(sym.st_info) != STT_FUNC))
+		return -ENOENT;
+	*off = elf_vaddr_to_offset(ef, sym.st_value);
+	return *off ? 0 : -ENOENT;
+}
+
+const char *elf_file__needed(struct elf_file *ef, size_t want)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	GElf_Dyn dyn;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		Elf_Data *data;
+		size_t n = 0;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_DYNAMIC || !shdr.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			return NULL;
+		for (size_t i = 0; i < data->d_size / shdr.sh_entsize; i++) {
+			if (!gelf_getdyn(data, i, &dyn) || dyn.d_tag == DT_NULL)
+				break;
+			if (dyn.d_tag == DT_NEEDED && n++ == want)
+				return elf_strptr(ef->elf, shdr.sh_link, dyn.d_un.d_val);
+		}
+		return NULL;
+	}
+	return NULL;
+}
