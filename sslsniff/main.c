@@ -469,7 +469,7 @@ static bool records_output_wanted(const struct options *o)
 }
 
 /* 0, or -EIO when a file's last bytes could not be written (reported unless QUIET). */
-static int close_outputs(struct capture_output *outs, int n, bool quiet)
+static int close_outputs(struct session_output *outs, int n, bool quiet)
 {
 	int err = 0;
 
@@ -483,9 +483,9 @@ static int close_outputs(struct capture_output *outs, int n, bool quiet)
 	return err;
 }
 
-/* The writers: text or JSON, and pcapng with -w. How many, or -1 (reported). */
+/* The writers: text or JSON, pcapng with -w, the key log. How many, or -1 (reported). */
 static int open_outputs(const struct options *o, const struct output_ops *ops,
-			struct capture_output *outs)
+			struct session_output *outs)
 {
 	int64_t offset = realtime_offset_ns();
 	int n = 0;
@@ -520,9 +520,19 @@ static int open_outputs(const struct options *o, const struct output_ops *ops,
 			return -1;
 		}
 		outs[n].opts.realtime_offset_ns = offset;
+		outs[n].opts.keylog_embed = o->keylog_embed;
 		outs[n].opts.capture_iface = o->capture_iface;
 		outs[n].ops = &out_pcapng_ops;
 		outs[n++].name = output_name(o->write_path);
+	}
+	if (o->keylog_path) {
+		outs[n].opts.out = open_output(o->keylog_path);
+		if (!outs[n].opts.out) {
+			close_outputs(outs, n, true);
+			return -1;
+		}
+		outs[n].ops = &out_keylog_ops;
+		outs[n++].name = o->keylog_path;
 	}
 	return n;
 }
@@ -537,8 +547,7 @@ int main(int argc, char **argv)
 		.format = "text",
 		.watch = true,
 	};
-	struct capture_output outs[CAPTURE_MAX_OUTPUTS] = {};
-	FILE *keylog_file = NULL;
+	struct session_output outs[SESSION_MAX_OUTPUTS] = {};
 	const struct output_ops *ops;
 	int nr_outs;
 	struct sigaction sa = { .sa_handler = sig_handler };
@@ -566,27 +575,19 @@ int main(int argc, char **argv)
 		      "give -w FILE too");
 		return 1;
 	}
-	if (o.keylog_path) {
-		if (!strcmp(o.keylog_path, "-")) {
-			p_err("--keylog needs a file: secrets are not for a terminal or a pipe");
-			return 1;
-		}
-		keylog_file = open_output(o.keylog_path);
-		if (!keylog_file)
-			return 1;
-	}
-	nr_outs = open_outputs(&o, ops, outs);
-	if (nr_outs < 0) {
-		if (keylog_file)
-			fclose(keylog_file);
+	if (o.keylog_path && !strcmp(o.keylog_path, "-")) {
+		p_err("--keylog needs a file: secrets are not for a terminal or a pipe");
 		return 1;
 	}
+	nr_outs = open_outputs(&o, ops, outs);
+	if (nr_outs < 0)
+		return 1;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	err = capture_run(&o, outs, nr_outs, keylog_file);
+	err = session_run(&o, outs, nr_outs);
 	if (close_outputs(outs, nr_outs, err))
 		err = -EIO;
 	return err ? 1 : 0;

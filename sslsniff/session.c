@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A capture session: load the BPF program, attach to the libraries that the
- * options select, then stream ring-buffer records through the decoder to a
- * writer until stopped.
+ * options select, then run the pipeline until stopped: the sources (the
+ * ring buffer, and with --capture-packets an interface's packets) through
+ * the record stage (the decoder, the connection match) to every writer.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,10 +17,11 @@
 #include "target/attach.h"
 #include "btf/bpf_load.h"
 #include "session.h"
+#include "record/conn_match.h"
 #include "record/decode.h"
+#include "source/packets.h"
 #include "target/detect.h"
 #include "target/discover.h"
-#include "output/keylog.h"
 #include "btf/layout.h"
 #include "lib/log.h"
 #include "source/ring.h"
@@ -34,7 +36,7 @@
 
 volatile sig_atomic_t exiting;
 
-struct capture {
+struct session {
 	const struct options *opts;
 	struct sslsniff_bpf *skel;	/* the first program instance */
 	struct attacher *att;
@@ -42,18 +44,19 @@ struct capture {
 	struct watcher *watch;
 	struct ring_reader *rb;
 	struct decoder *dec;
-	const struct capture_output *outs;
-	void *out[CAPTURE_MAX_OUTPUTS];	/* each writer's state */
+	struct packets *packets;	/* --capture-packets, or NULL */
+	struct conn_match *match;	/* ... and which of them are traced */
+	struct session_output *outs;
+	void *out[SESSION_MAX_OUTPUTS];	/* each writer's state */
 	int nr_outs;
-	struct keylog *keylog;		/* --keylog, or NULL */
 	int out_err;
+	struct counters counters;
 	struct summary *summary;	/* --summary-json, or NULL */
 	bool ready;		/* start-up attachment is done */
 	bool syscalls_on;	/* raw_tp/sys_enter attached */
-	uint64_t bpf_stats[STAT__MAX];
 };
 
-static int capture_open_bpf(struct capture *c)
+static int session_open_bpf(struct session *c)
 {
 	const struct options *o = c->opts;
 	int err;
@@ -96,7 +99,7 @@ static int capture_open_bpf(struct capture *c)
  * their sockets to OpenSSL (nginx, wrk) a few percent for nothing. Once
  * attached it stays.
  */
-static void capture_watch_syscalls(struct capture *c, const char *why, int pid)
+static void session_watch_syscalls(struct session *c, const char *why, int pid)
 {
 	struct bpf_link *link;
 
@@ -119,19 +122,19 @@ static void capture_watch_syscalls(struct capture *c, const char *why, int pid)
 }
 
 struct discover_ctx {
-	struct capture *c;
+	struct session *c;
 	int pid;	/* attach for this process only; -1: all */
 };
 
 /* Attach failures are reported where they happen; the walk goes on. */
-static int capture_discovered(const char *path, int pid, bool named_tls, void *arg)
+static int session_discovered(const char *path, int pid, bool named_tls, void *arg)
 {
 	struct discover_ctx *dc = arg;
 	int n;
 
 	n = attacher__add_file(dc->c->att, path, 0, dc->pid);
 	if (pid > 0 && !dc->c->syscalls_on && attacher__needs_syscalls(dc->c->att, path, dc->pid))
-		capture_watch_syscalls(dc->c, path, pid);
+		session_watch_syscalls(dc->c, path, pid);
 	if (n < 0 && named_tls)
 		p_warn("discover: '%s': not attached: %s", path, strerror(-n));
 	if (n > 0 && dc->c->ready)
@@ -139,7 +142,7 @@ static int capture_discovered(const char *path, int pid, bool named_tls, void *a
 	return n == -ENOMEM ? n : 0;
 }
 
-static int capture_attach_libs(struct capture *c)
+static int session_attach_libs(struct session *c)
 {
 	const struct options *o = c->opts;
 
@@ -166,18 +169,18 @@ static int capture_attach_libs(struct capture *c)
 	return 0;
 }
 
-static void capture_progs(const struct tls_detect *d, struct attach_progs *p, void *arg)
+static void session_progs(const struct tls_detect *d, struct attach_progs *p, void *arg)
 {
-	struct capture *c = arg;
+	struct session *c = arg;
 
 	layouts__progs(c->layouts, d, p);
 }
 
-static int capture_attach(struct capture *c)
+static int session_attach(struct session *c)
 {
 	const struct options *o = c->opts;
 	struct attach_opts ao = {
-		.progs = capture_progs,
+		.progs = session_progs,
 		.ctx = c,
 		.libs = o->lib_mask,
 		.handshake = o->handshake,
@@ -189,18 +192,18 @@ static int capture_attach(struct capture *c)
 	c->att = attacher__new(&ao);
 	if (!c->att)
 		return -ENOMEM;
-	err = capture_attach_libs(c);
+	err = session_attach_libs(c);
 	if (err)
 		return err;
 	for (int i = 0; i < o->nr_pids && !err; i++) {
 		dc.pid = o->pids[i];
-		err = discover_process(o->pids[i], capture_discovered, &dc);
+		err = discover_process(o->pids[i], session_discovered, &dc);
 		if (err == -ESRCH)
 			p_err("no process with PID %d (it may have exited)", o->pids[i]);
 	}
 	if (!o->nr_pids && !err) {
-		discover_ldcache(LDCACHE_PATH, capture_discovered, &dc);
-		err = discover_all_processes(capture_discovered, &dc);
+		discover_ldcache(LDCACHE_PATH, session_discovered, &dc);
+		err = discover_all_processes(session_discovered, &dc);
 	}
 	if (err)
 		return err;
@@ -217,7 +220,7 @@ static int capture_attach(struct capture *c)
 	return 0;
 }
 
-static void capture_output_failed(struct capture *c, const struct capture_output *o, int err)
+static void session_output_failed(struct session *c, const struct session_output *o, int err)
 {
 	if (c->out_err)
 		return;
@@ -228,7 +231,7 @@ static void capture_output_failed(struct capture *c, const struct capture_output
 }
 
 /* Writers hold output back between poll rounds: fewer, larger writes. */
-static void capture_flush(struct capture *c)
+static void session_flush(struct session *c)
 {
 	for (int i = 0; i < c->nr_outs; i++) {
 		const struct output_ops *ops = c->outs[i].ops;
@@ -237,130 +240,124 @@ static void capture_flush(struct capture *c)
 		if (!err && fflush(c->outs[i].opts.out))
 			err = -errno;
 		if (err)
-			capture_output_failed(c, &c->outs[i], err);
+			session_output_failed(c, &c->outs[i], err);
 	}
 }
 
-/* Writers with input of their own (the pcapng's captured packets). */
-static void capture_poll_outputs(struct capture *c)
+/* Every record, whatever its source, goes to every writer. */
+static int session_write(struct session *c, const struct record *r)
 {
-	for (int i = 0; i < c->nr_outs && !c->out_err; i++) {
-		int err = c->outs[i].ops->poll ? c->outs[i].ops->poll(c->out[i]) : 0;
-
-		if (err)
-			capture_output_failed(c, &c->outs[i], err);
-	}
-}
-
-static int capture_record(const struct record *r, void *arg)
-{
-	struct capture *c = arg;
 	int err;
 
-	summary__count(c->summary, r);
-	if (r->ev->kind == EV_HANDSHAKE && !c->opts->handshake)
+	counters_count(&c->counters, r);
+	if (r->kind == REC_HANDSHAKE && !c->opts->handshake)
 		return 0;
 	for (int i = 0; i < c->nr_outs; i++) {
 		err = c->outs[i].ops->record(c->out[i], r);
 		if (err) {
-			capture_output_failed(c, &c->outs[i], err);
+			session_output_failed(c, &c->outs[i], err);
 			return err;
 		}
 	}
 	return 0;
 }
 
-/* A connection's secrets: its key log lines, to the key log file and, with
- * --keylog-embed, into the pcapng before the connection's packets. */
-static int capture_secrets(struct capture *c, const struct event *ev, size_t size)
+/* From the decoder: a call, a handshake or a connection's secrets. With
+ * --capture-packets, the connection's packets follow what names it. */
+static int session_record(const struct record *r, void *arg)
 {
-	char lines[KEYLOG_LINES_MAX];
-	size_t n;
-	int err;
+	struct session *c = arg;
+	int err = session_write(c, r);
 
-	if (size < sizeof(*ev) + sizeof(struct tls_secrets))
-		return 0;
-	n = keylog_format(ev, (const struct tls_secrets *)ev->data, lines, sizeof(lines));
-	if (!n)
-		return 0;
-	for (int i = 0; c->opts->keylog_embed && i < c->nr_outs; i++) {
-		if (!c->outs[i].ops->secrets)
-			continue;
-		err = c->outs[i].ops->secrets(c->out[i], ev, lines, n);
-		if (err) {
-			capture_output_failed(c, &c->outs[i], err);
-			return err;
-		}
-	}
-	if (!c->keylog)
-		return 0;
-	err = keylog__write(c->keylog, lines, n);
-	if (err && !c->out_err) {
-		c->out_err = err;
-		p_err("--keylog: write failed: %s", strerror(-err));
-	}
+	if (!err && c->match)
+		err = conn_match__record(c->match, r);
 	return err;
 }
 
-static int capture_event(void *ctx, void *data, size_t size)
+/* From the connection match: a packet of a traced connection. */
+static int session_packet_record(const struct record *r, void *arg)
 {
-	struct capture *c = ctx;
-	const struct event *ev = data;
+	return session_write(arg, r);
+}
 
-	if (size >= sizeof(*ev) && ev->kind == EV_SECRETS)
-		return capture_secrets(c, ev, size);
+static int session_packet(const struct packet *p, void *arg)
+{
+	struct session *c = arg;
+
+	return conn_match__packet(c->match, p);
+}
+
+/* The packet source, each poll round: it has no wake-up of its own here. */
+static void session_poll_packets(struct session *c)
+{
+	int err;
+
+	if (!c->packets || c->out_err)
+		return;
+	err = packets__drain(c->packets, session_packet, c);
+	if (err && !c->out_err) {
+		c->out_err = err;
+		p_err("--capture-packets: %s", strerror(-err));
+	}
+}
+
+static int session_event(void *ctx, void *data, size_t size)
+{
+	struct session *c = ctx;
+
 	return decoder__event(c->dec, data, size);
 }
 
 /* Scans PID's mappings for TLS libraries not attached yet; 0: every process. */
-static void capture_rescan(pid_t pid, void *arg)
+static void session_rescan(pid_t pid, void *arg)
 {
-	struct capture *c = arg;
+	struct session *c = arg;
 	const struct options *o = c->opts;
 	struct discover_ctx dc = { .c = c, .pid = o->nr_pids ? pid : -1 };
 
 	if (pid) {
-		discover_process(pid, capture_discovered, &dc);
+		discover_process(pid, session_discovered, &dc);
 		return;
 	}
 	if (!o->nr_pids) {
-		discover_all_processes(capture_discovered, &dc);
+		discover_all_processes(session_discovered, &dc);
 		return;
 	}
 	for (int i = 0; i < o->nr_pids; i++) {
 		dc.pid = o->pids[i];
-		discover_process(o->pids[i], capture_discovered, &dc);
+		discover_process(o->pids[i], session_discovered, &dc);
 	}
 }
 
-static int capture_exec_event(void *ctx, void *data, size_t size)
+static int session_exec_event(void *ctx, void *data, size_t size)
 {
 	const struct exec_event *ee = data;
-	struct capture *c = ctx;
+	struct session *c = ctx;
 
 	if (size >= sizeof(*ee))
 		watcher__exec(c->watch, ee->pid);
 	return 0;
 }
 
-static int capture_open_rings(struct capture *c)
+static int session_open_rings(struct session *c)
 {
 	int err;
 
 	c->rb = ring_reader__new();
 	if (!c->rb)
 		return -errno;
-	err = ring_reader__add(c->rb, bpf_map__fd(c->skel->maps.events), capture_event, c);
+	err = ring_reader__add(c->rb, bpf_map__fd(c->skel->maps.events), session_event, c);
 	if (err)
 		return err;
 	return ring_reader__add(c->rb, bpf_map__fd(c->skel->maps.exec_events),
-				capture_exec_event, c);
+				session_exec_event, c);
 }
 
-static void capture_read_stats(struct capture *c)
+/* The BPF side's per-CPU counters, summed. */
+static void session_read_bpf_stats(struct session *c)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	uint64_t *vals;
+	uint64_t *vals, *sum = c->counters.bpf;
 
 	if (ncpu <= 0)
 		return;
@@ -368,36 +365,30 @@ static void capture_read_stats(struct capture *c)
 	if (!vals)
 		return;
 	for (__u32 id = 0; id < STAT__MAX; id++) {
-		c->bpf_stats[id] = 0;
+		sum[id] = 0;
 		if (bpf_map__lookup_elem(c->skel->maps.stats, &id, sizeof(id), vals,
 					 ncpu * sizeof(*vals), 0))
 			continue;
 		for (int i = 0; i < ncpu; i++)
-			c->bpf_stats[id] += vals[i];
+			sum[id] += vals[i];
 	}
 	free(vals);
 }
 
-static void capture_print_stats(struct capture *c, const char *prefix)
+/* Every part's counts, into c->counters. */
+static const struct counters *session_counters(struct session *c)
 {
-	const struct decode_stats *ds = decoder__stats(c->dec);
-	const uint64_t *s = c->bpf_stats;
-	uint64_t lost_bytes, lost_records;
-
-	capture_read_stats(c);
-	summary_losses(ds, s, &lost_bytes, &lost_records);
-	fprintf(stderr,
-		"sslsniff: %s%" PRIu64 " records, %" PRIu64 " bytes captured; lost: %" PRIu64
-		" bytes in %" PRIu64 " records (ring buffer full: %" PRIu64 " calls, %" PRIu64
-		" bytes; unreadable: %" PRIu64 " bytes), %" PRIu64 " calls untracked; truncated: %"
-		PRIu64 " bytes\n",
-		prefix, ds->records, ds->bytes, lost_bytes, lost_records,
-		s[STAT_LOST_CALLS_RINGBUF], s[STAT_LOST_BYTES_RINGBUF], s[STAT_LOST_BYTES_FAULT],
-		s[STAT_LOST_CALLS_STATE] + s[STAT_LOST_CALLS_BAD_LEN] + s[STAT_LOST_EVENTS_OTHER],
-		s[STAT_TRUNCATED_BYTES]);
+	session_read_bpf_stats(c);
+	c->counters.dec = *decoder__stats(c->dec);
+	if (c->packets) {
+		c->counters.packets_on = true;
+		c->counters.match = *conn_match__stats(c->match);
+		c->counters.packets_dropped = packets__dropped(c->packets);
+	}
+	return &c->counters;
 }
 
-static void capture_ready(struct capture *c)
+static void session_ready(struct session *c)
 {
 	layouts__report(c->layouts);
 	p_info("attached %zu probes to %zu files (openssl %zu, gnutls %zu, nss %zu)%s. "
@@ -408,7 +399,7 @@ static void capture_ready(struct capture *c)
 	       c->opts->watch ? ", watching for new ones" : "");
 }
 
-static int capture_loop(struct capture *c, bool live_stats)
+static int session_loop(struct session *c, bool live_stats)
 {
 	time_t last = time(NULL);
 	int err = 0, timeout = POLL_TIMEOUT_MS;
@@ -431,32 +422,54 @@ static int capture_loop(struct capture *c, bool live_stats)
 		}
 		err = 0;
 		if (!c->syscalls_on && c->skel->bss->syscalls_wanted)
-			capture_watch_syscalls(c, NULL, 0);
-		capture_poll_outputs(c);
-		capture_flush(c);
+			session_watch_syscalls(c, NULL, 0);
+		session_poll_packets(c);
+		session_flush(c);
 		timeout = c->opts->watch ? watcher__run(c->watch, POLL_TIMEOUT_MS)
 					 : POLL_TIMEOUT_MS;
 		if (live_stats && time(NULL) != last) {
 			last = time(NULL);
-			capture_print_stats(c, "");
+			summary_print(stderr, session_counters(c));
 		}
 	}
 	return err;
 }
 
 /* Whatever is still in the ring, and calls waiting for chunks, go out. */
-static void capture_drain(struct capture *c)
+static void session_drain(struct session *c)
 {
 	if (!c->out_err)
 		ring_reader__consume(c->rb);
 	if (!c->out_err)
 		decoder__flush(c->dec);
-	capture_poll_outputs(c);
-	capture_flush(c);
+	session_poll_packets(c);
+	session_flush(c);
+}
+
+/*
+ * --capture-packets: the interface, and the match of its packets to traced
+ * connections. Opened before the writers: the pcapng's interface block
+ * takes its link type.
+ */
+static int session_open_packets(struct session *c)
+{
+	const char *iface = c->opts->capture_iface;
+
+	if (!iface)
+		return 0;
+	c->packets = packets__open(iface);
+	if (!c->packets)
+		return -EINVAL;
+	c->match = conn_match__new(session_packet_record, c);
+	if (!c->match)
+		return -ENOMEM;
+	for (int i = 0; i < c->nr_outs; i++)
+		c->outs[i].opts.capture_linktype = packets__linktype(c->packets);
+	return 0;
 }
 
 /* Every writer, or none: an error is reported here. */
-static int capture_open_outputs(struct capture *c)
+static int session_open_outputs(struct session *c)
 {
 	for (int i = 0; i < c->nr_outs; i++) {
 		c->out[i] = c->outs[i].ops->open(&c->outs[i].opts);
@@ -476,7 +489,7 @@ static int capture_open_outputs(struct capture *c)
 }
 
 /* --stats prints live lines only when no output shares the terminal. */
-static bool capture_on_tty(const struct capture *c)
+static bool session_on_tty(const struct session *c)
 {
 	for (int i = 0; i < c->nr_outs; i++) {
 		if (isatty(fileno(c->outs[i].opts.out)))
@@ -485,46 +498,39 @@ static bool capture_on_tty(const struct capture *c)
 	return false;
 }
 
-int capture_run(const struct options *opts, const struct capture_output *outs, int nr_outs,
-		FILE *keylog)
+int session_run(const struct options *opts, struct session_output *outs, int nr_outs)
 {
-	struct capture c = { .opts = opts, .outs = outs, .nr_outs = nr_outs };
+	struct session c = { .opts = opts, .outs = outs, .nr_outs = nr_outs };
 	int err;
 
-	if (keylog) {
-		c.keylog = keylog__new(keylog);
-		if (!c.keylog) {
-			fclose(keylog);
-			return -ENOMEM;
-		}
-	}
-
-	err = capture_open_bpf(&c);
+	err = session_open_bpf(&c);
 	if (err)
 		goto out;
-	err = capture_attach(&c);
+	err = session_attach(&c);
 	if (err)
 		goto out;
-	err = capture_open_outputs(&c);
+	err = session_open_packets(&c);
+	if (!err)
+		err = session_open_outputs(&c);
 	if (err)
 		goto out;
-	c.dec = decoder__new(capture_record, &c);
-	c.watch = watcher__new(capture_rescan, &c);
+	c.dec = decoder__new(session_record, &c);
+	c.watch = watcher__new(session_rescan, &c);
 	if (!c.dec || !c.watch) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = capture_open_rings(&c);
+	err = session_open_rings(&c);
 	if (err) {
 		p_err("ring buffer: %s", strerror(-err));
 		goto out;
 	}
-	capture_ready(&c);
+	session_ready(&c);
 	c.ready = true;
-	err = capture_loop(&c, opts->stats && !capture_on_tty(&c));
-	capture_drain(&c);
-	capture_print_stats(&c, "");
-	if (c.summary && summary__write(c.summary, decoder__stats(c.dec), c.bpf_stats) && !err)
+	err = session_loop(&c, opts->stats && !session_on_tty(&c));
+	session_drain(&c);
+	summary_print(stderr, session_counters(&c));
+	if (c.summary && summary__write(c.summary, &c.counters) && !err)
 		err = -EIO;
 	if (c.out_err && c.out_err != -EPIPE)
 		err = c.out_err;
@@ -535,10 +541,11 @@ out:
 			outs[i].ops->close(c.out[i]);
 	}
 	decoder__free(c.dec);
+	conn_match__free(c.match);
+	packets__close(c.packets);
 	summary__free(c.summary);
 	watcher__free(c.watch);
 	attacher__free(c.att);
 	layouts__free(c.layouts);	/* c.skel too */
-	keylog__free(c.keylog);
 	return err;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef __SSLSNIFF_CAPTURE_H
-#define __SSLSNIFF_CAPTURE_H
+#ifndef __SSLSNIFF_SESSION_H
+#define __SSLSNIFF_SESSION_H
 
 #include <signal.h>
 #include "options.h"
@@ -8,10 +8,10 @@
 /* Set by SIGINT/SIGTERM: stop, drain and report. */
 extern volatile sig_atomic_t exiting;
 
-#define CAPTURE_MAX_OUTPUTS	2
+#define SESSION_MAX_OUTPUTS	3
 
 /* A writer, its options (the file in opts.out) and the file's name for errors. */
-struct capture_output {
+struct session_output {
 	const struct output_ops *ops;
 	struct output_opts opts;
 	const char *name;
@@ -19,10 +19,8 @@ struct capture_output {
 
 /*
  * Loads the BPF program, attaches to what OPTS selects, and streams records
- * to every writer of OUTS until `exiting`; with KEYLOG (closed by it), the
- * connections' secrets too. Returns 0 or -errno (reported).
+ * to every writer of OUTS until `exiting`. Returns 0 or -errno (reported).
  */
-int capture_run(const struct options *opts, const struct capture_output *outs, int nr_outs,
-		FILE *keylog);
+int session_run(const struct options *opts, struct session_output *outs, int nr_outs);
 
 #endif

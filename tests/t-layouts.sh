@@ -30,6 +30,17 @@ wait_for 20 grep -q "layouts:" "$T/old.out" || fail "the 1.1.1 client got no rep
 # The host's 3.0, through python.
 unique host-client >"$T/req"
 peer_client --info "$T/info"
+# Both instances number their calls with the one shared counter: call ids
+# unique across instances, so that the decoder can never mix two calls up.
+seq_maps=$(bpftool map show -j | python3 -c '
+import glob, json, sys
+held = set()	# the maps sslsniff holds, by their fds
+for f in glob.glob("/proc/%s/fdinfo/*" % sys.argv[1]):
+    for line in open(f):
+        if line.startswith("map_id:"):
+            held.add(int(line.split()[1]))
+print(len([m for m in json.load(sys.stdin) if m["id"] in held and m.get("name") == "call_seq"]))' "$SNIFF_PID")
+[[ $seq_maps == 1 ]] || fail "the program instances use $seq_maps call_seq maps, want 1"
 sniff_stop
 
 grep -q "^sslsniff: openssl 1.1.1: BTF '.*btf-db/openssl/1.1.1w-bullseye.btf' (another program instance)\$" "$T/err" ||

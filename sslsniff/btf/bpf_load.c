@@ -26,17 +26,21 @@ static void bpf_load_config(const struct options *o, struct sslsniff_bpf *skel)
 	bpf_map__set_max_entries(skel->maps.events, o->ring_size);
 }
 
-/* Another instance shares the first one's maps, and its tracepoints too. */
+/*
+ * Another instance shares the first one's maps, and its tracepoints too:
+ * one ring, one call table, one set of counters, one call numbering (call
+ * ids unique across instances: the decoder never mixes two calls up).
+ */
 static int bpf_load_share(struct sslsniff_bpf *skel, struct sslsniff_bpf *first)
 {
 	struct bpf_map *mine[] = { skel->maps.events, skel->maps.exec_events, skel->maps.calls,
 				   skel->maps.handle_fds, skel->maps.secrets_sent, skel->maps.conn_cache,
-				   skel->maps.stats,
-				   skel->maps.watched_pids, skel->maps.bss };
+				   skel->maps.stats, skel->maps.call_seq, skel->maps.watched_pids,
+				   skel->maps.bss };
 	struct bpf_map *theirs[] = { first->maps.events, first->maps.exec_events,
 				     first->maps.calls, first->maps.handle_fds,
 				     first->maps.secrets_sent, first->maps.conn_cache, first->maps.stats,
-				     first->maps.watched_pids, first->maps.bss };
+				     first->maps.call_seq, first->maps.watched_pids, first->maps.bss };
 	int err;
 
 	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++) {

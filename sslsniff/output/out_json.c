@@ -68,11 +68,13 @@ static int out_json_record(void *p, const struct record *r)
 {
 	struct out_json *o = p;
 	const struct event *ev = r->ev;
-	const struct tls_func_info *fi = tls_func_info(ev->func);
+	const struct tls_func_info *fi = ev ? tls_func_info(ev->func) : NULL;
 	struct jsonw *w = &o->w;
 
+	if (r->kind != REC_DATA && r->kind != REC_HANDSHAKE)
+		return 0;
 	jsonw_start_object(w);
-	jsonw_string_field(w, "type", ev->kind == EV_HANDSHAKE ? "handshake" : "data");
+	jsonw_string_field(w, "type", r->kind == REC_HANDSHAKE ? "handshake" : "data");
 	jsonw_uint_field(w, "timestamp_ns", ev->ts_ns + o->opts.realtime_offset_ns);
 	jsonw_uint_field(w, "pid", ev->pid);
 	jsonw_uint_field(w, "tid", ev->tid);
@@ -83,7 +85,7 @@ static int out_json_record(void *p, const struct record *r)
 	jsonw_string_field(w, "function", fi ? fi->symbol : "unknown");
 	jsonw_uint_field(w, "latency_ns", ev->latency_ns);
 	out_json_conn(w, ev);
-	if (ev->kind == EV_HANDSHAKE) {
+	if (r->kind == REC_HANDSHAKE) {
 		jsonw_int_field(w, "ret", ev->ret);
 	} else {
 		jsonw_string_field(w, "direction", fi ? direction_name(fi->dir) : "none");

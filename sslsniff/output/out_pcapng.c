@@ -40,7 +40,6 @@
 #include "output/pcapng.h"
 #include "tls_funcs.h"
 #include "source/packets.h"
-#include "record/conn_match.h"
 
 #define IPV4_HDR_LEN	20
 #define IPV6_HDR_LEN	40
@@ -89,9 +88,8 @@ struct out_pcapng {
 	size_t nr_streams;
 	struct stream *buckets[STREAM_BUCKETS];	/* by (pid, fd or handle) */
 	struct stream *tuples[STREAM_BUCKETS];	/* by local and remote address */
-	struct wire *wire;			/* --capture-packets, or NULL */
-	struct wire_sync *sync;
-	int wire_if;				/* its pcapng interface */
+	bool keylog_embed;			/* secrets as Decryption Secrets Blocks */
+	int wire_if;				/* --capture-packets: their interface, or 0 */
 };
 
 /* One TCP segment to write. */
@@ -107,17 +105,6 @@ struct segment {
 
 static void out_pcapng_close(void *p);
 
-/* --capture-packets: the interface's packets of traced connections, as a second interface. */
-static int out_pcapng_open_wire(struct out_pcapng *o, const char *iface)
-{
-	o->wire = wire__open(iface);
-	if (!o->wire)
-		return -1;
-	o->sync = wire_sync__new();
-	o->wire_if = pcapng__add_interface(o->pcap, wire__linktype(o->wire), iface,
-					   "the traced connections' packets, as captured");
-	return o->sync && o->wire_if > 0 ? 0 : -1;
-}
 
 static void *out_pcapng_open(const struct output_opts *opts)
 {
@@ -134,10 +121,18 @@ static void *out_pcapng_open(const struct output_opts *opts)
 		errno = err;
 		return NULL;
 	}
-	if (opts->capture_iface && out_pcapng_open_wire(o, opts->capture_iface)) {
-		out_pcapng_close(o);
-		errno = EINVAL;
-		return NULL;
+	o->keylog_embed = opts->keylog_embed;
+	/* --capture-packets: the traced connections' real packets, as a second interface. */
+	if (opts->capture_iface) {
+		o->wire_if = pcapng__add_interface(o->pcap, opts->capture_linktype,
+						   opts->capture_iface,
+						   "the traced connections' packets, as captured");
+		if (o->wire_if <= 0) {
+			err = o->wire_if ? -o->wire_if : EINVAL;
+			out_pcapng_close(o);
+			errno = err;
+			return NULL;
+		}
 	}
 	return o;
 }
@@ -564,49 +559,36 @@ static int stream_data(struct out_pcapng *o, struct stream *s, bool from_local,
 	return 0;
 }
 
-/* The real packet P, on the capture's interface. */
-static int wire_write(const struct wire_packet *p, void *arg)
+/* A real packet (--capture-packets), on its interface. */
+static int out_pcapng_packet(struct out_pcapng *o, const struct packet *p)
 {
-	struct out_pcapng *o = arg;
 	struct iovec iov = { (void *)p->data, p->len };
 
 	return pcapng__packet_on(o->pcap, o->wire_if, p->ts_ns, &iov, 1, NULL);
 }
 
-/* The connection of EV is traced: its real packets belong in the file. */
-static int wire_known(struct out_pcapng *o, const struct event *ev)
-{
-	struct wire_tuple t;
-
-	if (!o->wire || (ev->family != AF_INET && ev->family != AF_INET6))
-		return 0;
-	wire_tuple_make(&t, ev->family, ev->saddr, ev->sport, ev->daddr, ev->dport);
-	return wire_sync__known(o->sync, &t, wire_write, o);
-}
-
-static int wire_packet(const struct wire_packet *p, void *arg)
-{
-	struct out_pcapng *o = arg;
-
-	return wire_sync__packet(o->sync, p, wire_write, o);
-}
-
 static int out_pcapng_record(void *p, const struct record *r)
 {
-	const struct tls_func_info *fi = tls_func_info(r->ev->func);
 	struct out_pcapng *o = p;
+	const struct tls_func_info *fi;
 	char comment[COMMENT_LEN];
 	struct stream *s;
 	uint64_t ts;
 	bool fresh;
 	int err;
 
+	/* The session hands a connection's secrets on before its packets:
+	 * Wireshark needs them first. */
+	if (r->kind == REC_SECRETS)
+		return o->keylog_embed ? pcapng__tls_secrets(o->pcap, (const char *)r->data,
+							     r->data_len) : 0;
+	if (r->kind == REC_PACKET)
+		return o->wire_if ? out_pcapng_packet(o, r->packet) : 0;
 	/* With the real packets, those are the streams (decrypted with the
-	 * secrets); synthetic ones on the same addresses would clash. */
-	if (o->wire)
-		return wire_known(o, r->ev);
-	/* Handshake rows carry no bytes; a call without any has nothing to show. */
-	if (r->ev->kind != EV_DATA || !fi || fi->dir == DIR_NONE ||
+	 * secrets); synthetic ones on the same addresses would clash. Handshake
+	 * rows carry no bytes; a call without any has nothing to show. */
+	fi = tls_func_info(r->ev->func);
+	if (o->wire_if || r->kind != REC_DATA || !fi || fi->dir == DIR_NONE ||
 	    (!r->data_len && !r->lost && !r->truncated))
 		return 0;
 	s = stream_get(o, r->ev, &fresh);
@@ -638,33 +620,8 @@ static void out_pcapng_close(void *p)
 			free(s);
 		}
 	}
-	if (o->wire) {
-		uint64_t dropped = wire__dropped(o->wire);
-
-		if (dropped)
-			p_warn("--capture-packets: %llu packets dropped before capture",
-			       (unsigned long long)dropped);
-		wire__close(o->wire);
-	}
-	wire_sync__free(o->sync);
 	pcapng__close(o->pcap);
 	free(o);
-}
-
-/* The secrets first, then the connection's packets: Wireshark needs them before. */
-static int out_pcapng_secrets(void *p, const struct event *ev, const char *lines, size_t len)
-{
-	struct out_pcapng *o = p;
-	int err = pcapng__tls_secrets(o->pcap, lines, len);
-
-	return err ? err : wire_known(o, ev);
-}
-
-static int out_pcapng_poll(void *p)
-{
-	struct out_pcapng *o = p;
-
-	return o->wire ? wire__drain(o->wire, wire_packet, o) : 0;
 }
 
 static int out_pcapng_flush(void *p)
@@ -678,8 +635,6 @@ const struct output_ops out_pcapng_ops = {
 	.name = "pcapng",
 	.open = out_pcapng_open,
 	.record = out_pcapng_record,
-	.secrets = out_pcapng_secrets,
-	.poll = out_pcapng_poll,
 	.flush = out_pcapng_flush,
 	.close = out_pcapng_close,
 };

@@ -143,13 +143,15 @@ static int out_text_record(void *p, const struct record *r)
 {
 	struct out_text *o = p;
 
+	if (r->kind != REC_DATA && r->kind != REC_HANDSHAKE)
+		return 0;
 	strbuf_reset(&o->sb);
 	if (!o->header_done) {
 		text_header(o);
 		o->header_done = true;
 	}
 	text_row(o, r->ev);
-	if (r->ev->kind == EV_DATA) {
+	if (r->kind == REC_DATA) {
 		text_put(o, "----- DATA -----\n", 17);
 		if (o->opts.hexdump)
 			text_hexdump(o, r->data, r->data_len);

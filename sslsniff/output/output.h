@@ -7,15 +7,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "sslsniff.h"
-
-/* One reassembled call: what every writer receives. */
-struct record {
-	const struct event *ev;	/* header of the call's first chunk */
-	const uint8_t *data;	/* captured bytes, in order */
-	uint32_t data_len;
-	uint32_t lost;		/* bytes of the captured range that are missing */
-	uint32_t truncated;	/* bytes not captured (--max-bytes) */
-};
+#include "record/record.h"
 
 struct output_opts {
 	FILE *out;
@@ -24,21 +16,19 @@ struct output_opts {
 	bool latency;		/* text: LAT(ms) column */
 	bool escape;		/* text: show control bytes as '.' (a terminal) */
 	int64_t realtime_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
-	const char *capture_iface;	/* pcapng: --capture-packets, or NULL */
+	bool keylog_embed;		/* pcapng: secrets records as Decryption Secrets Blocks */
+	const char *capture_iface;	/* pcapng: real packets of this interface, or NULL */
+	int capture_linktype;		/* ... and their pcap link type */
 };
 
-/* A writer. main.c drives them through this table only. */
+/* A writer: every record kind comes through record(); the session drives
+ * writers through this table only. */
 struct output_ops {
 	const char *name;
 	/* NULL, with errno set, when the writer cannot start. */
 	void *(*open)(const struct output_opts *opts);
 	/* 0, or -errno when the output can take no more (reported once). */
 	int (*record)(void *w, const struct record *r);
-	/* TLS key log lines of EV's connection to keep beside the records
-	 * (--keylog-embed); may be NULL. */
-	int (*secrets)(void *w, const struct event *ev, const char *lines, size_t len);
-	/* Called every poll round, for input of its own; may be NULL. */
-	int (*poll)(void *w);
 	/* Writes out what the writer holds back (every poll round, and at
 	 * the end); may be NULL. 0 or -errno. */
 	int (*flush)(void *w);
@@ -50,8 +40,9 @@ struct output_ops {
 
 extern const struct output_ops out_text_ops;
 extern const struct output_ops out_json_ops;
-/* Not a --format: -w writes it beside the text or JSON. */
+/* Not --formats: -w and --keylog write them beside the text or JSON. */
 extern const struct output_ops out_pcapng_ops;
+extern const struct output_ops out_keylog_ops;
 
 #define CONN_ADDR_LEN	64	/* "[ipv6]:port" */
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* --summary-json: the summary line's figures as one JSON object, at exit. */
+/* The counters of every part, reported: the summary line and --summary-json. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,15 +12,9 @@
 #include "output/summary.h"
 #include "tls_funcs.h"
 
-struct summary_lib {
-	uint64_t records;
-	uint64_t bytes;
-};
-
 struct summary {
 	char *path;
 	int fd;
-	struct summary_lib lib[LIB_NSS + 1];	/* by enum tls_library */
 };
 
 struct summary *summary__new(const char *path)
@@ -69,22 +64,23 @@ void summary__free(struct summary *s)
 	free(s);
 }
 
-void summary__count(struct summary *s, const struct record *r)
+void counters_count(struct counters *c, const struct record *r)
 {
 	const struct tls_func_info *fi;
 
-	if (!s)
+	if (r->kind != REC_DATA)
 		return;
 	fi = tls_func_info(r->ev->func);
-	if (!fi || fi->lib >= sizeof(s->lib) / sizeof(s->lib[0]))
+	if (!fi || fi->lib >= sizeof(c->lib) / sizeof(c->lib[0]))
 		return;
-	s->lib[fi->lib].records++;
-	s->lib[fi->lib].bytes += r->data_len;
+	c->lib[fi->lib].records++;
+	c->lib[fi->lib].bytes += r->data_len;
 }
 
-void summary_losses(const struct decode_stats *ds, const uint64_t *st, uint64_t *bytes,
-		    uint64_t *records)
+void counters_losses(const struct counters *c, uint64_t *bytes, uint64_t *records)
 {
+	const uint64_t *st = c->bpf;
+
 	/*
 	 * A call of which not even the ring-full notice fitted never reaches
 	 * the decoder: the BPF counters know every lost byte. Calls: those the
@@ -92,19 +88,46 @@ void summary_losses(const struct decode_stats *ds, const uint64_t *st, uint64_t 
 	 * bytes are counted by byte, not by call, in BPF).
 	 */
 	*bytes = st[STAT_LOST_BYTES_RINGBUF] + st[STAT_LOST_BYTES_FAULT];
-	if (ds->missing_bytes > *bytes)
-		*bytes = ds->missing_bytes;
+	if (c->dec.missing_bytes > *bytes)
+		*bytes = c->dec.missing_bytes;
 	*records = st[STAT_LOST_CALLS_RINGBUF];
-	if (ds->incomplete > *records)
-		*records = ds->incomplete;
+	if (c->dec.incomplete > *records)
+		*records = c->dec.incomplete;
 }
 
-static void summary_json(const struct summary *s, struct jsonw *w, const struct decode_stats *ds,
-			 const uint64_t *st)
+static uint64_t counters_untracked(const struct counters *c)
 {
+	return c->bpf[STAT_LOST_CALLS_STATE] + c->bpf[STAT_LOST_CALLS_BAD_LEN] +
+	       c->bpf[STAT_LOST_EVENTS_OTHER];
+}
+
+void summary_print(FILE *f, const struct counters *c)
+{
+	const uint64_t *s = c->bpf;
 	uint64_t lost_bytes, lost_records;
 
-	summary_losses(ds, st, &lost_bytes, &lost_records);
+	counters_losses(c, &lost_bytes, &lost_records);
+	fprintf(f,
+		"sslsniff: %" PRIu64 " records, %" PRIu64 " bytes captured; lost: %" PRIu64
+		" bytes in %" PRIu64 " records (ring buffer full: %" PRIu64 " calls, %" PRIu64
+		" bytes; unreadable: %" PRIu64 " bytes), %" PRIu64 " calls untracked; truncated: %"
+		PRIu64 " bytes",
+		c->dec.records, c->dec.bytes, lost_bytes, lost_records,
+		s[STAT_LOST_CALLS_RINGBUF], s[STAT_LOST_BYTES_RINGBUF], s[STAT_LOST_BYTES_FAULT],
+		counters_untracked(c), s[STAT_TRUNCATED_BYTES]);
+	if (c->packets_on)
+		fprintf(f, "; packets: %" PRIu64 " written, %" PRIu64 " dropped before capture",
+			c->match.packets, c->packets_dropped);
+	fputc('\n', f);
+}
+
+static void summary_json(struct jsonw *w, const struct counters *c)
+{
+	const struct decode_stats *ds = &c->dec;
+	const uint64_t *st = c->bpf;
+	uint64_t lost_bytes, lost_records;
+
+	counters_losses(c, &lost_bytes, &lost_records);
 	jsonw_start_object(w);
 	jsonw_uint_field(w, "records", ds->records);
 	jsonw_uint_field(w, "bytes", ds->bytes);
@@ -113,29 +136,35 @@ static void summary_json(const struct summary *s, struct jsonw *w, const struct 
 	jsonw_uint_field(w, "truncated_bytes", st[STAT_TRUNCATED_BYTES]);
 	jsonw_uint_field(w, "ring_full_calls", st[STAT_LOST_CALLS_RINGBUF]);
 	jsonw_uint_field(w, "unreadable_bytes", st[STAT_LOST_BYTES_FAULT]);
-	jsonw_uint_field(w, "untracked_calls",
-			 st[STAT_LOST_CALLS_STATE] + st[STAT_LOST_CALLS_BAD_LEN] +
-			 st[STAT_LOST_EVENTS_OTHER]);
+	jsonw_uint_field(w, "untracked_calls", counters_untracked(c));
 	jsonw_name(w, "by_library");
 	jsonw_start_object(w);
 	for (unsigned int lib = LIB_OPENSSL; lib <= LIB_NSS; lib++) {
 		jsonw_name(w, tls_library_name(lib));
 		jsonw_start_object(w);
-		jsonw_uint_field(w, "records", s->lib[lib].records);
-		jsonw_uint_field(w, "bytes", s->lib[lib].bytes);
+		jsonw_uint_field(w, "records", c->lib[lib].records);
+		jsonw_uint_field(w, "bytes", c->lib[lib].bytes);
 		jsonw_end_object(w);
 	}
 	jsonw_end_object(w);
+	if (c->packets_on) {
+		jsonw_name(w, "packets");
+		jsonw_start_object(w);
+		jsonw_uint_field(w, "written", c->match.packets);
+		jsonw_uint_field(w, "dropped", c->packets_dropped);
+		jsonw_uint_field(w, "unmatched", c->match.unmatched);
+		jsonw_end_object(w);
+	}
 	jsonw_end_object(w);
 }
 
-int summary__write(struct summary *s, const struct decode_stats *ds, const uint64_t *bpf_stats)
+int summary__write(struct summary *s, const struct counters *c)
 {
 	struct jsonw w = {};
 	size_t off = 0;
 	int err = 0;
 
-	summary_json(s, &w, ds, bpf_stats);
+	summary_json(&w, c);
 	err = jsonw_error(&w);
 	while (!err && off < w.sb.len) {
 		ssize_t n = write(s->fd, w.sb.buf + off, w.sb.len - off);

@@ -2,9 +2,39 @@
 #ifndef __SSLSNIFF_SUMMARY_H
 #define __SSLSNIFF_SUMMARY_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include "record/conn_match.h"
 #include "record/decode.h"
-#include "output/output.h"
+#include "record/record.h"
+#include "tls_funcs.h"
+
+/*
+ * Every count sslsniff keeps, in one place: the session gathers them from
+ * each part (the BPF side's per-CPU counters, the decoder, the packet
+ * source and its match) and this file reports them, as the summary line on
+ * stderr (at exit, and every second with --stats) and as --summary-json.
+ */
+struct counters {
+	uint64_t bpf[STAT__MAX];	/* enum stat_id, summed over the CPUs */
+	struct decode_stats dec;
+	bool packets_on;		/* --capture-packets */
+	struct conn_match_stats match;
+	uint64_t packets_dropped;	/* by the kernel or libpcap, before capture */
+	struct {
+		uint64_t records, bytes;
+	} lib[LIB_NSS + 1];		/* data records by the library of the hooked function */
+};
+
+/* One record on its way to the writers. */
+void counters_count(struct counters *c, const struct record *r);
+
+/* Bytes and calls lost, from the decoder's and the BPF side's counts. */
+void counters_losses(const struct counters *c, uint64_t *bytes, uint64_t *records);
+
+/* "sslsniff: N records, N bytes captured; lost: ...", on F. */
+void summary_print(FILE *f, const struct counters *c);
 
 /*
  * --summary-json FILE: the final summary as one JSON object, for scripts
@@ -15,10 +45,11 @@
  *    "ring_full_calls":N,"unreadable_bytes":N,"untracked_calls":N,
  *    "by_library":{"openssl":{"records":N,"bytes":N},...}}
  *
- * The figures are those of the summary line on stderr, except that lost
- * bytes and records include calls of which nothing reached user space (ring
- * buffer full); by_library splits the records and captured bytes by the
- * library of the hooked function.
+ * and with --capture-packets "packets":{"written":N,"dropped":N,"unmatched":N}.
+ * The figures are those of the summary line, except that lost bytes and
+ * records include calls of which nothing reached user space (ring buffer
+ * full); by_library splits the records and captured bytes by the library of
+ * the hooked function.
  */
 struct summary;
 
@@ -27,17 +58,7 @@ struct summary *summary__new(const char *path);
 /* Closes the file; an unwritten summary's file is removed. */
 void summary__free(struct summary *s);
 
-/* One record delivered by the decoder. S may be NULL. */
-void summary__count(struct summary *s, const struct record *r);
-
-/*
- * Writes the object: DS from the decoder, BPF_STATS the summed per-CPU
- * counters (enum stat_id). 0, or -errno (reported, the file removed).
- */
-/* Bytes and calls lost, from the decoder's and the BPF side's counts. */
-void summary_losses(const struct decode_stats *ds, const uint64_t *bpf_stats, uint64_t *bytes,
-		    uint64_t *records);
-
-int summary__write(struct summary *s, const struct decode_stats *ds, const uint64_t *bpf_stats);
+/* Writes the object. 0, or -errno (reported, the file removed). */
+int summary__write(struct summary *s, const struct counters *c);
 
 #endif

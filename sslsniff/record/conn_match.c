@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include "lib/hashset.h"
 #include "record/conn_match.h"
 
 #define HOLD_BYTES	(16 << 20)
@@ -16,132 +18,111 @@ struct held {
 	uint8_t data[];
 };
 
-struct wire_sync {
-	uint64_t *known;	/* open addressing of tuple keys; 0 is empty */
-	size_t nr_known, cap_known;
+struct conn_match {
+	record_fn fn;
+	void *ctx;
+	struct hashset known;	/* tuple keys of traced connections */
 	struct held *head, **tail;
 	size_t held_bytes;
+	struct conn_match_stats stats;
 };
 
-struct wire_sync *wire_sync__new(void)
+struct conn_match *conn_match__new(record_fn fn, void *ctx)
 {
-	struct wire_sync *ws = calloc(1, sizeof(*ws));
+	struct conn_match *cm = calloc(1, sizeof(*cm));
 
-	if (ws)
-		ws->tail = &ws->head;
-	return ws;
+	if (cm) {
+		cm->fn = fn;
+		cm->ctx = ctx;
+		cm->tail = &cm->head;
+	}
+	return cm;
 }
 
-void wire_sync__free(struct wire_sync *ws)
+void conn_match__free(struct conn_match *cm)
 {
-	if (!ws)
+	if (!cm)
 		return;
-	while (ws->head) {
-		struct held *h = ws->head;
+	while (cm->head) {
+		struct held *h = cm->head;
 
-		ws->head = h->next;
+		cm->head = h->next;
 		free(h);
 	}
-	free(ws->known);
-	free(ws);
+	hashset_free(&cm->known);
+	free(cm);
 }
 
-static uint64_t tuple_key(const struct wire_tuple *t)
+const struct conn_match_stats *conn_match__stats(const struct conn_match *cm)
 {
-	const uint8_t *p = (const uint8_t *)t;
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < sizeof(*t); i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h ? h : 1;
+	return &cm->stats;
 }
 
-static bool is_known(const struct wire_sync *ws, uint64_t key)
+static int conn_match_out(struct conn_match *cm, const struct packet *p)
 {
-	for (size_t j = key & (ws->cap_known - 1); ws->cap_known && ws->known[j];
-	     j = (j + 1) & (ws->cap_known - 1)) {
-		if (ws->known[j] == key)
-			return true;
-	}
-	return false;
-}
+	struct record r = { .kind = REC_PACKET, .packet = p };
 
-static int add_known(struct wire_sync *ws, uint64_t key)
-{
-	size_t j;
-
-	if (2 * (ws->nr_known + 1) > ws->cap_known) {
-		size_t cap = ws->cap_known ? 2 * ws->cap_known : 256;
-		uint64_t *t = calloc(cap, sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		for (size_t i = 0; i < ws->cap_known; i++) {
-			if (!ws->known[i])
-				continue;
-			for (j = ws->known[i] & (cap - 1); t[j]; j = (j + 1) & (cap - 1))
-				;
-			t[j] = ws->known[i];
-		}
-		free(ws->known);
-		ws->known = t;
-		ws->cap_known = cap;
-	}
-	for (j = key & (ws->cap_known - 1); ws->known[j]; j = (j + 1) & (ws->cap_known - 1))
-		;
-	ws->known[j] = key;
-	ws->nr_known++;
-	return 0;
+	cm->stats.packets++;
+	return cm->fn(&r, cm->ctx);
 }
 
 /* Hands on (KEY != 0) or drops (KEY == 0: aged or over the bound) held packets. */
-static int release(struct wire_sync *ws, uint64_t key, uint64_t now, wire_out_fn fn, void *ctx)
+static int conn_match_release(struct conn_match *cm, uint64_t key, uint64_t now)
 {
-	struct held **pp = &ws->head, *h;
+	struct held **pp = &cm->head, *h;
 	int err = 0;
 
 	while ((h = *pp)) {
 		bool mine = key && h->key == key;
-		bool stale = !key && (now - h->ts_ns > HOLD_NS || ws->held_bytes > HOLD_BYTES);
+		bool stale = !key && (now - h->ts_ns > HOLD_NS || cm->held_bytes > HOLD_BYTES);
 
 		if (!mine && !stale) {
 			pp = &h->next;
 			continue;
 		}
 		if (mine && !err) {
-			struct wire_packet p = { .ts_ns = h->ts_ns, .data = h->data, .len = h->len };
+			struct packet p = { .ts_ns = h->ts_ns, .data = h->data, .len = h->len };
 
-			err = fn(&p, ctx);
+			err = conn_match_out(cm, &p);
+		} else if (stale) {
+			cm->stats.unmatched++;
 		}
 		*pp = h->next;
-		ws->held_bytes -= h->len;
+		cm->held_bytes -= h->len;
 		free(h);
 	}
-	ws->tail = pp;
+	cm->tail = pp;
 	return err;
 }
 
-int wire_sync__known(struct wire_sync *ws, const struct wire_tuple *t, wire_out_fn fn, void *ctx)
+int conn_match__record(struct conn_match *cm, const struct record *r)
 {
-	uint64_t key = tuple_key(t);
-	int err;
+	const struct event *ev = r->ev;
+	struct packet_tuple t;
+	uint64_t key;
+	int added;
 
-	if (is_known(ws, key))
+	if ((r->kind != REC_DATA && r->kind != REC_SECRETS) ||
+	    (ev->family != AF_INET && ev->family != AF_INET6))
 		return 0;
-	err = add_known(ws, key);
-	return err ? err : release(ws, key, 0, fn, ctx);
+	packet_tuple_make(&t, ev->family, ev->saddr, ev->sport, ev->daddr, ev->dport);
+	key = hashset_key(&t, sizeof(t));
+	added = hashset_add(&cm->known, key);
+	if (added <= 0)
+		return added;
+	return conn_match_release(cm, key, 0);
 }
 
-int wire_sync__packet(struct wire_sync *ws, const struct wire_packet *p, wire_out_fn fn, void *ctx)
+int conn_match__packet(struct conn_match *cm, const struct packet *p)
 {
 	uint64_t key;
 	struct held *h;
 
 	if (!p->tcp)
 		return 0;
-	key = tuple_key(&p->tuple);
-	if (is_known(ws, key))
-		return fn(p, ctx);
+	key = hashset_key(&p->tuple, sizeof(p->tuple));
+	if (hashset_has(&cm->known, key))
+		return conn_match_out(cm, p);
 	h = malloc(sizeof(*h) + p->len);
 	if (!h)
 		return -ENOMEM;
@@ -150,10 +131,10 @@ int wire_sync__packet(struct wire_sync *ws, const struct wire_packet *p, wire_ou
 	h->ts_ns = p->ts_ns;
 	h->len = p->len;
 	memcpy(h->data, p->data, p->len);
-	*ws->tail = h;
-	ws->tail = &h->next;
-	ws->held_bytes += p->len;
-	if (ws->held_bytes > HOLD_BYTES || p->ts_ns - ws->head->ts_ns > HOLD_NS)
-		return release(ws, 0, p->ts_ns, fn, ctx);
+	*cm->tail = h;
+	cm->tail = &h->next;
+	cm->held_bytes += p->len;
+	if (cm->held_bytes > HOLD_BYTES || p->ts_ns - cm->head->ts_ns > HOLD_NS)
+		return conn_match_release(cm, 0, p->ts_ns);
 	return 0;
 }

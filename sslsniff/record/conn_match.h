@@ -1,27 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef __SSLSNIFF_WIRE_SYNC_H
-#define __SSLSNIFF_WIRE_SYNC_H
+#ifndef __SSLSNIFF_CONN_MATCH_H
+#define __SSLSNIFF_CONN_MATCH_H
 
+#include <stdint.h>
+#include "record/decode.h"
 #include "source/packets.h"
 
 /*
- * Which captured packets belong to traced connections. A connection is
- * known from its first record (or its secrets), after its handshake
- * packets went by: those are held, up to a bound, and handed on, in order,
- * once it is known; packets of connections never traced are dropped from
- * the hold as it fills or ages.
+ * Which captured packets belong to traced connections (--capture-packets).
+ * A connection is known from its first data or secrets record, after its
+ * handshake packets went by: those are held, up to a bound, and handed on
+ * as REC_PACKET records, in order, once it is known; packets of
+ * connections never traced are dropped from the hold as it fills or ages.
  */
-struct wire_sync;
+struct conn_match;
 
-typedef int (*wire_out_fn)(const struct wire_packet *p, void *ctx);
+struct conn_match_stats {
+	uint64_t packets;	/* handed on: packets of traced connections */
+	uint64_t unmatched;	/* held and dropped: no traced connection claimed them */
+};
 
-struct wire_sync *wire_sync__new(void);
-void wire_sync__free(struct wire_sync *ws);
+struct conn_match *conn_match__new(record_fn fn, void *ctx);
+void conn_match__free(struct conn_match *cm);
 
-/* Connection T is traced: its held packets go to FN now. 0 or FN's error. */
-int wire_sync__known(struct wire_sync *ws, const struct wire_tuple *t, wire_out_fn fn, void *ctx);
+/* R (data or secrets) names a traced connection: its held packets go out now. */
+int conn_match__record(struct conn_match *cm, const struct record *r);
 
-/* P goes to FN if its connection is known, else it is held. */
-int wire_sync__packet(struct wire_sync *ws, const struct wire_packet *p, wire_out_fn fn, void *ctx);
+/* P goes out if its connection is known, else it is held. */
+int conn_match__packet(struct conn_match *cm, const struct packet *p);
+
+const struct conn_match_stats *conn_match__stats(const struct conn_match *cm);
 
 #endif

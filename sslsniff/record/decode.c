@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "record/decode.h"
+#include "record/secrets.h"
 
 /* A call whose chunks are still arriving. */
 struct pending {
@@ -54,6 +55,7 @@ static int decoder_deliver(struct decoder *d, const struct event *hdr, const uin
 			   uint32_t len, uint32_t lost)
 {
 	struct record r = {
+		.kind = hdr->kind == EV_HANDSHAKE ? REC_HANDSHAKE : REC_DATA,
 		.ev = hdr,
 		.data = data,
 		.data_len = len,
@@ -95,10 +97,17 @@ static int decoder_finish_stale(struct decoder *d, const struct event *ev)
 	return 0;
 }
 
-static struct pending *decoder_find(struct decoder *d, uint64_t call_id, size_t *idx)
+/*
+ * The pending call EV continues. Call ids are unique, but a chunk is only
+ * ever appended to a call of the same thread: one process's bytes can never
+ * end up in another's record, whatever the ids.
+ */
+static struct pending *decoder_find(struct decoder *d, const struct event *ev, size_t *idx)
 {
 	for (size_t i = 0; i < d->nr_pend; i++) {
-		if (d->pend[i].hdr.call_id == call_id) {
+		const struct event *h = &d->pend[i].hdr;
+
+		if (h->call_id == ev->call_id && h->tid == ev->tid && h->pid == ev->pid) {
 			*idx = i;
 			return &d->pend[i];
 		}
@@ -161,7 +170,7 @@ static int decoder_data(struct decoder *d, const struct event *ev)
 	err = decoder_finish_stale(d, ev);
 	if (err)
 		return err;
-	p = decoder_find(d, ev->call_id, &i);
+	p = decoder_find(d, ev, &i);
 	/* Most calls fit one chunk: deliver straight from the ring. */
 	if (!p && ev->offset == 0 && (ev->flags & CHUNK_LAST))
 		return decoder_deliver(d, ev, ev->data, ev->chunk_len,
@@ -177,6 +186,19 @@ static int decoder_data(struct decoder *d, const struct event *ev)
 	if (ev->flags & CHUNK_LAST)
 		return decoder_finish(d, i);
 	return 0;
+}
+
+/* A connection's secrets, as the key log lines they give (none: nothing usable yet). */
+static int decoder_secrets(struct decoder *d, const struct event *ev)
+{
+	char lines[SECRETS_LINES_MAX];
+	struct record r = { .kind = REC_SECRETS, .ev = ev, .data = (const uint8_t *)lines };
+
+	r.data_len = secrets_format(ev, (const struct tls_secrets *)ev->data, lines, sizeof(lines));
+	if (!r.data_len)
+		return 0;
+	d->stats.secrets++;
+	return d->fn(&r, d->ctx);
 }
 
 int decoder__event(struct decoder *d, const void *data, size_t size)
@@ -197,6 +219,12 @@ int decoder__event(struct decoder *d, const void *data, size_t size)
 		return decoder_data(d, ev);
 	case EV_HANDSHAKE:
 		return decoder_deliver(d, ev, NULL, 0, 0);
+	case EV_SECRETS:
+		if (size < sizeof(*ev) + sizeof(struct tls_secrets)) {
+			d->stats.malformed++;
+			return 0;
+		}
+		return decoder_secrets(d, ev);
 	default:
 		d->stats.malformed++;
 		return 0;

@@ -4,15 +4,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "output/output.h"
+#include "record/record.h"
 
 /*
- * Reassembles the chunks of each call into one struct record. Chunks of a
- * call arrive in order, but those of calls on other CPUs may come between.
+ * The ring buffer's records into struct records: the chunks of each call
+ * reassembled into one REC_DATA (chunks of a call arrive in order, those of
+ * calls on other CPUs may come between), handshakes, and secrets as their
+ * key log lines.
  */
 struct decoder;
 
-/* Receives each complete (or given-up) call; a non-zero return stops. */
+/* Receives each record (a call complete or given up); a non-zero return stops. */
 typedef int (*record_fn)(const struct record *r, void *ctx);
 
 struct decode_stats {
@@ -21,6 +23,7 @@ struct decode_stats {
 	uint64_t incomplete;		/* records missing bytes */
 	uint64_t missing_bytes;		/* bytes those records lack */
 	uint64_t truncated_bytes;	/* cut by --max-bytes */
+	uint64_t secrets;		/* secrets records that gave key log lines */
 	uint64_t malformed;		/* ring records that made no sense */
 };
 

@@ -12,16 +12,16 @@
 #define WIRE_BUFFER	(32 << 20)	/* room for 50 ms of loopback traffic */
 #define DLT_LINUX_SLL_	113
 
-struct wire {
+struct packets {
 	pcap_t *pcap;
 	int linktype;
 };
 
-struct wire *wire__open(const char *iface)
+struct packets *packets__open(const char *iface)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct bpf_program prog;
-	struct wire *w = calloc(1, sizeof(*w));
+	struct packets *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		return NULL;
@@ -47,11 +47,11 @@ struct wire *wire__open(const char *iface)
 	return w;
 err:
 	p_err("--capture-packets %s: %s", iface, errbuf[0] ? errbuf : "cannot capture");
-	wire__close(w);
+	packets__close(w);
 	return NULL;
 }
 
-void wire__close(struct wire *w)
+void packets__close(struct packets *w)
 {
 	if (!w)
 		return;
@@ -60,12 +60,12 @@ void wire__close(struct wire *w)
 	free(w);
 }
 
-int wire__linktype(const struct wire *w)
+int packets__linktype(const struct packets *w)
 {
 	return w->linktype;
 }
 
-uint64_t wire__dropped(struct wire *w)
+uint64_t packets__dropped(struct packets *w)
 {
 	struct pcap_stat st;
 
@@ -74,8 +74,8 @@ uint64_t wire__dropped(struct wire *w)
 	return (uint64_t)st.ps_drop + st.ps_ifdrop;
 }
 
-void wire_tuple_make(struct wire_tuple *t, uint16_t family, const uint8_t *a, uint16_t port_a,
-		     const uint8_t *b, uint16_t port_b)
+void packet_tuple_make(struct packet_tuple *t, uint16_t family, const uint8_t *a, uint16_t port_a,
+		       const uint8_t *b, uint16_t port_b)
 {
 	size_t alen = family == AF_INET ? 4 : 16;
 	int c = memcmp(a, b, alen);
@@ -114,7 +114,7 @@ static int l3_offset(int linktype, const uint8_t *d, uint32_t len, uint16_t *eth
 }
 
 /* Fills P's tuple when the frame is a TCP segment over IPv4 or IPv6. */
-static void parse_tcp(int linktype, struct wire_packet *p)
+static void parse_tcp(int linktype, struct packet *p)
 {
 	const uint8_t *d = p->data, *ip, *tcp;
 	uint32_t len = p->len, l4;
@@ -130,20 +130,20 @@ static void parse_tcp(int linktype, struct wire_packet *p)
 		if (l4 < 20 || len < l4 + 4)
 			return;
 		tcp = ip + l4;
-		wire_tuple_make(&p->tuple, AF_INET, ip + 12, tcp[0] << 8 | tcp[1], ip + 16,
-				tcp[2] << 8 | tcp[3]);
+		packet_tuple_make(&p->tuple, AF_INET, ip + 12, tcp[0] << 8 | tcp[1], ip + 16,
+				  tcp[2] << 8 | tcp[3]);
 		p->tcp = true;
 	} else if (ethertype == 0x86dd && len >= 44 && (ip[0] >> 4) == 6 && ip[6] == 6) {
 		tcp = ip + 40;
-		wire_tuple_make(&p->tuple, AF_INET6, ip + 8, tcp[0] << 8 | tcp[1], ip + 24,
-				tcp[2] << 8 | tcp[3]);
+		packet_tuple_make(&p->tuple, AF_INET6, ip + 8, tcp[0] << 8 | tcp[1], ip + 24,
+				  tcp[2] << 8 | tcp[3]);
 		p->tcp = true;
 	}
 }
 
 struct drain_ctx {
-	struct wire *w;
-	wire_packet_fn fn;
+	struct packets *w;
+	packet_fn fn;
 	void *ctx;
 	int err;
 };
@@ -151,7 +151,7 @@ struct drain_ctx {
 static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct drain_ctx *dc = (struct drain_ctx *)arg;
-	struct wire_packet p = {
+	struct packet p = {
 		/* nanosecond precision was asked for: tv_usec holds ns */
 		.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL + h->ts.tv_usec,
 		.data = bytes,
@@ -164,7 +164,7 @@ static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *by
 	dc->err = dc->fn(&p, dc->ctx);
 }
 
-int wire__drain(struct wire *w, wire_packet_fn fn, void *ctx)
+int packets__drain(struct packets *w, packet_fn fn, void *ctx)
 {
 	struct drain_ctx dc = { w, fn, ctx, 0 };
 	int n;

@@ -88,6 +88,18 @@ int main(void)
 	CHECK(s.n == 6 && s.call_id[4] == 5 && s.lost[4] == big - CHUNK_MAX);
 	CHECK(s.call_id[5] == 6 && !s.lost[5]);
 
+	/* Two threads' calls with the same id (program instances once numbered
+	 * calls each on their own): never merged into one record. */
+	decoder__event(d, ringbuf, chunk(20, 21, big, big, 0, CHUNK_MAX, 0, 0));
+	decoder__event(d, ringbuf, chunk(20, 22, big, big, 0, CHUNK_MAX, 0, 0));
+	decoder__event(d, ringbuf, chunk(20, 21, big, big, CHUNK_MAX, CHUNK_MAX, 0, 0));
+	decoder__event(d, ringbuf, chunk(20, 21, big, big, 2 * CHUNK_MAX, 100, 0, 1));
+	CHECK(s.n == 7 && s.len[6] == big && !s.lost[6] && pattern_ok(s.data[6], big));
+	decoder__event(d, ringbuf, chunk(20, 22, big, big, CHUNK_MAX, CHUNK_MAX, 0, 0));
+	decoder__event(d, ringbuf, chunk(20, 22, big, big, 2 * CHUNK_MAX, 100, 0, 1));
+	CHECK(s.n == 8 && s.len[7] == big && !s.lost[7] && pattern_ok(s.data[7], big));
+	s.n = 6;
+
 	/* Malformed records are counted, never read past their end. */
 	CHECK(!decoder__event(d, ringbuf, 10));
 	chunk(7, 7, 10, 10, 0, 10, 0, 1);

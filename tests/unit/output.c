@@ -37,7 +37,7 @@ static void check_json_batches(void)
 	static uint8_t data[100 << 10];
 	struct event ev = { .kind = EV_DATA, .func = FUNC_SSL_WRITE, .len = sizeof(data),
 			    .pid = 7, .fd = -1 };
-	struct record r = { .ev = &ev, .data = data, .data_len = sizeof(data) };
+	struct record r = { .kind = REC_DATA, .ev = &ev, .data = data, .data_len = sizeof(data) };
 	FILE *f = tmpfile();
 	struct output_opts opts = { .out = f };
 	void *w = f ? out_json_ops.open(&opts) : NULL;

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The TLS key log: secrets to NSS key log lines, each written once. */
+/*
+ * A connection's secrets, as the BPF side read them from the library's
+ * structs, turned into the lines of a TLS key log (NSS key log format).
+ */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -7,36 +10,9 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include "output/keylog.h"
-#include "output/output.h"
+#include "record/secrets.h"
 
 #define RANDOM_HEX	(2 * SSLSNIFF_RANDOM_LEN)
-
-struct keylog {
-	FILE *f;
-	uint64_t *seen;		/* open addressing; 0 is empty */
-	size_t nr, cap;
-	int err;
-};
-
-struct keylog *keylog__new(FILE *f)
-{
-	struct keylog *k = calloc(1, sizeof(*k));
-
-	if (k)
-		k->f = f;
-	return k;
-}
-
-void keylog__free(struct keylog *k)
-{
-	if (!k)
-		return;
-	if (k->f)
-		fclose(k->f);
-	free(k->seen);
-	free(k);
-}
 
 static void hex(const uint8_t *b, size_t n, char *out)
 {
@@ -161,7 +137,7 @@ static bool all_zero(const uint8_t *b, size_t n)
 	return true;
 }
 
-size_t keylog_format(const struct event *ev, const struct tls_secrets *s, char *buf, size_t size)
+size_t secrets_format(const struct event *ev, const struct tls_secrets *s, char *buf, size_t size)
 {
 	char random[RANDOM_HEX + 1];
 
@@ -183,66 +159,3 @@ size_t keylog_format(const struct event *ev, const struct tls_secrets *s, char *
 	return add_line(buf, size, 0, "CLIENT_RANDOM", random, s->master_key, s->master_key_len);
 }
 
-static uint64_t line_hash(const char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)p[i]) * 0x100000001b3ULL;
-	return h ? h : 1;
-}
-
-static int seen_grow(struct keylog *k)
-{
-	size_t cap = k->cap ? k->cap * 2 : 256;
-	uint64_t *old = k->seen, *t = calloc(cap, sizeof(*t));
-
-	if (!t)
-		return -ENOMEM;
-	for (size_t i = 0; i < k->cap; i++) {
-		size_t j = old[i] & (cap - 1);
-
-		if (!old[i])
-			continue;
-		while (t[j])
-			j = (j + 1) & (cap - 1);
-		t[j] = old[i];
-	}
-	free(old);
-	k->seen = t;
-	k->cap = cap;
-	return 0;
-}
-
-/* True the first time the line with hash H is offered. */
-static bool seen_first(struct keylog *k, uint64_t h)
-{
-	size_t j;
-
-	if (2 * (k->nr + 1) > k->cap && seen_grow(k))
-		return true;	/* no memory to remember: a duplicate beats a gap */
-	for (j = h & (k->cap - 1); k->seen[j]; j = (j + 1) & (k->cap - 1)) {
-		if (k->seen[j] == h)
-			return false;
-	}
-	k->seen[j] = h;
-	k->nr++;
-	return true;
-}
-
-int keylog__write(struct keylog *k, const char *lines, size_t len)
-{
-	const char *p = lines, *end = lines + len;
-
-	while (!k->err && p < end) {
-		const char *nl = memchr(p, '\n', end - p);
-		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-
-		if (seen_first(k, line_hash(p, n)))
-			k->err = output_write(k->f, p, n);
-		p += n;
-	}
-	if (!k->err && fflush(k->f))
-		k->err = -errno;
-	return k->err;
-}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __SSLSNIFF_HASHSET_H
+#define __SSLSNIFF_HASHSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A set of non-zero 64-bit keys (hashes of what is to be remembered:
+ * key log lines, connections), open addressing at most half full. Zero it
+ * to start empty.
+ */
+struct hashset {
+	uint64_t *slot;		/* 0: empty */
+	size_t nr, cap;
+};
+
+void hashset_free(struct hashset *s);
+bool hashset_has(const struct hashset *s, uint64_t key);
+/* Adds KEY. 1 when it was new, 0 when it was there, -ENOMEM. */
+int hashset_add(struct hashset *s, uint64_t key);
+
+/* FNV-1a over N bytes, never 0: a key for hashset_add(). */
+uint64_t hashset_key(const void *p, size_t n);
+
+#endif
