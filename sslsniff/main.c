@@ -18,8 +18,9 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "btf/btf_db.h"
+#include "btf/layout.h"
 #include "session.h"
-#include "target/detect.h"
+#include "target/target_file.h"
 #include "lib/log.h"
 #include "options.h"
 #include "tls_funcs.h"
@@ -345,26 +346,16 @@ static FILE *open_output(const char *path)
 	return f;
 }
 
-/* The btf-db entry the detector's result would use, and why. */
-static void print_detect_btf(const struct tls_detect *d)
+/* The layout capture would read the file detected as D with, and why. */
+static void print_detect_btf(const struct options *o, const struct tls_detect *d)
 {
-	const struct btf_db_entry *e = NULL;
-	struct btf_db *db = NULL;
-	bool exact = false;
+	struct btf_db *db = btf_db__open(NULL);
+	struct layout_choice c;
 
-	if (d->lib == LIB_OPENSSL && !detect_is_shared_openssl(d)) {
-		printf("btf:      none (OpenSSL built into the executable, with its own "
-		       "options); connections from syscalls only\n");
-		return;
-	}
-	db = btf_db__open(NULL);
-	if (db && d->version[0])
-		e = btf_db__find(db, d->lib, d->version, &exact);
-	if (e)
-		printf("btf:      %s (%s)\n", e->path, exact ? "exact version" : "same layout family");
+	if (layout_choose(db, o->btf, d, &c))
+		printf("btf:      %s (%s)\n", c.btf, c.why);
 	else
-		printf("btf:      none (%s); connections from syscalls only\n",
-		       !db ? "no btf-db found" : "no entry for this version");
+		printf("btf:      none (%s); connections from syscalls only\n", c.why);
 	btf_db__free(db);
 }
 
@@ -389,29 +380,33 @@ static int print_btf_db(void)
 	return 0;
 }
 
-/* --detect: what the version detector makes of one file. */
-static int print_detect(const char *path)
+/* --detect: what capture makes of one file, by the same functions. */
+static int print_detect(const struct options *o)
 {
-	struct tls_detect d;
-	int err = detect_tls_file(path, &d);
+	struct target_opts to = { .libs = o->lib_mask, .handshake = true, .probe_entry = true };
+	struct target_files *t = target_files__new(&to);
+	struct target_file *tf = t ? target_files__get_path(t, o->detect, 0) : NULL;
+	int err = errno;
 
-	if (err) {
-		p_err("--detect: '%s': %s", path,
-		      err == -ENOEXEC ? "not an ELF executable or library" : strerror(-err));
+	if (!tf) {
+		if (!t || err)
+			p_err("--detect: '%s': %s", o->detect,
+			      err == ENOEXEC ? "not an ELF executable or library" : strerror(err));
+		else
+			p_err("--detect: '%s': no OpenSSL, GnuTLS or NSPR functions in it",
+			      o->detect);
+		target_files__free(t);
 		return 1;
 	}
-	if (!d.lib) {
-		p_err("--detect: '%s': no OpenSSL, GnuTLS or NSPR functions in it", path);
-		return 1;
-	}
-	printf("file:     %s\n", path);
-	printf("library:  %s\n", tls_library_name(d.lib));
-	if (d.version[0])
-		printf("version:  %s (from %s)\n", d.version, d.version_file);
+	printf("file:     %s\n", o->detect);
+	printf("library:  %s\n", tls_library_name(tf->det.lib));
+	if (tf->det.version[0])
+		printf("version:  %s (from %s)\n", tf->det.version, tf->det.version_file);
 	else
 		printf("version:  unknown (no version string found)\n");
-	printf("build-id: %s\n", d.build_id[0] ? d.build_id : "none");
-	print_detect_btf(&d);
+	printf("build-id: %s\n", tf->det.build_id[0] ? tf->det.build_id : "none");
+	print_detect_btf(o, &tf->det);
+	target_files__free(t);
 	return 0;
 }
 
@@ -557,7 +552,7 @@ int main(int argc, char **argv)
 	if (err)
 		return 1;
 	if (o.detect)
-		return print_detect(o.detect);
+		return print_detect(&o);
 	if (o.list_btf)
 		return print_btf_db();
 	ops = output_find(o.format);

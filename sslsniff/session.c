@@ -14,23 +14,17 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "target/attach.h"
-#include "btf/bpf_load.h"
-#include "session.h"
+#include "lib/log.h"
+#include "output/summary.h"
 #include "record/conn_match.h"
 #include "record/decode.h"
+#include "session.h"
 #include "source/packets.h"
-#include "target/detect.h"
-#include "target/discover.h"
-#include "btf/layout.h"
-#include "lib/log.h"
 #include "source/ring.h"
 #include "sslsniff.skel.h"
-#include "output/summary.h"
-#include "tls_funcs.h"
+#include "targets.h"
 #include "target/watch.h"
 
-#define LDCACHE_PATH		"/etc/ld.so.cache"
 /* Also the most a record waits below a wake-up batch (targ_wake_bytes). */
 #define POLL_TIMEOUT_MS		50
 
@@ -39,8 +33,7 @@ volatile sig_atomic_t exiting;
 struct session {
 	const struct options *opts;
 	struct sslsniff_bpf *skel;	/* the first program instance */
-	struct attacher *att;
-	struct layouts *layouts;	/* program instances, by library layout */
+	struct targets *targets;	/* what is traced */
 	struct watcher *watch;
 	struct ring_reader *rb;
 	struct decoder *dec;
@@ -52,19 +45,49 @@ struct session {
 	int out_err;
 	struct counters counters;
 	struct summary *summary;	/* --summary-json, or NULL */
-	bool ready;		/* start-up attachment is done */
 	bool syscalls_on;	/* raw_tp/sys_enter attached */
 };
+
+/*
+ * The socket syscalls inside TLS calls are watched only once a process may
+ * need them (target_file_needs_syscalls(), a file that gives OpenSSL its own
+ * transport, or a call whose socket neither its library's structs nor a
+ * syscall gave: syscalls_wanted): the handler runs on every syscall of the
+ * machine, which costs traced programs that name their sockets to OpenSSL
+ * (nginx, wrk) a few percent for nothing. Once attached it stays.
+ */
+static void session_watch_syscalls(void *arg, const char *why, int pid)
+{
+	struct session *c = arg;
+	struct bpf_link *link;
+
+	if (c->syscalls_on)
+		return;
+	link = bpf_program__attach(c->skel->progs.raw_tp_sys_enter);
+	if (!link) {
+		/* Sockets then come from the structs only: say so, go on. */
+		p_warn("bpf: cannot watch socket syscalls (sys_enter): %s; connections from "
+		       "the libraries' structs only", strerror(errno));
+	} else if (why) {
+		p_debug("bpf: watching the socket syscalls inside TLS calls, for '%s' (pid %d)",
+			why, pid);
+	} else {
+		p_debug("bpf: watching the socket syscalls inside TLS calls: a call's socket "
+			"was not in its library's structs");
+	}
+	c->skel->links.raw_tp_sys_enter = link;
+	c->syscalls_on = true;
+}
 
 static int session_open_bpf(struct session *c)
 {
 	const struct options *o = c->opts;
 	int err;
 
-	c->layouts = layouts__load(o);
-	if (!c->layouts)
+	c->targets = targets__open(o, session_watch_syscalls, c);
+	if (!c->targets)
 		return -errno;
-	c->skel = layouts__first(c->layouts);
+	c->skel = targets__first(c->targets);
 	c->skel->links.raw_tp_process_exit = bpf_program__attach(c->skel->progs.raw_tp_process_exit);
 	if (!c->skel->links.raw_tp_process_exit) {
 		err = -errno;
@@ -87,135 +110,6 @@ static int session_open_bpf(struct session *c)
 
 		bpf_map__update_elem(c->skel->maps.watched_pids, &pid, sizeof(pid), &one,
 				     sizeof(one), BPF_ANY);
-	}
-	return 0;
-}
-
-/*
- * The socket syscalls inside TLS calls are watched only once a process may
- * need them (attacher__needs_syscalls(), or a call whose socket neither its
- * library's structs nor a syscall gave: syscalls_wanted): the handler runs
- * on every syscall of the machine, which costs traced programs that name
- * their sockets to OpenSSL (nginx, wrk) a few percent for nothing. Once
- * attached it stays.
- */
-static void session_watch_syscalls(struct session *c, const char *why, int pid)
-{
-	struct bpf_link *link;
-
-	if (c->syscalls_on)
-		return;
-	link = bpf_program__attach(c->skel->progs.raw_tp_sys_enter);
-	if (!link) {
-		/* Sockets then come from the structs only: say so, go on. */
-		p_warn("bpf: cannot watch socket syscalls (sys_enter): %s; connections from "
-		       "the libraries' structs only", strerror(errno));
-	} else if (why) {
-		p_debug("bpf: watching the socket syscalls inside TLS calls, for '%s' (pid %d)",
-			why, pid);
-	} else {
-		p_debug("bpf: watching the socket syscalls inside TLS calls: a call's socket "
-			"was not in its library's structs");
-	}
-	c->skel->links.raw_tp_sys_enter = link;
-	c->syscalls_on = true;
-}
-
-struct discover_ctx {
-	struct session *c;
-	int pid;	/* attach for this process only; -1: all */
-};
-
-/* Attach failures are reported where they happen; the walk goes on. */
-static int session_discovered(const char *path, int pid, bool named_tls, void *arg)
-{
-	struct discover_ctx *dc = arg;
-	int n;
-
-	n = attacher__add_file(dc->c->att, path, 0, dc->pid);
-	if (pid > 0 && !dc->c->syscalls_on && attacher__needs_syscalls(dc->c->att, path, dc->pid))
-		session_watch_syscalls(dc->c, path, pid);
-	if (n < 0 && named_tls)
-		p_warn("discover: '%s': not attached: %s", path, strerror(-n));
-	if (n > 0 && dc->c->ready)
-		p_info("attached %d probes to '%s' (mapped by pid %d)", n, path, pid);
-	return n == -ENOMEM ? n : 0;
-}
-
-static int session_attach_libs(struct session *c)
-{
-	const struct options *o = c->opts;
-
-	for (int i = 0; i < o->nr_libs; i++) {
-		const struct lib_arg *l = &o->libs[i];
-		int npids = o->nr_pids ? o->nr_pids : 1;
-
-		for (int j = 0; j < npids; j++) {
-			int n = attacher__add_file(c->att, l->path, l->lib, o->nr_pids ? o->pids[j] : -1);
-
-			if (n == 0 && !j) {
-				p_err("--lib %s:%s: the file defines none of the %s functions",
-				      tls_library_name(l->lib), l->path, tls_library_name(l->lib));
-				return -ENOENT;
-			}
-			if (n < 0) {
-				p_err("--lib %s:%s: %s", tls_library_name(l->lib), l->path,
-				      n == -ENOEXEC ? "not an ELF executable or library"
-						    : strerror(-n));
-				return n;
-			}
-		}
-	}
-	return 0;
-}
-
-static void session_progs(const struct tls_detect *d, struct attach_progs *p, void *arg)
-{
-	struct session *c = arg;
-
-	layouts__progs(c->layouts, d, p);
-}
-
-static int session_attach(struct session *c)
-{
-	const struct options *o = c->opts;
-	struct attach_opts ao = {
-		.progs = session_progs,
-		.ctx = c,
-		.libs = o->lib_mask,
-		.handshake = o->handshake,
-		.probe_entry = o->probe_entry,
-	};
-	struct discover_ctx dc = { .c = c, .pid = -1 };
-	int err;
-
-	c->att = attacher__new(&ao);
-	if (!c->att)
-		return -ENOMEM;
-	err = session_attach_libs(c);
-	if (err)
-		return err;
-	for (int i = 0; i < o->nr_pids && !err; i++) {
-		dc.pid = o->pids[i];
-		err = discover_process(o->pids[i], session_discovered, &dc);
-		if (err == -ESRCH)
-			p_err("no process with PID %d (it may have exited)", o->pids[i]);
-	}
-	if (!o->nr_pids && !err) {
-		discover_ldcache(LDCACHE_PATH, session_discovered, &dc);
-		err = discover_all_processes(session_discovered, &dc);
-	}
-	if (err)
-		return err;
-	if (!attacher__nr_probes(c->att)) {
-		if (o->nr_pids)
-			p_err("no TLS library in the given process(es): looked for libssl, libgnutls "
-			      "and libnspr4 in /proc/PID/maps and for SSL_write in the executable; "
-			      "name a file with --lib TYPE:PATH");
-		else
-			p_err("no TLS library found: looked for libssl, libgnutls and libnspr4 in "
-			      "%s and /proc/*/maps; name a file with --lib TYPE:PATH", LDCACHE_PATH);
-		return -ENOENT;
 	}
 	return 0;
 }
@@ -308,25 +202,12 @@ static int session_event(void *ctx, void *data, size_t size)
 	return decoder__event(c->dec, data, size);
 }
 
-/* Scans PID's mappings for TLS libraries not attached yet; 0: every process. */
+/* The watcher's schedule: PID's mappings again, 0: every process's. */
 static void session_rescan(pid_t pid, void *arg)
 {
 	struct session *c = arg;
-	const struct options *o = c->opts;
-	struct discover_ctx dc = { .c = c, .pid = o->nr_pids ? pid : -1 };
 
-	if (pid) {
-		discover_process(pid, session_discovered, &dc);
-		return;
-	}
-	if (!o->nr_pids) {
-		discover_all_processes(session_discovered, &dc);
-		return;
-	}
-	for (int i = 0; i < o->nr_pids; i++) {
-		dc.pid = o->pids[i];
-		discover_process(o->pids[i], session_discovered, &dc);
-	}
+	targets__rescan(c->targets, pid);
 }
 
 static int session_exec_event(void *ctx, void *data, size_t size)
@@ -334,8 +215,10 @@ static int session_exec_event(void *ctx, void *data, size_t size)
 	const struct exec_event *ee = data;
 	struct session *c = ctx;
 
-	if (size >= sizeof(*ee))
-		watcher__exec(c->watch, ee->pid);
+	if (size < sizeof(*ee))
+		return 0;
+	targets__exec(c->targets, ee->pid);
+	watcher__exec(c->watch, ee->pid);
 	return 0;
 }
 
@@ -386,17 +269,6 @@ static const struct counters *session_counters(struct session *c)
 		c->counters.packets_dropped = packets__dropped(c->packets);
 	}
 	return &c->counters;
-}
-
-static void session_ready(struct session *c)
-{
-	layouts__report(c->layouts);
-	p_info("attached %zu probes to %zu files (openssl %zu, gnutls %zu, nss %zu)%s. "
-	       "Ctrl-C to end.",
-	       attacher__nr_probes(c->att), attacher__nr_files(c->att),
-	       attacher__nr_files_of(c->att, LIB_OPENSSL),
-	       attacher__nr_files_of(c->att, LIB_GNUTLS), attacher__nr_files_of(c->att, LIB_NSS),
-	       c->opts->watch ? ", watching for new ones" : "");
 }
 
 static int session_loop(struct session *c, bool live_stats)
@@ -506,7 +378,7 @@ int session_run(const struct options *opts, struct session_output *outs, int nr_
 	err = session_open_bpf(&c);
 	if (err)
 		goto out;
-	err = session_attach(&c);
+	err = targets__attach(c.targets);
 	if (err)
 		goto out;
 	err = session_open_packets(&c);
@@ -525,8 +397,7 @@ int session_run(const struct options *opts, struct session_output *outs, int nr_
 		p_err("ring buffer: %s", strerror(-err));
 		goto out;
 	}
-	session_ready(&c);
-	c.ready = true;
+	targets__ready(c.targets);
 	err = session_loop(&c, opts->stats && !session_on_tty(&c));
 	session_drain(&c);
 	summary_print(stderr, session_counters(&c));
@@ -545,7 +416,6 @@ out:
 	packets__close(c.packets);
 	summary__free(c.summary);
 	watcher__free(c.watch);
-	attacher__free(c.att);
-	layouts__free(c.layouts);	/* c.skel too */
+	targets__free(c.targets);	/* c.skel too */
 	return err;
 }

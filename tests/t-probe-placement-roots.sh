@@ -32,27 +32,28 @@ sniff_start -f json -v --no-gnutls --no-nss
 printf 'placed:{req}' >"$T/reply"
 peer_serve plain --count 5 --reply "$T/reply"
 
-# Both sslsniff have attached to FILE (by inode: they name it by their own
-# path, /proc/PID/root/... or map_files).
+# Both sslsniff have attached to FILE, by its build-id (they name it by their
+# own path: /proc/PID/root/... of a process that may have exited, or map_files).
+build_id() {
+	readelf -n "$1" 2>/dev/null | sed -n 's/^ *Build ID: //p' | head -n 1
+}
 attached() {
-	local ino p log
-	ino=$(stat -L -c %i "$1")
+	local id log
+	id=$(build_id "$1")
 	for log in "$T/err" "$T/entry.err"; do
-		grep -oE "attach: '[^']*' \(" "$log" | cut -d"'" -f2 |
-			while read -r p; do
-				[[ $(stat -L -c %i "$p" 2>/dev/null) == "$ino" ]] && echo yes
-			done | grep -q yes || return 1
+		grep -qE "attach: '[^']*' \([a-z]+ [^,]*, build-id $id\) pid" "$log" || return 1
 	done
 }
 
-# The placement line for FILE of the run without --probe-entry.
+# The placement line for FILE of the run without --probe-entry: the paths
+# under which that build was attached, then their placement lines.
 placement() {
-	local ino p
-	ino=$(stat -L -c %i "$1")
-	grep -E "attach: '[^']*': SSL_$2 and SSL_$2_ex probed" "$T/err" | while read -r line; do
-		p=$(cut -d"'" -f2 <<<"$line")
-		[[ $(stat -L -c %i "$p" 2>/dev/null) == "$ino" ]] && { echo "${line#*probed }"; break; }
-	done
+	local id p
+	id=$(build_id "$1")
+	grep -oE "attach: '[^']*' \([a-z]+ [^,]*, build-id $id\) pid" "$T/err" | cut -d"'" -f2 |
+		sort -u | while read -r p; do
+			grep -F "attach: '$p': SSL_$2 and SSL_$2_ex probed" "$T/err" | head -n 1
+		done | head -n 1 | sed 's/.*probed //'
 }
 
 PIDS=()

@@ -26,6 +26,7 @@
 #include <bpf/libbpf.h>
 #include "btf/core_btf.h"
 #include "btf/dwarf_btf.h"
+#include "lib/fs_open.h"
 #include "lib/log.h"
 
 /* Types nest by value far less deeply in real code; deeper is a loop. */
@@ -978,7 +979,7 @@ int dwarf_btf_generate(const char *elf_path, const char *const *roots, const cha
 		goto out;
 	}
 	elf_version(EV_CURRENT);
-	fd = dwarf_open_regular(elf_path);
+	fd = fs_open(elf_path);
 	if (fd < 0) {
 		err = fd;
 		goto out;

@@ -41,9 +41,9 @@ int dwarf_btf_generate(const char *elf_path, const char *const *roots, const cha
 int dwarf_btf_find_debug_in(const char *elf_path, const char *debug_root, char *out,
 			    size_t size);
 int dwarf_btf_find_debug(const char *elf_path, char *out, size_t size);
-
-/* PATH opened read-only if it is a regular file (a FIFO or device planted
- * in a container would block or never end). Returns an fd or -errno. */
-int dwarf_open_regular(const char *path);
+/* The same for the open file FD (found at ELF_PATH): its own DWARF is
+ * named /proc/self/fd/FD, so that it is read from that very file. */
+int dwarf_btf_find_debug_fd(int fd, const char *elf_path, const char *debug_root, char *out,
+			    size_t size);
 
 #endif

@@ -18,24 +18,9 @@
 #include <gelf.h>
 #include <zlib.h>
 #include "btf/dwarf_btf.h"
+#include "lib/fs_open.h"
 
 #define DEBUG_ROOT	"/usr/lib/debug"
-
-/* A regular file only: a FIFO or device planted by a container would
- * block or never end. */
-int dwarf_open_regular(const char *path)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -ENOEXEC;
-	}
-	return fd;
-}
 
 /* What the debug-file search needs to know of one ELF file. */
 struct elf_facts {
@@ -128,7 +113,7 @@ static int read_facts(Elf *elf, struct elf_facts *f)
 
 static int elf_facts(const char *path, struct elf_facts *f)
 {
-	int fd = dwarf_open_regular(path), err;
+	int fd = fs_open(path), err;
 	Elf *elf;
 
 	memset(f, 0, sizeof(*f));
@@ -145,7 +130,7 @@ static int elf_facts(const char *path, struct elf_facts *f)
 static int file_crc(const char *path, uint32_t *crc)
 {
 	unsigned char buf[65536];
-	int fd = dwarf_open_regular(path);
+	int fd = fs_open(path);
 	uLong c = crc32(0, Z_NULL, 0);
 	ssize_t n;
 
@@ -223,19 +208,20 @@ static int find_by_link(const char *elf_path, const char *root, const struct elf
 	return err;
 }
 
-int dwarf_btf_find_debug_in(const char *elf_path, const char *debug_root, char *out,
-			    size_t size)
+/* FACTS_PATH opens the file, ELF_PATH is where it is (for its debuglink). */
+static int find_debug(const char *facts_path, const char *elf_path, const char *debug_root,
+		      char *out, size_t size)
 {
 	struct elf_facts f;
 	int err;
 
 	if (!debug_root)
 		debug_root = getenv("SSLSNIFF_DEBUG_DIR") ?: DEBUG_ROOT;
-	err = elf_facts(elf_path, &f);
+	err = elf_facts(facts_path, &f);
 	if (err)
 		return err;
 	if (f.has_dwarf) {
-		if (snprintf(out, size, "%s", elf_path) >= (int)size)
+		if (snprintf(out, size, "%s", facts_path) >= (int)size)
 			return -ENAMETOOLONG;
 		return 0;
 	}
@@ -246,6 +232,21 @@ int dwarf_btf_find_debug_in(const char *elf_path, const char *debug_root, char *
 	if (err == -ENOENT && f.has_link)
 		err = find_by_link(elf_path, debug_root, &f, out, size);
 	return err;
+}
+
+int dwarf_btf_find_debug_in(const char *elf_path, const char *debug_root, char *out,
+			    size_t size)
+{
+	return find_debug(elf_path, elf_path, debug_root, out, size);
+}
+
+int dwarf_btf_find_debug_fd(int fd, const char *elf_path, const char *debug_root, char *out,
+			    size_t size)
+{
+	char self[32];
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	return find_debug(self, elf_path, debug_root, out, size);
 }
 
 int dwarf_btf_find_debug(const char *elf_path, char *out, size_t size)

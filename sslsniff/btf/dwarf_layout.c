@@ -46,6 +46,17 @@ static int find_debug(const char *file, char *out, size_t size)
 	return dwarf_btf_find_debug_in(file, root[0] ? root : NULL, out, size);
 }
 
+/* The detected file's own: read through its pinned fd where there is one. */
+static int find_debug_of(const struct tls_detect *d, char *out, size_t size)
+{
+	char root[PATH_MAX];
+
+	if (d->fd < 0)
+		return find_debug(d->file, out, size);
+	debug_root_of(d->file, root, sizeof(root));
+	return dwarf_btf_find_debug_fd(d->fd, d->file, root[0] ? root : NULL, out, size);
+}
+
 /*
  * OpenSSL's layout needs libssl's structs (from DBG, libssl's debug file)
  * and libcrypto's BIO, from libcrypto's own debug file.
@@ -96,17 +107,18 @@ static bool has_roots(const char *path, enum tls_library lib)
 	return ok;
 }
 
-int dwarf_layout_btf(const char *file, const struct tls_detect *d, char *out, size_t size,
-		     char *from, size_t from_size)
+int dwarf_layout_btf(const struct tls_detect *d, char *out, size_t size, char *from,
+		     size_t from_size)
 {
 	char dbg[PATH_MAX];
 	int err;
 
 	/* Cheap first: most libraries have no debug info at all. */
-	if (!d->build_id[0] || find_debug(file, dbg, sizeof(dbg)))
+	if (!d->build_id[0] || find_debug_of(d, dbg, sizeof(dbg)))
 		return -ENOENT;
 	snprintf(out, size, "%s/%s-%s.btf", CACHE_DIR, tls_library_name(d->lib), d->build_id);
-	snprintf(from, from_size, "%s", dbg);
+	/* The library's own DWARF is read through its pinned fd: named by its path. */
+	snprintf(from, from_size, "%s", strncmp(dbg, "/proc/self/fd/", 14) ? dbg : d->file);
 	if (!access(out, R_OK))
 		return 0;
 	if ((mkdir("/var/cache/sslsniff", 0700) && errno != EEXIST) ||

@@ -2,34 +2,28 @@
 #ifndef __SSLSNIFF_LAYOUT_H
 #define __SSLSNIFF_LAYOUT_H
 
-#include "target/attach.h"
+#include <limits.h>
+#include <stdbool.h>
+#include "btf/btf_db.h"
 #include "target/detect.h"
-#include "options.h"
 
-struct sslsniff_bpf;
+#define LAYOUT_BTF_LEN	(PATH_MAX + 256)
 
-/*
- * Which library layout each probed file is read with, and the program
- * instances that hold them. The first instance is relocated against the
- * BTF of the system's own OpenSSL, GnuTLS and NSPR (one merged file); a file
- * whose layout is another one (a container's newer OpenSSL) gets an
- * instance of its own, loaded on first use, sharing the first one's maps.
- */
-struct layouts;
+/* Which library BTF a file's structs are read with, and why. */
+struct layout_choice {
+	char btf[LAYOUT_BTF_LEN];	/* "" when there is none */
+	char why[PATH_MAX + 96];	/* "exact version", ...; or why there is none */
+};
 
 /*
- * Chooses the system's layouts from btf-db (or --btf), and loads the first
- * program instance. NULL and errno on failure, reported.
+ * The layout of the library detected as D: its own DWARF when it has some
+ * (exact by construction, generated and cached), else btf-db's entry for
+ * its version (the exact version, else its layout family), or FORCED
+ * (--btf, may be NULL) for a shared libssl. DB may be NULL (no btf-db).
+ * False when there is none, WHY saying why: its connections then come from
+ * the syscalls only. Capture and --detect both ask this one function.
  */
-struct layouts *layouts__load(const struct options *o);
-void layouts__free(struct layouts *l);
-
-struct sslsniff_bpf *layouts__first(const struct layouts *l);
-
-/* The programs for the file detected as D, and whether they read its structs. */
-void layouts__progs(struct layouts *l, const struct tls_detect *d, struct attach_progs *p);
-
-/* Says, once capture starts, which BTF each library is read with and why. */
-void layouts__report(const struct layouts *l);
+bool layout_choose(const struct btf_db *db, const char *forced, const struct tls_detect *d,
+		   struct layout_choice *c);
 
 #endif

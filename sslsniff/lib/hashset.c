@@ -24,35 +24,90 @@ bool hashset_has(const struct hashset *s, uint64_t key)
 	return s->cap && s->slot[hashset_probe(s->slot, s->cap, key)] == key;
 }
 
-static int hashset_grow(struct hashset *s)
+/* Doubles the table, carrying VALS (NULL for a set) along. */
+static int hashset_grow(struct hashset *s, void ***vals)
 {
 	size_t cap = s->cap ? 2 * s->cap : 256;
 	uint64_t *t = calloc(cap, sizeof(*t));
+	void **v = vals ? calloc(cap, sizeof(*v)) : NULL;
 
-	if (!t)
+	if (!t || (vals && !v)) {
+		free(t);
+		free(v);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < s->cap; i++) {
-		if (s->slot[i])
-			t[hashset_probe(t, cap, s->slot[i])] = s->slot[i];
+		size_t j;
+
+		if (!s->slot[i])
+			continue;
+		j = hashset_probe(t, cap, s->slot[i]);
+		t[j] = s->slot[i];
+		if (v)
+			v[j] = (*vals)[i];
 	}
 	free(s->slot);
 	s->slot = t;
 	s->cap = cap;
+	if (vals) {
+		free(*vals);
+		*vals = v;
+	}
 	return 0;
 }
 
-int hashset_add(struct hashset *s, uint64_t key)
+/* Where KEY is or goes: its slot, or -ENOMEM. */
+static long hashset_place(struct hashset *s, uint64_t key, void ***vals)
 {
 	size_t j;
 
-	if (hashset_has(s, key))
-		return 0;
-	if (2 * (s->nr + 1) > s->cap && hashset_grow(s))
+	if (s->cap) {
+		j = hashset_probe(s->slot, s->cap, key);
+		if (s->slot[j] == key)
+			return j;
+	}
+	if (2 * (s->nr + 1) > s->cap && hashset_grow(s, vals))
 		return -ENOMEM;
 	j = hashset_probe(s->slot, s->cap, key);
 	s->slot[j] = key;
 	s->nr++;
-	return 1;
+	return j;
+}
+
+int hashset_add(struct hashset *s, uint64_t key)
+{
+	size_t nr = s->nr;
+	long j = hashset_place(s, key, NULL);
+
+	return j < 0 ? (int)j : s->nr != nr;
+}
+
+void hashmap_free(struct hashmap *m)
+{
+	hashset_free(&m->keys);
+	free(m->vals);
+	m->vals = NULL;
+}
+
+void *hashmap_get(const struct hashmap *m, uint64_t key)
+{
+	const struct hashset *s = &m->keys;
+	size_t j;
+
+	if (!s->cap)
+		return NULL;
+	j = hashset_probe(s->slot, s->cap, key);
+	return s->slot[j] == key ? m->vals[j] : NULL;
+}
+
+int hashmap_put(struct hashmap *m, uint64_t key, void *val)
+{
+	long j = hashset_place(&m->keys, key, &m->vals);
+
+	if (j < 0)
+		return j;
+	m->vals[j] = val;
+	return 0;
 }
 
 uint64_t hashset_key(const void *p, size_t n)

@@ -21,7 +21,19 @@ bool hashset_has(const struct hashset *s, uint64_t key);
 /* Adds KEY. 1 when it was new, 0 when it was there, -ENOMEM. */
 int hashset_add(struct hashset *s, uint64_t key);
 
-/* FNV-1a over N bytes, never 0: a key for hashset_add(). */
+/* The same with a value per key. */
+struct hashmap {
+	struct hashset keys;
+	void **vals;		/* beside keys.slot */
+};
+
+void hashmap_free(struct hashmap *m);
+/* KEY's value, or NULL. */
+void *hashmap_get(const struct hashmap *m, uint64_t key);
+/* Sets KEY's value (VAL not NULL). 0 or -ENOMEM. */
+int hashmap_put(struct hashmap *m, uint64_t key, void *val);
+
+/* FNV-1a over N bytes, never 0: a key for hashset_add() and hashmap_put(). */
 uint64_t hashset_key(const void *p, size_t n);
 
 #endif

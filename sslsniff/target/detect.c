@@ -60,17 +60,24 @@ static int match_version(const char *s, size_t len, void *arg)
 				  vs->size);
 }
 
-static bool find_version(const char *path, const char *prefix, char *out, size_t size)
+static bool find_version_in(struct elf_file *ef, const char *prefix, char *out, size_t size)
 {
 	struct version_scan vs = { prefix, *prefix ? 2 : 1, out, size };
+
+	return elf_file__for_each_string(ef, prefix, match_version, &vs) > 0;
+}
+
+/* The version text of another file (libcrypto's), opened in the same root. */
+static bool find_version(const char *path, const char *prefix, char *out, size_t size)
+{
 	struct elf_file *ef = elf_file__open(path);
-	int found;
+	bool found;
 
 	if (!ef)
 		return false;
-	found = elf_file__for_each_string(ef, prefix, match_version, &vs);
+	found = find_version_in(ef, prefix, out, size);
 	elf_file__close(ef);
-	return found > 0;
+	return found;
 }
 
 /* OpenSSL's version text lives in libcrypto: look next to libssl. */
@@ -84,7 +91,7 @@ static void find_openssl_version(struct elf_file *ef, const char *path, struct t
 			continue;
 		d->shared_openssl = true;
 		/* 1.1.1's libssl carries the version text itself, 3.x's does not. */
-		if (find_version(path, "OpenSSL ", d->version, sizeof(d->version))) {
+		if (find_version_in(ef, "OpenSSL ", d->version, sizeof(d->version))) {
 			snprintf(d->version_file, sizeof(d->version_file), "%s", path);
 			return;
 		}
@@ -96,22 +103,19 @@ static void find_openssl_version(struct elf_file *ef, const char *path, struct t
 		return;
 	}
 	/* OpenSSL built into an executable (node): the text is in it. */
-	if (find_version(path, "OpenSSL ", d->version, sizeof(d->version)))
+	if (find_version_in(ef, "OpenSSL ", d->version, sizeof(d->version)))
 		snprintf(d->version_file, sizeof(d->version_file), "%s", path);
 }
 
-int detect_tls_file(const char *path, struct tls_detect *d)
+int detect_tls(struct elf_file *ef, const char *path, struct tls_detect *d)
 {
 	const char *names[NR_MARKERS];
 	uint64_t offs[NR_MARKERS];
-	struct elf_file *ef;
 	int err;
 
 	memset(d, 0, sizeof(*d));
 	snprintf(d->file, sizeof(d->file), "%s", path);
-	ef = elf_file__open(path);
-	if (!ef)
-		return -errno;
+	d->fd = elf_file__fd(ef);
 	for (size_t i = 0; i < NR_MARKERS; i++)
 		names[i] = markers[i].symbol;
 	err = elf_file__find_funcs(ef, names, NR_MARKERS, offs);
@@ -127,15 +131,14 @@ int detect_tls_file(const char *path, struct tls_detect *d)
 		find_openssl_version(ef, path, d);
 		break;
 	case LIB_GNUTLS:
-		if (find_version(path, "GnuTLS ", d->version, sizeof(d->version)))
+		if (find_version_in(ef, "GnuTLS ", d->version, sizeof(d->version)))
 			snprintf(d->version_file, sizeof(d->version_file), "%s", path);
 		break;
 	case LIB_NSS:
-		if (find_version(path, "", d->version, sizeof(d->version)))
+		if (find_version_in(ef, "", d->version, sizeof(d->version)))
 			snprintf(d->version_file, sizeof(d->version_file), "%s", path);
 		break;
 	}
-	elf_file__close(ef);
 	return err < 0 ? err : 0;
 }
 

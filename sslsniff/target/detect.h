@@ -9,6 +9,7 @@
 struct tls_detect {
 	enum tls_library lib;		/* 0: no TLS library */
 	char file[PATH_MAX];		/* the file detected */
+	int fd;				/* ... open (pinned), or -1 */
 	char version[32];		/* "" when not found */
 	char build_id[80];		/* hex, "" when the file has none */
 	char version_file[PATH_MAX];	/* where the version string was found */
@@ -16,13 +17,14 @@ struct tls_detect {
 };
 
 /*
- * Tells the TLS library in PATH by its exported functions, its version from
- * the version string in read-only data (OpenSSL's is in libcrypto, found
- * through DT_NEEDED next to PATH, or in the executable for a static build),
- * and its build-id. Returns 0, -ENOEXEC for a file that is not ELF, or
- * another -errno.
+ * Tells the TLS library in the ELF file EF (found at PATH) by its exported
+ * functions, its version from the version string in read-only data
+ * (OpenSSL's is in libcrypto, found through DT_NEEDED next to PATH, in the
+ * same root, or in the executable for a static build), and its build-id.
+ * Returns 0 or -errno.
  */
-int detect_tls_file(const char *path, struct tls_detect *d);
+struct elf_file;
+int detect_tls(struct elf_file *ef, const char *path, struct tls_detect *d);
 
 /*
  * True for a shared libssl (it needs a separate libcrypto): the

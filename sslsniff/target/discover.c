@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,10 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include "target/discover.h"
+#include "lib/fs_open.h"
+#include "lib/hashset.h"
 #include "lib/log.h"
+#include "target/discover.h"
 
 static const char *const tls_names[] = { "libssl.so", "libgnutls.so", "libnspr4.so" };
 
@@ -66,7 +70,19 @@ static const char *ldcache_str(const char *base, size_t size, uint32_t off)
 	return base + off;
 }
 
-static int ldcache_walk(const char *map, size_t size, discover_fn fn, void *ctx)
+/* An entry of a cache under ROOT ("" for ours, "/proc/PID/root" for another). */
+static int ldcache_entry(const char *root, const char *path, discover_fn fn, void *ctx)
+{
+	char full[PATH_MAX + 32];
+	struct discover_file f = { .path = full, .pid = -1, .named_tls = true };
+
+	if (snprintf(full, sizeof(full), "%s%s", root, path) >= (int)sizeof(full))
+		return 0;
+	return fn(&f, ctx);
+}
+
+static int ldcache_walk(const char *root, const char *map, size_t size, discover_fn fn,
+			void *ctx)
 {
 	const struct ldcache_header *h;
 	size_t start = 0;
@@ -92,20 +108,21 @@ static int ldcache_walk(const char *map, size_t size, discover_fn fn, void *ctx)
 		const char *path = ldcache_str(map + start, size - start, e->value);
 
 		if (path && path[0] == '/' && discover_is_tls_name(path))
-			err = fn(path, -1, true, ctx);
+			err = ldcache_entry(root, path, fn, ctx);
 	}
 	return err;
 }
 
 int discover_ldcache(const char *cache_path, discover_fn fn, void *ctx)
 {
+	char root[32];
 	struct stat st;
 	void *map;
 	int fd, err;
 
-	fd = open(cache_path, O_RDONLY | O_CLOEXEC);
+	fd = fs_open(cache_path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) || st.st_size <= 0) {
 		close(fd);
 		return -EINVAL;
@@ -114,7 +131,8 @@ int discover_ldcache(const char *cache_path, discover_fn fn, void *ctx)
 	close(fd);
 	if (map == MAP_FAILED)
 		return -errno;
-	err = ldcache_walk(map, st.st_size, fn, ctx);
+	snprintf(root, sizeof(root), "%.*s", (int)fs_root_prefix(cache_path), cache_path);
+	err = ldcache_walk(root, map, st.st_size, fn, ctx);
 	if (err == -EINVAL)
 		p_warn("discover: '%s': not a linker cache this tool reads", cache_path);
 	munmap(map, st.st_size);
@@ -147,32 +165,6 @@ static bool maps_parse_line(char *line, struct maps_entry *m)
 	return m->path[0] == '/' && m->ino;
 }
 
-static bool path_is(const char *path, const struct maps_entry *m)
-{
-	struct stat st;
-
-	return !stat(path, &st) && st.st_ino == m->ino && major(st.st_dev) == m->major &&
-	       minor(st.st_dev) == m->minor;
-}
-
-/*
- * A path that opens the mapped file from here: the plain one for a process
- * on the host, through the process's root for one in a container whose
- * root is its mount namespace's, and otherwise the mapping itself, which
- * needs no path at all (an unshare'd mount namespace under a chroot).
- */
-static void mapped_file_path(int pid, const struct maps_entry *m, char *path, size_t size)
-{
-	if (path_is(m->path, m)) {
-		snprintf(path, size, "%s", m->path);
-		return;
-	}
-	snprintf(path, size, "/proc/%d/root%s", pid, m->path);
-	if (path_is(path, m))
-		return;
-	snprintf(path, size, "/proc/%d/map_files/%lx-%lx", pid, m->start, m->end);
-}
-
 static FILE *maps_open(int pid)
 {
 	char p[64];
@@ -185,8 +177,7 @@ int discover_process(int pid, discover_fn fn, void *ctx)
 {
 	unsigned long last_ino = 0;
 	struct maps_entry m;
-	char path[4096 + 64];
-	char *line = NULL;
+	char *line = NULL, *deleted;
 	size_t cap = 0;
 	FILE *f;
 	int err = 0;
@@ -195,13 +186,24 @@ int discover_process(int pid, discover_fn fn, void *ctx)
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while (!err && getline(&line, &cap, f) > 0) {
+		struct discover_file df = { .pid = pid };
+
 		if (!maps_parse_line(line, &m) || !m.exec || m.ino == last_ino)
 			continue;
-		if (strstr(m.path, " (deleted)"))
-			continue;
 		last_ino = m.ino;
-		mapped_file_path(pid, &m, path, sizeof(path));
-		err = fn(path, pid, discover_is_tls_name(m.path), ctx);
+		/* An upgraded library that a running process still maps. */
+		deleted = strstr(m.path, " (deleted)");
+		if (deleted && !deleted[10])
+			*deleted = '\0';
+		df.path = m.path;
+		df.named_tls = discover_is_tls_name(m.path);
+		df.start = m.start;
+		df.end = m.end;
+		df.major = m.major;
+		df.minor = m.minor;
+		df.ino = m.ino;
+		df.deleted = deleted != NULL;
+		err = fn(&df, ctx);
 	}
 	free(line);
 	fclose(f);
@@ -228,30 +230,76 @@ int discover_all_processes(discover_fn fn, void *ctx)
 	return err;
 }
 
-int discover_mapped_path(int pid, dev_t dev, ino_t ino, char *path, size_t size)
+int discover_new_root(struct hashset *seen, int pid, discover_fn fn, void *ctx)
 {
-	struct maps_entry m;
-	char *line = NULL;
-	size_t cap = 0;
-	int err = -ENOENT;
-	bool exact = false;
-	FILE *f;
+	struct stat mine, theirs;
+	char p[64];
+	int err;
 
-	f = maps_open(pid);
-	if (!f)
-		return -errno;
-	/* Overlay and FUSE files may show another device in maps than the
-	 * kernel reported: an inode match stands in until a full one. */
-	while (!exact && getline(&line, &cap, f) > 0) {
-		if (!maps_parse_line(line, &m) || m.ino != ino)
-			continue;
-		exact = major(dev) == m.major && minor(dev) == m.minor;
-		if (exact || err) {
-			mapped_file_path(pid, &m, path, size);
-			err = 0;
-		}
+	snprintf(p, sizeof(p), "/proc/%d/root", pid);
+	if (stat("/", &mine) || stat(p, &theirs))
+		return 0;
+	if (mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino)
+		return 0;
+	if (hashset_add(seen, (uint64_t)theirs.st_dev << 40 ^ theirs.st_ino ^ 1) <= 0)
+		return 0;
+	snprintf(p, sizeof(p), "/proc/%d/root/etc/ld.so.cache", pid);
+	err = discover_ldcache(p, fn, ctx);
+	/* A root without a cache this tool reads (musl, none at all): its
+	 * processes' mappings still show their libraries. */
+	return err == -ENOENT || err == -EINVAL || err == -ENOEXEC ? 0 : err;
+}
+
+/* FD is the mapped file itself: the same inode (and device, but overlay and
+ * FUSE files may show another one in maps than their own). */
+static bool is_mapped(int fd, const struct discover_file *f, bool any_dev)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && st.st_ino == f->ino &&
+	       (any_dev || (major(st.st_dev) == f->major && minor(st.st_dev) == f->minor));
+}
+
+static int try_open(const struct discover_file *f, bool any_dev, char *name, size_t size,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int try_open(const struct discover_file *f, bool any_dev, char *name, size_t size,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	int fd, n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(name, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	fd = fs_open(name);
+	if (fd >= 0 && !is_mapped(fd, f, any_dev)) {
+		close(fd);
+		fd = -ENOENT;
 	}
-	free(line);
-	fclose(f);
-	return err;
+	return fd;
+}
+
+int discover_open(const struct discover_file *f, char *name, size_t size)
+{
+	int fd = -ENOENT;
+
+	if (f->pid < 0) {
+		snprintf(name, size, "%s", f->path);
+		return fs_open(f->path);
+	}
+	/* The plain path for a process of the host, the process's root for one
+	 * in a container whose root is its mount namespace's, and otherwise
+	 * the mapping itself, which needs no path at all (an unshare'd mount
+	 * namespace under a chroot, a deleted file). */
+	if (!f->deleted)
+		fd = try_open(f, false, name, size, "%s", f->path);
+	if (fd < 0 && !f->deleted)
+		fd = try_open(f, false, name, size, "/proc/%d/root%s", f->pid, f->path);
+	if (fd < 0)
+		fd = try_open(f, true, name, size, "/proc/%d/map_files/%lx-%lx", f->pid, f->start,
+			      f->end);
+	return fd;
 }

@@ -6,50 +6,67 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "lib/fs_open.h"
 #include "target/elf_file.h"
 #include "lib/log.h"
 
 struct elf_file {
 	int fd;
+	bool own_fd;
 	Elf *elf;
-	const char *path;
 	size_t nphdr;
 };
 
-struct elf_file *elf_file__open(const char *path)
+struct elf_file *elf_file__from_fd(int fd)
 {
 	struct elf_file *ef;
 	GElf_Ehdr ehdr;
-	int err = ENOEXEC;
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return errno = ENOEXEC, NULL;
 	ef = calloc(1, sizeof(*ef));
 	if (!ef)
 		return NULL;
-	ef->path = path;
-	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (ef->fd < 0) {
-		err = errno;
-		goto err_free;
-	}
+	ef->fd = fd;
 	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
 	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF || !gelf_getehdr(ef->elf, &ehdr))
-		goto err_close;
+		goto err_free;
 	if (ehdr.e_type != ET_DYN && ehdr.e_type != ET_EXEC)
-		goto err_close;
+		goto err_free;
 	if (elf_getphdrnum(ef->elf, &ef->nphdr))
-		goto err_close;
+		goto err_free;
 	return ef;
 
-err_close:
+err_free:
 	if (ef->elf)
 		elf_end(ef->elf);
-	close(ef->fd);
-err_free:
 	free(ef);
-	errno = err;
+	errno = ENOEXEC;
 	return NULL;
+}
+
+struct elf_file *elf_file__open(const char *path)
+{
+	struct elf_file *ef;
+	int fd = fs_open(path);
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	ef = elf_file__from_fd(fd);
+	if (!ef) {
+		close(fd);
+		errno = ENOEXEC;
+		return NULL;
+	}
+	ef->own_fd = true;
+	return ef;
+}
+
+int elf_file__fd(const struct elf_file *ef)
+{
+	return ef->fd;
 }
 
 void elf_file__close(struct elf_file *ef)
@@ -57,7 +74,8 @@ void elf_file__close(struct elf_file *ef)
 	if (!ef)
 		return;
 	elf_end(ef->elf);
-	close(ef->fd);
+	if (ef->own_fd)
+		close(ef->fd);
 	free(ef);
 }
 
@@ -179,7 +197,6 @@ int elf_file__find_funcs(struct elf_file *ef, const char *const *names, size_t n
 	 * a program started later must be attached within milliseconds. */
 	if (!fs.found)
 		elf_walk_symtab(ef, SHT_SYMTAB, func_scan_sym, &fs);
-	p_debug("elf: '%s': %d of %zu functions found", ef->path, fs.found, n);
 	return fs.found;
 }
 

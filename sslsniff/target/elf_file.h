@@ -12,9 +12,15 @@
  */
 struct elf_file;
 
-/* Returns NULL and sets errno (ENOEXEC for a file that is not usable ELF). */
+/*
+ * Opens PATH with fs_open() (a container's path resolved inside its root).
+ * Returns NULL and sets errno (ENOEXEC for a file that is not usable ELF).
+ */
 struct elf_file *elf_file__open(const char *path);
+/* The same on an open file FD, which stays the caller's. */
+struct elf_file *elf_file__from_fd(int fd);
 void elf_file__close(struct elf_file *ef);
+int elf_file__fd(const struct elf_file *ef);
 
 /*
  * Looks up functions by name among the exported ones (.dynsym), or in

@@ -11,13 +11,13 @@ struct found {
 	char paths[8][128];
 };
 
-static int collect(const char *path, int pid, bool named_tls, void *arg)
+static int collect(const struct discover_file *df, void *arg)
 {
 	struct found *f = arg;
 
-	CHECK(pid == -1 && named_tls);
+	CHECK(df->pid == -1 && df->named_tls);
 	if (f->n < 8)
-		snprintf(f->paths[f->n++], sizeof(f->paths[0]), "%s", path);
+		snprintf(f->paths[f->n++], sizeof(f->paths[0]), "%s", df->path);
 	return 0;
 }
 

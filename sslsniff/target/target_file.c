@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The files sslsniff attaches to, each examined once: opened (pinned),
+ * its hooked functions found, its library and version detected, and
+ * OpenSSL's wrapper pairs placed at their internal function.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "lib/hashset.h"
+#include "lib/log.h"
+#include "target/elf_file.h"
+#include "target/target_file.h"
+
+struct target_files {
+	struct target_opts opts;
+	struct hashmap tls;		/* inode keys -> struct target_file */
+	struct hashset plain;		/* inode keys of files that hook nothing */
+	struct hashset transport;	/* ... of those, the ones importing own_transport[] */
+	struct hashset not_elf;		/* ... of those, the ones that are no usable ELF */
+	struct target_file **all;
+	size_t nr, cap;
+};
+
+/* OpenSSL imports of a program or library that hands OpenSSL its own transport. */
+static const char *const own_transport[] = { "BIO_meth_new", "SSL_set_bio" };
+
+struct target_files *target_files__new(const struct target_opts *opts)
+{
+	struct target_files *t = calloc(1, sizeof(*t));
+
+	if (t)
+		t->opts = *opts;
+	return t;
+}
+
+void target_files__free(struct target_files *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nr; i++) {
+		if (t->all[i]->fd >= 0)
+			close(t->all[i]->fd);
+		free(t->all[i]);
+	}
+	free(t->all);
+	hashmap_free(&t->tls);
+	hashset_free(&t->plain);
+	hashset_free(&t->transport);
+	hashset_free(&t->not_elf);
+	free(t);
+}
+
+/* A file by inode: as the kernel says (fstat), or as /proc/PID/maps says. */
+static uint64_t inode_key(unsigned int major, unsigned int minor, unsigned long ino)
+{
+	uint64_t k[2] = { (uint64_t)major << 32 | minor, ino };
+
+	return hashset_key(k, sizeof(k));
+}
+
+static uint64_t maps_key(const struct discover_file *f)
+{
+	return inode_key(f->major, f->minor, f->ino);
+}
+
+static bool func_wanted(const struct target_files *t, const struct tls_func_info *fi,
+			enum tls_library lib)
+{
+	if (lib && fi->lib != lib)
+		return false;
+	if (!(t->opts.libs & (1U << fi->lib)))
+		return false;
+	return fi->func != FUNC_SSL_DO_HANDSHAKE || t->opts.handshake;
+}
+
+/* The hooked functions EF defines, into TF->offs. Returns how many, or -errno. */
+static int target_find_funcs(const struct target_files *t, struct elf_file *ef,
+			     struct target_file *tf, enum tls_library lib)
+{
+	const char *names[FUNC__MAX];
+
+	names[0] = "";	/* never matches a symbol */
+	for (int f = 1; f < FUNC__MAX; f++) {
+		const struct tls_func_info *fi = tls_func_info(f);
+
+		names[f] = fi && func_wanted(t, fi, lib) ? fi->symbol : "";
+	}
+	return elf_file__find_funcs(ef, names, FUNC__MAX, tf->offs);
+}
+
+/*
+ * OpenSSL's wrapper pair PLAIN/EX at the internal function both call, where
+ * probe_place.c is certain of it; else both keep their entries.
+ */
+static void target_place_pair(struct target_file *tf, struct elf_file *ef, enum wrapper_pair pair,
+			      enum tls_func plain, enum tls_func ex)
+{
+	if (!tf->offs[plain] || !tf->offs[ex])
+		return;
+	if (probe_place_internal(ef, tf->offs[plain], tf->offs[ex], &tf->site[pair])) {
+		p_debug("attach: '%s': %s and %s probed at their entries: no internal function "
+			"both call for certain", tf->path, tls_func_info(plain)->symbol,
+			tls_func_info(ex)->symbol);
+		return;
+	}
+	tf->has_site[pair] = true;
+	tf->offs[plain] = tf->offs[ex] = 0;
+}
+
+static void target_place(const struct target_files *t, struct target_file *tf,
+			 struct elf_file *ef)
+{
+	if (t->opts.probe_entry)
+		return;
+	target_place_pair(tf, ef, PAIR_WRITE, FUNC_SSL_WRITE, FUNC_SSL_WRITE_EX);
+	target_place_pair(tf, ef, PAIR_READ, FUNC_SSL_READ, FUNC_SSL_READ_EX);
+	probe_place_release();
+}
+
+static int target_keep(struct target_files *t, struct target_file *tf, uint64_t key,
+		       uint64_t key2)
+{
+	if (t->nr == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 16;
+		struct target_file **a = realloc(t->all, cap * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		t->all = a;
+		t->cap = cap;
+	}
+	if (hashmap_put(&t->tls, key, tf) || (key2 && hashmap_put(&t->tls, key2, tf)))
+		return -ENOMEM;
+	t->all[t->nr++] = tf;
+	return 0;
+}
+
+/* A file that hooks nothing: remembered by its keys, and what it imports. */
+static void target_mark_plain(struct target_files *t, struct elf_file *ef, uint64_t key,
+			      uint64_t key2)
+{
+	bool transport = ef && elf_file__imports_any(ef, own_transport, sizeof(own_transport) /
+									sizeof(own_transport[0]));
+
+	hashset_add(&t->plain, key);
+	if (key2)
+		hashset_add(&t->plain, key2);
+	if (transport) {
+		hashset_add(&t->transport, key);
+		if (key2)
+			hashset_add(&t->transport, key2);
+	}
+}
+
+static struct target_file *target_fail(int fd, int err)
+{
+	close(fd);
+	errno = err;
+	return NULL;
+}
+
+/* Another path (or maps identity) KEY2 to the file of KEY, seen before. */
+static struct target_file *target_known(struct target_files *t, int fd, uint64_t key,
+					uint64_t key2)
+{
+	struct target_file *tf = hashmap_get(&t->tls, key);
+
+	if (key2 && tf)
+		hashmap_put(&t->tls, key2, tf);
+	else if (key2)
+		target_mark_plain(t, NULL, key2, 0);
+	close(fd);
+	errno = !tf && hashset_has(&t->not_elf, key) ? ENOEXEC : 0;
+	return tf;
+}
+
+/* TF's library, version and probe points, from its ELF file EF. */
+static void target_analyse(const struct target_files *t, struct target_file *tf,
+			   struct elf_file *ef, enum tls_library lib)
+{
+	detect_tls(ef, tf->path, &tf->det);
+	if (lib)
+		tf->det.lib = lib;
+	target_place(t, tf, ef);
+}
+
+/*
+ * Examines the open file FD (owned from here), found at NAME, whose inode
+ * /proc/PID/maps gave as KEY2 (0: none). The object, NULL with errno 0 for
+ * a file that hooks nothing, NULL with errno set on failure.
+ */
+static struct target_file *target_examine(struct target_files *t, int fd, const char *name,
+					  uint64_t key2, enum tls_library lib)
+{
+	struct target_file *tf;
+	struct elf_file *ef;
+	struct stat st;
+	uint64_t key;
+	int n;
+
+	if (fstat(fd, &st))
+		return target_fail(fd, errno);
+	key = inode_key(major(st.st_dev), minor(st.st_dev), st.st_ino);
+	if (hashmap_get(&t->tls, key) || hashset_has(&t->plain, key))
+		return target_known(t, fd, key, key2);
+	ef = elf_file__from_fd(fd);
+	if (!ef) {
+		target_mark_plain(t, NULL, key, key2);	/* not ELF: not again */
+		hashset_add(&t->not_elf, key);
+		return target_fail(fd, ENOEXEC);
+	}
+	tf = calloc(1, sizeof(*tf));
+	n = tf ? target_find_funcs(t, ef, tf, lib) : -ENOMEM;
+	if (n <= 0) {
+		if (n == 0)
+			target_mark_plain(t, ef, key, key2);
+		elf_file__close(ef);
+		free(tf);
+		return target_fail(fd, -n);
+	}
+	tf->fd = fd;
+	tf->dev = st.st_dev;
+	tf->ino = st.st_ino;
+	snprintf(tf->path, sizeof(tf->path), "%s", name);
+	target_analyse(t, tf, ef, lib);
+	elf_file__close(ef);
+	if (target_keep(t, tf, key, key2)) {
+		close(tf->fd);
+		free(tf);
+		errno = ENOMEM;
+		return NULL;
+	}
+	errno = 0;
+	return tf;
+}
+
+struct target_file *target_files__get(struct target_files *t, const struct discover_file *f,
+				      enum tls_library lib)
+{
+	char name[PATH_MAX + 64];
+	uint64_t key2 = f->pid > 0 ? maps_key(f) : 0;
+	struct target_file *tf;
+	int fd;
+
+	if (key2) {
+		tf = hashmap_get(&t->tls, key2);
+		if (tf || hashset_has(&t->plain, key2)) {
+			errno = 0;
+			return tf;
+		}
+	}
+	fd = discover_open(f, name, sizeof(name));
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	return target_examine(t, fd, name, key2, lib);
+}
+
+struct target_file *target_files__get_path(struct target_files *t, const char *path,
+					   enum tls_library lib)
+{
+	struct discover_file f = { .path = path, .pid = -1 };
+
+	return target_files__get(t, &f, lib);
+}
+
+bool target_files__gives_transport(const struct target_files *t, const struct discover_file *f)
+{
+	return f->pid > 0 && hashset_has(&t->transport, maps_key(f));
+}
+
+bool target_file_needs_syscalls(const struct target_file *tf)
+{
+	return tf->nr_probes && (!tf->progs.layout_ok || tf->det.lib != LIB_OPENSSL);
+}
+
+size_t target_files__nr_tls(const struct target_files *t, enum tls_library lib)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nr; i++)
+		n += t->all[i]->nr_probes && (!lib || t->all[i]->det.lib == lib);
+	return n;
+}
