@@ -793,6 +793,7 @@ int raw_tp_process_exec(void *ctx)
 		stat_add(STAT_LOST_EVENTS_OTHER, 1);
 		return 0;
 	}
+	ev->ts_ns = bpf_ktime_get_ns();
 	ev->pid = pid;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);

@@ -158,6 +158,7 @@ struct tls_secrets {
  * being run) and attach before they are used.
  */
 struct exec_event {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC of the exec */
 	__u32 pid;
 	char comm[SSLSNIFF_COMM_LEN];
 };

@@ -217,7 +217,7 @@ static int session_exec_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*ee))
 		return 0;
-	targets__exec(c->targets, ee->pid);
+	targets__exec(c->targets, ee->pid, ee->ts_ns);
 	watcher__exec(c->watch, ee->pid);
 	return 0;
 }

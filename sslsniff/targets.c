@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "btf/instances.h"
 #include "lib/hashset.h"
 #include "lib/log.h"
@@ -29,6 +30,7 @@ struct walk {
 	struct targets *t;
 	int pid;		/* attach for this process only; -1: all */
 	int root_of;		/* a new root's linker cache: the process that entered it */
+	uint64_t exec_ns;	/* ... and when it exec'd there */
 	struct target_file *sys[NR_LIBS];	/* start-up: the system's file of each library */
 };
 
@@ -135,6 +137,14 @@ struct sslsniff_bpf *targets__first(const struct targets *t)
 	return instances__first(t->inst);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 /* TF, mapped by PID (-1: from a linker cache), with the programs of its layout. */
 static int targets_attach_file(struct walk *w, struct target_file *tf, int pid)
 {
@@ -152,6 +162,9 @@ static int targets_attach_file(struct walk *w, struct target_file *tf, int pid)
 	else
 		p_info("attached %d probes to '%s' (in the root of pid %d, from its linker "
 		       "cache)", n, tf->path, w->root_of);
+	if (w->exec_ns)
+		p_debug("attach: '%s': %.3f ms after the exec of pid %d", tf->path,
+			(now_ns() - w->exec_ns) / 1e6, w->root_of);
 	return n;
 }
 
@@ -275,9 +288,10 @@ void targets__rescan(struct targets *t, pid_t pid)
 	}
 }
 
-void targets__exec(struct targets *t, pid_t pid)
+void targets__exec(struct targets *t, pid_t pid, uint64_t exec_ns)
 {
-	struct walk w = { .t = t, .pid = t->opts->nr_pids ? pid : -1, .root_of = pid };
+	struct walk w = { .t = t, .pid = t->opts->nr_pids ? pid : -1, .root_of = pid,
+			  .exec_ns = exec_ns };
 
 	/* A process in a root not seen before (a container starting): the
 	 * libraries its linker cache lists are attached before it maps them. */

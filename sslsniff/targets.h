@@ -3,6 +3,7 @@
 #define __SSLSNIFF_TARGETS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "options.h"
 
@@ -37,8 +38,12 @@ int targets__attach(struct targets *t);
 /* Capture runs: says what is attached, starts loading the other layouts. */
 void targets__ready(struct targets *t);
 
-/* PID has just exec'd: if it entered a root not seen before, that root's libraries. */
-void targets__exec(struct targets *t, pid_t pid);
+/*
+ * PID has just exec'd (at EXEC_NS, CLOCK_MONOTONIC): if it entered a root
+ * not seen before, that root's libraries. -v says how long after the exec
+ * each was attached.
+ */
+void targets__exec(struct targets *t, pid_t pid, uint64_t exec_ns);
 
 /* Looks at PID's mappings again (0: every process's). */
 void targets__rescan(struct targets *t, pid_t pid);

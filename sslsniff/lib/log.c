@@ -5,11 +5,14 @@
 
 bool log_verbose;
 
+/* One line at a time: the layouts' loader thread logs beside the main one. */
 static void log_vprint(const char *prefix, const char *fmt, va_list ap)
 {
+	flockfile(stderr);
 	fprintf(stderr, "sslsniff: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void p_err(const char *fmt, ...)
