@@ -19,50 +19,24 @@
  * from the end first seen, while the other end's calls, the same bytes
  * the other way round, are left out.
  *
- * A stream opens with a made-up handshake (SYN, SYN-ACK, ACK) in which the
- * local end is always the client: which end connected is not known, and
- * one fixed rule keeps streams comparable. Writes go local->remote, reads
- * remote->local; each end's sequence numbers count every byte its calls
- * returned. Bytes a call returned that were not captured (lost to a full
- * ring, cut by --max-bytes) still advance the sequence after the record's
- * captured bytes, so Wireshark shows the gap ("previous segment not
- * captured") where it is, and the packet comment counts them. There is no
- * FIN: the end of a connection is not seen.
+ * The packets themselves are tcp_synth.c's.
  */
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "output/output.h"
-#include "lib/log.h"
 #include "output/pcapng.h"
+#include "output/tcp_synth.h"
 #include "tls_funcs.h"
 #include "source/packets.h"
-
-#define IPV4_HDR_LEN	20
-#define IPV6_HDR_LEN	40
-#define TCP_HDR_LEN	20
-#define TCP_SYN_OPT_LEN	4	/* NOP, window scale */
-/* IPv4's total length is 16 bits (IPv6 would allow 20 bytes more): one limit. */
-#define SEG_MAX		(65535 - IPV4_HDR_LEN - TCP_HDR_LEN)
-/*
- * Nothing acknowledges a large call while it is sent, so a 64 KiB window
- * would look full: scale it to 1 GiB (RFC 7323 section 2.3 allows 14).
- */
-#define TCP_WSCALE	14
-#define TCP_WINDOW	0xffff
-#define TH_SYN		0x02
-#define TH_PSH		0x08
-#define TH_ACK		0x10
-#define TTL_DEFAULT	64
 
 #define STREAM_BUCKETS	4096
 /* A long capture meets endless connections: the least recently used go. */
 #define STREAM_MAX	65536
 #define SYNTH_PORT_BASE	49152
-#define COMMENT_LEN	160
+#define COMMENT_LEN	TCP_SYNTH_COMMENT_LEN
 
 struct stream {
 	struct stream *next;	/* chain of buckets[] */
@@ -73,15 +47,12 @@ struct stream {
 	bool by_handle;
 	bool real;		/* the socket's addresses, not made up */
 	bool mirror;		/* the other end of a stream already written */
-	uint16_t family;	/* of the addresses written */
-	uint16_t lport, rport;
-	uint16_t ip_id;
-	uint32_t lseq, rseq;	/* next sequence number of each end */
-	uint8_t laddr[16], raddr[16];
+	struct tcp_stream tcp;	/* its addresses and sequence numbers */
 };
 
 struct out_pcapng {
 	struct pcapng *pcap;
+	struct tcp_sink sink;	/* the synthetic packets: into PCAP */
 	int64_t realtime_offset_ns;
 	uint64_t tick;		/* the streams' LRU clock */
 	uint64_t created;	/* streams ever started: varies the ISNs */
@@ -92,19 +63,14 @@ struct out_pcapng {
 	int wire_if;				/* --capture-packets: their interface, or 0 */
 };
 
-/* One TCP segment to write. */
-struct segment {
-	bool from_local;
-	uint8_t flags;
-	uint32_t seq, ack;
-	const uint8_t *data;
-	uint32_t len;
-	uint64_t ts_ns;
-	const char *comment;
-};
-
 static void out_pcapng_close(void *p);
 
+/* The synthetic packets, on interface 0. */
+static int out_pcapng_synth(void *ctx, uint64_t ts_ns, const struct iovec *iov, int iovcnt,
+			    const char *comment)
+{
+	return pcapng__packet(ctx, ts_ns, iov, iovcnt, comment);
+}
 
 static void *out_pcapng_open(const struct output_opts *opts)
 {
@@ -121,6 +87,7 @@ static void *out_pcapng_open(const struct output_opts *opts)
 		errno = err;
 		return NULL;
 	}
+	o->sink = (struct tcp_sink){ .packet = out_pcapng_synth, .ctx = o->pcap };
 	o->keylog_embed = opts->keylog_embed;
 	/* --capture-packets: the traced connections' real packets, as a second interface. */
 	if (opts->capture_iface) {
@@ -165,11 +132,14 @@ static bool event_has_addrs(const struct event *ev)
 /* False when EV's known addresses say it is another connection than S. */
 static bool stream_same_conn(const struct stream *s, const struct event *ev)
 {
+	const struct tcp_stream *t = &s->tcp;
+
 	if (!event_has_addrs(ev))
 		return true;
-	return s->real && s->family == ev->family && s->lport == ev->sport &&
-	       s->rport == ev->dport && !memcmp(s->laddr, ev->saddr, addr_len(ev->family)) &&
-	       !memcmp(s->raddr, ev->daddr, addr_len(ev->family));
+
+	return s->real && t->family == ev->family && t->lport == ev->sport &&
+	       t->rport == ev->dport && !memcmp(t->laddr, ev->saddr, addr_len(ev->family)) &&
+	       !memcmp(t->raddr, ev->daddr, addr_len(ev->family));
 }
 
 static uint64_t tuple_hash(uint16_t family, const uint8_t *laddr, uint16_t lport,
@@ -189,8 +159,9 @@ static uint64_t tuple_hash(uint16_t family, const uint8_t *laddr, uint16_t lport
 
 static struct stream **tuple_bucket(struct out_pcapng *o, const struct stream *s, bool reverse)
 {
-	uint64_t h = reverse ? tuple_hash(s->family, s->raddr, s->rport, s->laddr, s->lport)
-			     : tuple_hash(s->family, s->laddr, s->lport, s->raddr, s->rport);
+	const struct tcp_stream *t = &s->tcp;
+	uint64_t h = reverse ? tuple_hash(t->family, t->raddr, t->rport, t->laddr, t->lport)
+			     : tuple_hash(t->family, t->laddr, t->lport, t->raddr, t->rport);
 
 	return &o->tuples[h % STREAM_BUCKETS];
 }
@@ -210,12 +181,12 @@ static void tuple_unlink(struct out_pcapng *o, struct stream *s)
 /* A written stream of the same connection seen from its other end. */
 static bool tuple_has_mirror(struct out_pcapng *o, const struct stream *s)
 {
-	size_t alen = addr_len(s->family);
+	size_t alen = addr_len(s->tcp.family);
 
 	for (struct stream *m = *tuple_bucket(o, s, true); m; m = m->tnext) {
-		if (!m->mirror && m->family == s->family && m->lport == s->rport &&
-		    m->rport == s->lport && !memcmp(m->laddr, s->raddr, alen) &&
-		    !memcmp(m->raddr, s->laddr, alen))
+		if (!m->mirror && m->tcp.family == s->tcp.family && m->tcp.lport == s->tcp.rport &&
+		    m->tcp.rport == s->tcp.lport && !memcmp(m->tcp.laddr, s->tcp.raddr, alen) &&
+		    !memcmp(m->tcp.raddr, s->tcp.laddr, alen))
 			return true;
 	}
 	return false;
@@ -224,27 +195,27 @@ static bool tuple_has_mirror(struct out_pcapng *o, const struct stream *s)
 /* The socket's addresses, or the made-up pair of the file comment. */
 static void stream_set_addrs(struct stream *s, const struct event *ev, uint64_t h)
 {
-	memset(s->laddr, 0, sizeof(s->laddr));
-	memset(s->raddr, 0, sizeof(s->raddr));
+	memset(s->tcp.laddr, 0, sizeof(s->tcp.laddr));
+	memset(s->tcp.raddr, 0, sizeof(s->tcp.raddr));
 	s->real = event_has_addrs(ev);
 	if (s->real) {
-		s->family = ev->family;
-		memcpy(s->laddr, ev->saddr, addr_len(s->family));
-		memcpy(s->raddr, ev->daddr, addr_len(s->family));
-		s->lport = ev->sport;
-		s->rport = ev->dport;
+		s->tcp.family = ev->family;
+		memcpy(s->tcp.laddr, ev->saddr, addr_len(s->tcp.family));
+		memcpy(s->tcp.raddr, ev->daddr, addr_len(s->tcp.family));
+		s->tcp.lport = ev->sport;
+		s->tcp.rport = ev->dport;
 		return;
 	}
-	s->family = AF_INET;
-	s->laddr[0] = 127;
-	s->laddr[1] = s->pid >> 16;
-	s->laddr[2] = s->pid >> 8;
-	s->laddr[3] = s->pid;
-	memcpy(s->raddr, s->laddr, 4);
-	s->lport = SYNTH_PORT_BASE + (h & 0x3fff);
-	s->rport = SYNTH_PORT_BASE + ((h >> 14) & 0x3fff);
-	if (s->rport == s->lport)
-		s->rport ^= 1;
+	s->tcp.family = AF_INET;
+	s->tcp.laddr[0] = 127;
+	s->tcp.laddr[1] = s->pid >> 16;
+	s->tcp.laddr[2] = s->pid >> 8;
+	s->tcp.laddr[3] = s->pid;
+	memcpy(s->tcp.raddr, s->tcp.laddr, 4);
+	s->tcp.lport = SYNTH_PORT_BASE + (h & 0x3fff);
+	s->tcp.rport = SYNTH_PORT_BASE + ((h >> 14) & 0x3fff);
+	if (s->tcp.rport == s->tcp.lport)
+		s->tcp.rport ^= 1;
 }
 
 static void stream_start(struct out_pcapng *o, struct stream *s, const struct event *ev)
@@ -262,9 +233,9 @@ static void stream_start(struct out_pcapng *o, struct stream *s, const struct ev
 		s->tnext = *b;
 		*b = s;
 	}
-	s->lseq = isn;
-	s->rseq = isn >> 32;
-	s->ip_id = 0;
+	s->tcp.lseq = isn;
+	s->tcp.rseq = isn >> 32;
+	s->tcp.ip_id = 0;
 }
 
 static void stream_evict_lru(struct out_pcapng *o)
@@ -319,175 +290,8 @@ static struct stream *stream_get(struct out_pcapng *o, const struct event *ev, b
 	return s;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
-
-/*
- * RFC 1071: the ones' complement sum of 16-bit big-endian words; only the
- * last piece may be odd. It is summed in native 32-bit words (every byte
- * of the payload passes here, so this is the writer's hottest loop), which
- * RFC 1071 section 2 allows: the sum of swapped words is the swapped sum.
- * Four accumulators of two words each keep the adds independent; each
- * gains at most 2^33 per 32 bytes, so none overflows below 2^30 bytes.
- */
-static uint64_t csum_add(uint64_t sum, const uint8_t *d, size_t n)
-{
-	uint64_t acc[4] = { 0 }, q[4];
-	uint32_t w;
-	uint16_t h;
-	size_t i = 0;
-
-	for (; i + sizeof(q) <= n; i += sizeof(q)) {
-		memcpy(q, d + i, sizeof(q));
-		acc[0] += (q[0] & 0xffffffff) + (q[0] >> 32);
-		acc[1] += (q[1] & 0xffffffff) + (q[1] >> 32);
-		acc[2] += (q[2] & 0xffffffff) + (q[2] >> 32);
-		acc[3] += (q[3] & 0xffffffff) + (q[3] >> 32);
-	}
-	acc[0] += acc[1] + acc[2] + acc[3];
-	for (; i + 4 <= n; i += 4) {
-		memcpy(&w, d + i, 4);
-		acc[0] += w;
-	}
-	if (i + 2 <= n) {
-		memcpy(&h, d + i, 2);
-		acc[0] += h;
-		i += 2;
-	}
-	if (i < n) {
-		uint8_t last[2] = { d[i], 0 };
-
-		memcpy(&h, last, 2);
-		acc[0] += h;
-	}
-	while (acc[0] >> 16)
-		acc[0] = (acc[0] & 0xffff) + (acc[0] >> 16);
-	return sum + ntohs((uint16_t)acc[0]);
-}
-
-static uint16_t csum_fold(uint64_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum;
-}
-
-/*
- * The IP header of a segment of TCP_LEN bytes, at H; returns its length
- * and, in *PSEUDO, the sum of the TCP pseudo-header (RFC 793 section 3.1,
- * RFC 8200 section 8.1).
- */
-static size_t ip_header(struct stream *s, const struct segment *g, size_t tcp_len, uint8_t *h,
-			uint64_t *pseudo)
-{
-	const uint8_t *src = g->from_local ? s->laddr : s->raddr;
-	const uint8_t *dst = g->from_local ? s->raddr : s->laddr;
-	size_t alen = addr_len(s->family), hlen;
-
-	if (s->family == AF_INET6) {
-		hlen = IPV6_HDR_LEN;
-		memset(h, 0, hlen);
-		h[0] = 0x60;
-		put16(h + 4, tcp_len);
-		h[6] = IPPROTO_TCP;
-		h[7] = TTL_DEFAULT;
-		memcpy(h + 8, src, alen);
-		memcpy(h + 24, dst, alen);
-	} else {
-		hlen = IPV4_HDR_LEN;
-		memset(h, 0, hlen);
-		h[0] = 0x45;
-		put16(h + 2, hlen + tcp_len);
-		put16(h + 4, s->ip_id++);
-		put16(h + 6, 0x4000);	/* don't fragment */
-		h[8] = TTL_DEFAULT;
-		h[9] = IPPROTO_TCP;
-		memcpy(h + 12, src, alen);
-		memcpy(h + 16, dst, alen);
-		put16(h + 10, csum_fold(csum_add(0, h, hlen)));
-	}
-	*pseudo = csum_add(csum_add(0, src, alen), dst, alen) + IPPROTO_TCP + tcp_len;
-	return hlen;
-}
-
-static size_t tcp_header_len(uint8_t flags)
-{
-	return TCP_HDR_LEN + (flags & TH_SYN ? TCP_SYN_OPT_LEN : 0);
-}
-
-/* The TCP header at H, checksum left zero. */
-static void tcp_header(const struct stream *s, const struct segment *g, uint8_t *h)
-{
-	size_t len = tcp_header_len(g->flags);
-
-	memset(h, 0, len);
-	put16(h, g->from_local ? s->lport : s->rport);
-	put16(h + 2, g->from_local ? s->rport : s->lport);
-	put32(h + 4, g->seq);
-	put32(h + 8, g->ack);
-	h[12] = len / 4 << 4;
-	h[13] = g->flags;
-	put16(h + 14, TCP_WINDOW);
-	if (g->flags & TH_SYN) {
-		h[20] = 1;		/* NOP, to align */
-		h[21] = 3;		/* window scale */
-		h[22] = 3;
-		h[23] = TCP_WSCALE;
-	}
-}
-
-static int segment_write(struct out_pcapng *o, struct stream *s, const struct segment *g)
-{
-	uint8_t hdr[IPV6_HDR_LEN + TCP_HDR_LEN + TCP_SYN_OPT_LEN];
-	size_t tlen = tcp_header_len(g->flags), ilen;
-	struct iovec iov[2];
-	uint64_t sum;
-	uint8_t *tcp;
-
-	ilen = ip_header(s, g, tlen + g->len, hdr, &sum);
-	tcp = hdr + ilen;
-	tcp_header(s, g, tcp);
-	sum = csum_add(sum, tcp, tlen);
-	put16(tcp + 16, csum_fold(csum_add(sum, g->data, g->len)));
-	iov[0] = (struct iovec){ .iov_base = hdr, .iov_len = ilen + tlen };
-	iov[1] = (struct iovec){ .iov_base = (void *)g->data, .iov_len = g->len };
-	return pcapng__packet(o->pcap, g->ts_ns, iov, 2, g->comment);
-}
-
-/* SYN, SYN-ACK, ACK, with the local end as the client. */
-static int stream_handshake(struct out_pcapng *o, struct stream *s, uint64_t ts,
-			    const char *comment)
-{
-	struct segment g[3] = {
-		{ .from_local = true, .flags = TH_SYN, .seq = s->lseq },
-		{ .from_local = false, .flags = TH_SYN | TH_ACK, .seq = s->rseq,
-		  .ack = s->lseq + 1 },
-		{ .from_local = true, .flags = TH_ACK, .seq = s->lseq + 1, .ack = s->rseq + 1 },
-	};
-	char c[COMMENT_LEN + 48];
-	int err = 0;
-
-	snprintf(c, sizeof(c), "made-up TCP handshake, before %s", comment);
-	for (int i = 0; i < 3 && !err; i++) {
-		g[i].ts_ns = ts;
-		g[i].comment = c;
-		err = segment_write(o, s, &g[i]);
-	}
-	s->lseq++;
-	s->rseq++;
-	return err;
-}
-
-static void appendf(char *buf, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void appendf(char *buf, size_t sz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void appendf(char *buf, size_t sz, const char *fmt, ...)
 {
@@ -523,40 +327,6 @@ static void record_comment(const struct record *r, const struct tls_func_info *f
 		appendf(buf, sz, " lost %u bytes", r->lost);
 	if (r->truncated)
 		appendf(buf, sz, " truncated %u bytes", r->truncated);
-}
-
-/*
- * The record's bytes as segments of at most SEG_MAX, PSH on the last one
- * (the call's end), then the sequence gap of the bytes not captured.
- */
-static int stream_data(struct out_pcapng *o, struct stream *s, bool from_local,
-		       const struct record *r, uint64_t ts, const char *base)
-{
-	uint32_t *seq = from_local ? &s->lseq : &s->rseq;
-	uint32_t nseg = r->data_len / SEG_MAX + !!(r->data_len % SEG_MAX);
-	char comment[COMMENT_LEN + 32];
-	struct segment g = {
-		.from_local = from_local,
-		.ack = from_local ? s->rseq : s->lseq,
-		.ts_ns = ts,
-		.comment = nseg > 1 ? comment : base,
-	};
-	int err;
-
-	for (uint32_t i = 0, off = 0; off < r->data_len; i++, off += g.len) {
-		g.len = r->data_len - off < SEG_MAX ? r->data_len - off : SEG_MAX;
-		g.data = r->data + off;
-		g.seq = *seq;
-		g.flags = TH_ACK | (off + g.len == r->data_len ? TH_PSH : 0);
-		if (nseg > 1)
-			snprintf(comment, sizeof(comment), "%s segment %u/%u", base, i + 1, nseg);
-		err = segment_write(o, s, &g);
-		if (err)
-			return err;
-		*seq += g.len;
-	}
-	*seq += r->lost + r->truncated;
-	return 0;
 }
 
 /* A real packet (--capture-packets), on its interface. */
@@ -599,11 +369,12 @@ static int out_pcapng_record(void *p, const struct record *r)
 	ts = r->ev->ts_ns + o->realtime_offset_ns;
 	record_comment(r, fi, comment, sizeof(comment));
 	if (fresh) {
-		err = stream_handshake(o, s, ts, comment);
+		err = tcp_synth_handshake(&s->tcp, &o->sink, ts, comment);
 		if (err)
 			return err;
 	}
-	return stream_data(o, s, fi->dir == DIR_WRITE, r, ts, comment);
+	return tcp_synth_data(&s->tcp, &o->sink, fi->dir == DIR_WRITE, r->data, r->data_len,
+			      r->lost + r->truncated, ts, comment);
 }
 
 static void out_pcapng_close(void *p)
