@@ -4,61 +4,34 @@
  * plaintext, so that Wireshark's dissectors (HTTP and the rest) and
  * "Follow TCP Stream" work on what the library calls returned.
  *
- * A connection is (pid, fd), or (pid, TLS handle) when the fd is unknown.
- * Its addresses are the socket's: local = saddr:sport, remote =
- * daddr:dport. A record whose known addresses differ from its stream's
- * (the fd was closed and reused) starts a new stream. When the addresses
- * are not known, a stable made-up pair stands in (docs/sslsniff.8): IPv4
- * 127.X.Y.Z at both ends, X.Y.Z being the low 24 bits of the PID, and
- * ports 49152 + 14 bits each of a hash of the fd or handle, in the
- * dynamic range that no dissector claims.
- *
- * When both ends of a connection are traced (client and server on this
- * host), their streams would share one address pair and Wireshark would
- * mix them up. The connection is one TCP stream, as on the wire: written
- * from the end first seen, while the other end's calls, the same bytes
- * the other way round, are left out.
- *
- * The packets themselves are tcp_synth.c's.
+ * The table of streams (streams.c) says which stream a record belongs to,
+ * with which addresses, and whether it is the other end of a connection
+ * already written (then it is left out); tcp_synth.c makes its packets: a
+ * handshake when the stream starts, then the record's bytes, writes from
+ * the local end and reads from the remote one. Each packet's comment says
+ * whose call it was. A connection's secrets become a Decryption Secrets
+ * Block (--keylog-embed), and with --capture-packets the real packets of
+ * the traced connections go on a second interface instead of the
+ * synthetic streams.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include "output/output.h"
 #include "output/pcapng.h"
+#include "output/streams.h"
 #include "output/tcp_synth.h"
 #include "tls_funcs.h"
 #include "source/packets.h"
 
-#define STREAM_BUCKETS	4096
-/* A long capture meets endless connections: the least recently used go. */
-#define STREAM_MAX	65536
-#define SYNTH_PORT_BASE	49152
 #define COMMENT_LEN	TCP_SYNTH_COMMENT_LEN
-
-struct stream {
-	struct stream *next;	/* chain of buckets[] */
-	struct stream *tnext;	/* chain of tuples[]: streams with real addresses */
-	uint64_t id;		/* fd, or the TLS handle */
-	uint64_t last_use;
-	uint32_t pid;
-	bool by_handle;
-	bool real;		/* the socket's addresses, not made up */
-	bool mirror;		/* the other end of a stream already written */
-	struct tcp_stream tcp;	/* its addresses and sequence numbers */
-};
 
 struct out_pcapng {
 	struct pcapng *pcap;
-	struct tcp_sink sink;	/* the synthetic packets: into PCAP */
+	struct streams *streams;
+	struct tcp_sink sink;			/* the synthetic packets: into PCAP */
 	int64_t realtime_offset_ns;
-	uint64_t tick;		/* the streams' LRU clock */
-	uint64_t created;	/* streams ever started: varies the ISNs */
-	size_t nr_streams;
-	struct stream *buckets[STREAM_BUCKETS];	/* by (pid, fd or handle) */
-	struct stream *tuples[STREAM_BUCKETS];	/* by local and remote address */
 	bool keylog_embed;			/* secrets as Decryption Secrets Blocks */
 	int wire_if;				/* --capture-packets: their interface, or 0 */
 };
@@ -80,214 +53,32 @@ static void *out_pcapng_open(const struct output_opts *opts)
 	if (!o)
 		return NULL;
 	o->realtime_offset_ns = opts->realtime_offset_ns;
-	o->pcap = pcapng__new(fileno(opts->out), "sslsniff " SSLSNIFF_VERSION);
-	if (!o->pcap) {
-		err = errno;
-		free(o);
-		errno = err;
-		return NULL;
-	}
-	o->sink = (struct tcp_sink){ .packet = out_pcapng_synth, .ctx = o->pcap };
 	o->keylog_embed = opts->keylog_embed;
+	/* Before the file's first block, which a failure would leave behind. */
+	o->streams = streams__new();
+	if (!o->streams)
+		goto err_close;
+	o->pcap = pcapng__new(fileno(opts->out), "sslsniff " SSLSNIFF_VERSION);
+	if (!o->pcap)
+		goto err_close;
+	o->sink = (struct tcp_sink){ .packet = out_pcapng_synth, .ctx = o->pcap };
 	/* --capture-packets: the traced connections' real packets, as a second interface. */
 	if (opts->capture_iface) {
 		o->wire_if = pcapng__add_interface(o->pcap, opts->capture_linktype,
 						   opts->capture_iface,
 						   "the traced connections' packets, as captured");
 		if (o->wire_if <= 0) {
-			err = o->wire_if ? -o->wire_if : EINVAL;
-			out_pcapng_close(o);
-			errno = err;
-			return NULL;
+			errno = o->wire_if ? -o->wire_if : EINVAL;
+			goto err_close;
 		}
 	}
 	return o;
-}
 
-/* splitmix64's finalizer: every input bit moves every output bit. */
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static uint64_t stream_hash(uint32_t pid, bool by_handle, uint64_t id)
-{
-	return mix64(id ^ mix64((uint64_t)pid << 1 | by_handle));
-}
-
-static size_t addr_len(uint16_t family)
-{
-	return family == AF_INET6 ? 16 : 4;
-}
-
-static bool event_has_addrs(const struct event *ev)
-{
-	return ev->family == AF_INET || ev->family == AF_INET6;
-}
-
-/* False when EV's known addresses say it is another connection than S. */
-static bool stream_same_conn(const struct stream *s, const struct event *ev)
-{
-	const struct tcp_stream *t = &s->tcp;
-
-	if (!event_has_addrs(ev))
-		return true;
-
-	return s->real && t->family == ev->family && t->lport == ev->sport &&
-	       t->rport == ev->dport && !memcmp(t->laddr, ev->saddr, addr_len(ev->family)) &&
-	       !memcmp(t->raddr, ev->daddr, addr_len(ev->family));
-}
-
-static uint64_t tuple_hash(uint16_t family, const uint8_t *laddr, uint16_t lport,
-			   const uint8_t *raddr, uint16_t rport)
-{
-	uint64_t h = mix64((uint64_t)family << 32 | (uint32_t)lport << 16 | rport);
-
-	for (size_t i = 0; i < addr_len(family); i += 4) {
-		uint32_t a, b;
-
-		memcpy(&a, laddr + i, 4);
-		memcpy(&b, raddr + i, 4);
-		h = mix64(h ^ ((uint64_t)a << 32 | b));
-	}
-	return h;
-}
-
-static struct stream **tuple_bucket(struct out_pcapng *o, const struct stream *s, bool reverse)
-{
-	const struct tcp_stream *t = &s->tcp;
-	uint64_t h = reverse ? tuple_hash(t->family, t->raddr, t->rport, t->laddr, t->lport)
-			     : tuple_hash(t->family, t->laddr, t->lport, t->raddr, t->rport);
-
-	return &o->tuples[h % STREAM_BUCKETS];
-}
-
-static void tuple_unlink(struct out_pcapng *o, struct stream *s)
-{
-	if (!s->real)
-		return;
-	for (struct stream **pp = tuple_bucket(o, s, false); *pp; pp = &(*pp)->tnext) {
-		if (*pp == s) {
-			*pp = s->tnext;
-			return;
-		}
-	}
-}
-
-/* A written stream of the same connection seen from its other end. */
-static bool tuple_has_mirror(struct out_pcapng *o, const struct stream *s)
-{
-	size_t alen = addr_len(s->tcp.family);
-
-	for (struct stream *m = *tuple_bucket(o, s, true); m; m = m->tnext) {
-		if (!m->mirror && m->tcp.family == s->tcp.family && m->tcp.lport == s->tcp.rport &&
-		    m->tcp.rport == s->tcp.lport && !memcmp(m->tcp.laddr, s->tcp.raddr, alen) &&
-		    !memcmp(m->tcp.raddr, s->tcp.laddr, alen))
-			return true;
-	}
-	return false;
-}
-
-/* The socket's addresses, or the made-up pair of the file comment. */
-static void stream_set_addrs(struct stream *s, const struct event *ev, uint64_t h)
-{
-	memset(s->tcp.laddr, 0, sizeof(s->tcp.laddr));
-	memset(s->tcp.raddr, 0, sizeof(s->tcp.raddr));
-	s->real = event_has_addrs(ev);
-	if (s->real) {
-		s->tcp.family = ev->family;
-		memcpy(s->tcp.laddr, ev->saddr, addr_len(s->tcp.family));
-		memcpy(s->tcp.raddr, ev->daddr, addr_len(s->tcp.family));
-		s->tcp.lport = ev->sport;
-		s->tcp.rport = ev->dport;
-		return;
-	}
-	s->tcp.family = AF_INET;
-	s->tcp.laddr[0] = 127;
-	s->tcp.laddr[1] = s->pid >> 16;
-	s->tcp.laddr[2] = s->pid >> 8;
-	s->tcp.laddr[3] = s->pid;
-	memcpy(s->tcp.raddr, s->tcp.laddr, 4);
-	s->tcp.lport = SYNTH_PORT_BASE + (h & 0x3fff);
-	s->tcp.rport = SYNTH_PORT_BASE + ((h >> 14) & 0x3fff);
-	if (s->tcp.rport == s->tcp.lport)
-		s->tcp.rport ^= 1;
-}
-
-static void stream_start(struct out_pcapng *o, struct stream *s, const struct event *ev)
-{
-	uint64_t h = stream_hash(s->pid, s->by_handle, s->id);
-	/* Distinct ISNs keep a reused address pair apart in Wireshark. */
-	uint64_t isn = mix64(h ^ ++o->created);
-
-	tuple_unlink(o, s);
-	stream_set_addrs(s, ev, h);
-	s->mirror = s->real && tuple_has_mirror(o, s);
-	if (s->real) {
-		struct stream **b = tuple_bucket(o, s, false);
-
-		s->tnext = *b;
-		*b = s;
-	}
-	s->tcp.lseq = isn;
-	s->tcp.rseq = isn >> 32;
-	s->tcp.ip_id = 0;
-}
-
-static void stream_evict_lru(struct out_pcapng *o)
-{
-	struct stream **victim = NULL;
-
-	for (size_t i = 0; i < STREAM_BUCKETS; i++) {
-		for (struct stream **pp = &o->buckets[i]; *pp; pp = &(*pp)->next) {
-			if (!victim || (*pp)->last_use < (*victim)->last_use)
-				victim = pp;
-		}
-	}
-	if (victim) {
-		struct stream *s = *victim;
-
-		*victim = s->next;
-		tuple_unlink(o, s);
-		free(s);
-		o->nr_streams--;
-	}
-}
-
-/* The stream of EV's connection; *fresh when it starts with this record. */
-static struct stream *stream_get(struct out_pcapng *o, const struct event *ev, bool *fresh)
-{
-	bool by_handle = ev->fd < 0;
-	uint64_t id = by_handle ? ev->handle : (uint64_t)ev->fd;
-	struct stream **b = &o->buckets[stream_hash(ev->pid, by_handle, id) % STREAM_BUCKETS];
-	struct stream *s;
-
-	for (s = *b; s; s = s->next) {
-		if (s->pid == ev->pid && s->by_handle == by_handle && s->id == id)
-			break;
-	}
-	*fresh = !s || !stream_same_conn(s, ev);
-	if (!s) {
-		if (o->nr_streams >= STREAM_MAX)
-			stream_evict_lru(o);
-		s = calloc(1, sizeof(*s));
-		if (!s)
-			return NULL;
-		s->pid = ev->pid;
-		s->by_handle = by_handle;
-		s->id = id;
-		s->next = *b;
-		*b = s;
-		o->nr_streams++;
-	}
-	if (*fresh)
-		stream_start(o, s, ev);
-	s->last_use = ++o->tick;
-	return s;
+err_close:
+	err = errno;
+	out_pcapng_close(o);
+	errno = err;
+	return NULL;
 }
 
 static void appendf(char *buf, size_t sz, const char *fmt, ...)
@@ -337,44 +128,63 @@ static int out_pcapng_packet(struct out_pcapng *o, const struct packet *p)
 	return pcapng__packet_on(o->pcap, o->wire_if, p->ts_ns, &iov, 1, NULL);
 }
 
-static int out_pcapng_record(void *p, const struct record *r)
+/* A call's plaintext, on its connection's synthetic stream. */
+static int out_pcapng_data(struct out_pcapng *o, const struct record *r)
 {
-	struct out_pcapng *o = p;
-	const struct tls_func_info *fi;
+	const struct tls_func_info *fi = tls_func_info(r->ev->func);
 	char comment[COMMENT_LEN];
 	struct stream *s;
 	uint64_t ts;
 	bool fresh;
-	int err;
+	int err = 0;
 
-	/* The session hands a connection's secrets on before its packets:
-	 * Wireshark needs them first. */
-	if (r->kind == REC_SECRETS)
-		return o->keylog_embed ? pcapng__tls_secrets(o->pcap, (const char *)r->data,
-							     r->data_len) : 0;
-	if (r->kind == REC_PACKET)
-		return o->wire_if ? out_pcapng_packet(o, r->packet) : 0;
-	/* With the real packets, those are the streams (decrypted with the
-	 * secrets); synthetic ones on the same addresses would clash. Handshake
-	 * rows carry no bytes; a call without any has nothing to show. */
-	fi = tls_func_info(r->ev->func);
-	if (o->wire_if || r->kind != REC_DATA || !fi || fi->dir == DIR_NONE ||
-	    (!r->data_len && !r->lost && !r->truncated))
-		return 0;
-	s = stream_get(o, r->ev, &fresh);
-	if (!s)
-		return -ENOMEM;
+	/* Handshake rows carry no bytes; a call without any has nothing to show. */
+	if (!fi || fi->dir == DIR_NONE || (!r->data_len && !r->lost && !r->truncated))
+		goto out;
+	s = streams__get(o->streams, r->ev, &fresh);
+	if (!s) {
+		err = -ENOMEM;
+		goto out;
+	}
 	if (s->mirror)
-		return 0;
+		goto out;
 	ts = r->ev->ts_ns + o->realtime_offset_ns;
 	record_comment(r, fi, comment, sizeof(comment));
-	if (fresh) {
+	if (fresh)
 		err = tcp_synth_handshake(&s->tcp, &o->sink, ts, comment);
-		if (err)
-			return err;
+	if (!err)
+		err = tcp_synth_data(&s->tcp, &o->sink, fi->dir == DIR_WRITE, r->data,
+				     r->data_len, r->lost + r->truncated, ts, comment);
+out:
+	return err;
+}
+
+static int out_pcapng_record(void *p, const struct record *r)
+{
+	struct out_pcapng *o = p;
+	int err = 0;
+
+	switch (r->kind) {
+	case REC_SECRETS:
+		/* The session hands a connection's secrets on before its
+		 * packets: Wireshark needs them first. */
+		if (o->keylog_embed)
+			err = pcapng__tls_secrets(o->pcap, (const char *)r->data, r->data_len);
+		break;
+	case REC_PACKET:
+		if (o->wire_if)
+			err = out_pcapng_packet(o, r->packet);
+		break;
+	case REC_DATA:
+		/* With the real packets, those are the streams (decrypted with
+		 * the secrets); synthetic ones on the same addresses would clash. */
+		if (!o->wire_if)
+			err = out_pcapng_data(o, r);
+		break;
+	default:
+		break;
 	}
-	return tcp_synth_data(&s->tcp, &o->sink, fi->dir == DIR_WRITE, r->data, r->data_len,
-			      r->lost + r->truncated, ts, comment);
+	return err;
 }
 
 static void out_pcapng_close(void *p)
@@ -383,14 +193,7 @@ static void out_pcapng_close(void *p)
 
 	if (!o)
 		return;
-	for (size_t i = 0; i < STREAM_BUCKETS; i++) {
-		while (o->buckets[i]) {
-			struct stream *s = o->buckets[i];
-
-			o->buckets[i] = s->next;
-			free(s);
-		}
-	}
+	streams__free(o->streams);
 	pcapng__close(o->pcap);
 	free(o);
 }
