@@ -27,6 +27,10 @@ const volatile __u32 targ_max_bytes = 0;	/* 0: no limit */
 const volatile bool targ_watch_pids = false;	/* exec events only for watched_pids */
 const volatile bool targ_keylog = false;	/* send each connection's secrets */
 const volatile __u64 targ_wake_bytes = 0;	/* wake the reader once this much waits */
+const volatile bool targ_hold = false;		/* hold a new root's first processes */
+
+/* Set by user space while it releases what is held (its exec thread runs). */
+__u32 hold_new_roots = 0;
 
 /* Sized by user space before load (--ring-size). */
 struct {
@@ -157,6 +161,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } watched_pids SEC(".maps");
+
+/* The root directories seen, and whether user space has handled them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct root_key);
+	__type(value, __u8);		/* enum root_state */
+} known_roots SEC(".maps");
 
 /*
  * Calls numbered per CPU, the CPU in the low bits: unique without a shared
@@ -772,6 +784,46 @@ int raw_tp_process_exit(void *ctx)
 	return 0;
 }
 
+/* The current task's root directory, and whether it has a controlling terminal. */
+static __always_inline void task_root(struct root_key *k, bool *tty)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct dentry *d = BPF_CORE_READ(t, fs, root.dentry);
+
+	k->dev = BPF_CORE_READ(d, d_sb, s_dev);
+	k->ino = BPF_CORE_READ(d, d_inode, i_ino);
+	*tty = BPF_CORE_READ(t, signal, tty) != NULL;
+}
+
+/*
+ * Whether the exec'ing process enters a root not handled yet; and then
+ * whether it is to be held: a new container's first processes would make
+ * their first TLS call before user space has attached to the libraries of
+ * their root (an uprobe registration waits for an RCU grace period).
+ * SIGSTOP takes effect before the new program's first instruction; user
+ * space sends SIGCONT once attached. A process with a controlling terminal
+ * is never held: an interactive shell would take the stop for a job's.
+ */
+static __always_inline __u32 exec_root(struct exec_event *ev)
+{
+	struct root_key k = {};
+	__u8 pending = ROOT_PENDING, *st;
+	bool tty;
+
+	task_root(&k, &tty);
+	ev->root_dev = k.dev;
+	ev->root_ino = k.ino;
+	st = bpf_map_lookup_elem(&known_roots, &k);
+	if (st && *st == ROOT_KNOWN)
+		return 0;
+	if (!st)
+		bpf_map_update_elem(&known_roots, &k, &pending, BPF_NOEXIST);
+	if (!targ_hold || !*(volatile __u32 *)&hold_new_roots || tty ||
+	    bpf_send_signal(19 /* SIGSTOP */))
+		return EXEC_NEW_ROOT;
+	return EXEC_NEW_ROOT | EXEC_HELD;
+}
+
 /*
  * A new program image: user space scans what it maps, and attaches to a TLS
  * library or a statically linked program not seen before. (fentry, kprobe
@@ -795,6 +847,9 @@ int raw_tp_process_exec(void *ctx)
 	}
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->pid = pid;
+	/* Only a process whose event is on its way can be held: it is what
+	 * makes user space release it. */
+	ev->flags = exec_root(ev);
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
 	return 0;

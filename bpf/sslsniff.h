@@ -159,8 +159,28 @@ struct tls_secrets {
  */
 struct exec_event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC of the exec */
+	__u64 root_dev;		/* the process's root directory, as the kernel */
+	__u64 root_ino;		/* names it (struct root_key) */
 	__u32 pid;
+	__u32 flags;		/* EXEC_* */
 	char comm[SSLSNIFF_COMM_LEN];
+};
+
+/* The exec is the first in a root not handled yet (known_roots). */
+#define EXEC_NEW_ROOT	0x1
+/* ... and the process was stopped (SIGSTOP) until user space has attached
+ * to that root's libraries and sends it SIGCONT. */
+#define EXEC_HELD	0x2
+
+/* A root directory in known_roots: which files it is, and how far along. */
+struct root_key {
+	__u64 dev;		/* the kernel's dev_t of its superblock */
+	__u64 ino;
+};
+
+enum root_state {
+	ROOT_PENDING = 1,	/* its first exec was reported: hold the others too */
+	ROOT_KNOWN,		/* user space attached to its libraries */
 };
 
 #endif /* __SSLSNIFF_H */

@@ -67,6 +67,7 @@ enum {
 	OPT_PROBE_ENTRY,
 	OPT_KEYLOG_EMBED,
 	OPT_CAPTURE_PACKETS,
+	OPT_NO_HOLD,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -80,6 +81,9 @@ static const struct argp_option argp_opts[] = {
 	{ "no-nss", OPT_NO_NSS, NULL, 0, "Do not trace NSS", 0 },
 	{ "no-watch", OPT_NO_WATCH, NULL, 0,
 	  "Do not attach to TLS libraries of processes started later", 0 },
+	{ "no-hold", OPT_NO_HOLD, NULL, 0,
+	  "Never stop a process that is the first in a new root (a container) until that "
+	  "root's TLS libraries are attached; its first calls may then be missed", 0 },
 	{ "format", 'f', "FORMAT", 0, "Output format: text (default) or json", 1 },
 	{ "output", 'o', "FILE", 0, "Write to FILE (created with mode 0600)", 1 },
 	{ "write", 'w', "FILE", 0,
@@ -196,6 +200,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_WATCH:
 		o->watch = false;
+		break;
+	case OPT_NO_HOLD:
+		o->no_hold = true;
 		break;
 	case 'f':
 		o->format = arg;

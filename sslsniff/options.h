@@ -45,6 +45,7 @@ struct options {
 	bool handshake;
 	bool stats;
 	bool watch;			/* attach to files mapped after start */
+	bool no_hold;			/* --no-hold: never stop a new root's first processes */
 	bool list_btf;			/* --list-btf */
 };
 

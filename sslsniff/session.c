@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,11 @@ struct session {
 	struct sslsniff_bpf *skel;	/* the first program instance */
 	struct targets *targets;	/* what is traced */
 	struct watcher *watch;
+	pthread_mutex_t lock;		/* targets, watch, syscalls_on: both threads */
+	struct ring_reader *exec_rb;	/* exec events, read by exec_thread */
+	pthread_t exec_thread;
+	bool exec_thread_on;
+	volatile bool exec_stop;
 	struct ring_reader *rb;
 	struct decoder *dec;
 	struct packets *packets;	/* --capture-packets, or NULL */
@@ -202,7 +209,7 @@ static int session_event(void *ctx, void *data, size_t size)
 	return decoder__event(c->dec, data, size);
 }
 
-/* The watcher's schedule: PID's mappings again, 0: every process's. */
+/* The watcher's schedule: PID's mappings again, 0: every process's (the lock held). */
 static void session_rescan(pid_t pid, void *arg)
 {
 	struct session *c = arg;
@@ -210,16 +217,47 @@ static void session_rescan(pid_t pid, void *arg)
 	targets__rescan(c->targets, pid);
 }
 
+/*
+ * An exec: a root not seen before has its libraries attached, the process
+ * its mappings scanned (now, and on the watcher's schedule). A process the
+ * BPF side held (EXEC_HELD) goes on once that is done.
+ */
 static int session_exec_event(void *ctx, void *data, size_t size)
 {
 	const struct exec_event *ee = data;
+	struct root_key k = { .dev = ee->root_dev, .ino = ee->root_ino };
+	__u8 known = ROOT_KNOWN;
 	struct session *c = ctx;
 
 	if (size < sizeof(*ee))
 		return 0;
-	targets__exec(c->targets, ee->pid, ee->ts_ns);
-	watcher__exec(c->watch, ee->pid);
+	/* Once capture stops, a process held meanwhile is only let go. */
+	if (!c->exec_stop) {
+		pthread_mutex_lock(&c->lock);
+		targets__exec(c->targets, ee->pid, ee->ts_ns);
+		watcher__exec(c->watch, ee->pid);
+		pthread_mutex_unlock(&c->lock);
+	}
+	if (ee->flags & EXEC_NEW_ROOT)
+		bpf_map__update_elem(c->skel->maps.known_roots, &k, sizeof(k), &known,
+				     sizeof(known), BPF_ANY);
+	if (ee->flags & EXEC_HELD)
+		kill(ee->pid, SIGCONT);
 	return 0;
+}
+
+/*
+ * Exec events are read by a thread of their own: a process held at its exec
+ * must never wait for the records (a writer blocked on a full pipe, a
+ * large batch), only for its root's attach.
+ */
+static void *session_exec_thread(void *arg)
+{
+	struct session *c = arg;
+
+	while (!c->exec_stop)
+		ring_reader__poll(c->exec_rb, POLL_TIMEOUT_MS);
+	return NULL;
 }
 
 static int session_open_rings(struct session *c)
@@ -227,13 +265,44 @@ static int session_open_rings(struct session *c)
 	int err;
 
 	c->rb = ring_reader__new();
-	if (!c->rb)
-		return -errno;
+	c->exec_rb = ring_reader__new();
+	if (!c->rb || !c->exec_rb)
+		return -ENOMEM;
 	err = ring_reader__add(c->rb, bpf_map__fd(c->skel->maps.events), session_event, c);
+	if (!err)
+		err = ring_reader__add(c->exec_rb, bpf_map__fd(c->skel->maps.exec_events),
+				       session_exec_event, c);
+	if (!err)
+		err = -pthread_create(&c->exec_thread, NULL, session_exec_thread, c);
 	if (err)
 		return err;
-	return ring_reader__add(c->rb, bpf_map__fd(c->skel->maps.exec_events),
-				session_exec_event, c);
+	c->exec_thread_on = true;
+	/* Holding starts now that holds are released (session_stop_exec()). */
+	c->skel->bss->hold_new_roots = 1;
+	return 0;
+}
+
+/*
+ * No process is held from here on, and every one held so far is let go:
+ * the exec program goes first, then the exec events still in the ring are
+ * handled.
+ */
+static void session_stop_exec(struct session *c)
+{
+	if (c->skel)
+		c->skel->bss->hold_new_roots = 0;
+	if (c->skel && c->skel->links.raw_tp_process_exec) {
+		bpf_link__destroy(c->skel->links.raw_tp_process_exec);
+		c->skel->links.raw_tp_process_exec = NULL;
+	}
+	if (c->exec_thread_on) {
+		c->exec_stop = true;
+		pthread_join(c->exec_thread, NULL);
+		c->exec_thread_on = false;
+	}
+	c->exec_stop = true;
+	if (c->exec_rb)
+		ring_reader__consume(c->exec_rb);
 }
 
 /* The BPF side's per-CPU counters, summed. */
@@ -293,12 +362,14 @@ static int session_loop(struct session *c, bool live_stats)
 			break;
 		}
 		err = 0;
+		pthread_mutex_lock(&c->lock);
 		if (!c->syscalls_on && c->skel->bss->syscalls_wanted)
 			session_watch_syscalls(c, NULL, 0);
 		session_poll_packets(c);
 		session_flush(c);
 		timeout = c->opts->watch ? watcher__run(c->watch, POLL_TIMEOUT_MS)
 					 : POLL_TIMEOUT_MS;
+		pthread_mutex_unlock(&c->lock);
 		if (live_stats && time(NULL) != last) {
 			last = time(NULL);
 			summary_print(stderr, session_counters(c));
@@ -372,7 +443,8 @@ static bool session_on_tty(const struct session *c)
 
 int session_run(const struct options *opts, struct session_output *outs, int nr_outs)
 {
-	struct session c = { .opts = opts, .outs = outs, .nr_outs = nr_outs };
+	struct session c = { .opts = opts, .outs = outs, .nr_outs = nr_outs,
+			     .lock = PTHREAD_MUTEX_INITIALIZER };
 	int err;
 
 	err = session_open_bpf(&c);
@@ -399,6 +471,7 @@ int session_run(const struct options *opts, struct session_output *outs, int nr_
 	}
 	targets__ready(c.targets);
 	err = session_loop(&c, opts->stats && !session_on_tty(&c));
+	session_stop_exec(&c);
 	session_drain(&c);
 	summary_print(stderr, session_counters(&c));
 	if (c.summary && summary__write(c.summary, &c.counters) && !err)
@@ -406,6 +479,8 @@ int session_run(const struct options *opts, struct session_output *outs, int nr_
 	if (c.out_err && c.out_err != -EPIPE)
 		err = c.out_err;
 out:
+	session_stop_exec(&c);
+	ring_reader__free(c.exec_rb);
 	ring_reader__free(c.rb);
 	for (int i = 0; i < nr_outs; i++) {
 		if (c.out[i])

@@ -19,6 +19,8 @@ static void bpf_load_config(const struct options *o, struct sslsniff_bpf *skel)
 	/* Wake-ups cost the traced program an interrupt each (ring_wake_flag):
 	 * batches of 1/16 of the ring, and 15/16 left for the reader to wake. */
 	skel->rodata->targ_wake_bytes = o->ring_size / 16;
+	/* New roots appear only to a watch of the whole system. */
+	skel->rodata->targ_hold = o->watch && !o->nr_pids && !o->no_hold;
 	if (o->comm) {
 		skel->rodata->targ_comm_set = true;
 		strncpy((char *)skel->rodata->targ_comm, o->comm, SSLSNIFF_COMM_LEN - 1);
@@ -36,11 +38,12 @@ static int bpf_load_share(struct sslsniff_bpf *skel, struct sslsniff_bpf *first)
 	struct bpf_map *mine[] = { skel->maps.events, skel->maps.exec_events, skel->maps.calls,
 				   skel->maps.handle_fds, skel->maps.secrets_sent, skel->maps.conn_cache,
 				   skel->maps.stats, skel->maps.call_seq, skel->maps.watched_pids,
-				   skel->maps.bss };
+				   skel->maps.known_roots, skel->maps.bss };
 	struct bpf_map *theirs[] = { first->maps.events, first->maps.exec_events,
 				     first->maps.calls, first->maps.handle_fds,
 				     first->maps.secrets_sent, first->maps.conn_cache, first->maps.stats,
-				     first->maps.call_seq, first->maps.watched_pids, first->maps.bss };
+				     first->maps.call_seq, first->maps.watched_pids,
+				     first->maps.known_roots, first->maps.bss };
 	int err;
 
 	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++) {
