@@ -164,6 +164,11 @@ sniff_stop
 grep -q "^sslsniff: openssl [0-9.]* ('$host_ssl'): BTF '$CACHE/dwarf-btf/openssl-$ssl_id.btf' (generated from the DWARF in '$T/hostdbg/.build-id/${ssl_id:0:2}/${ssl_id:2}.debug')\$" "$T/err" ||
 	fail "the host's debug file was not used: $(cat "$T/err")"
 [[ -s $CACHE/dwarf-btf/openssl-$ssl_id.btf ]] || fail "the generated BTF was not cached"
+# --detect names the layout capture used: the one choice, DWARF first.
+SSLSNIFF_DEBUG_DIR=$T/hostdbg "$SSLSNIFF" --detect "$host_ssl" >"$T/detect" 2>&1 ||
+	fail "--detect failed: $(cat "$T/detect")"
+grep -qxF "btf:      $CACHE/dwarf-btf/openssl-$ssl_id.btf (generated from the DWARF in '$T/hostdbg/.build-id/${ssl_id:0:2}/${ssl_id:2}.debug')" "$T/detect" ||
+	fail "--detect does not name the layout capture used: $(cat "$T/detect")"
 read -r fd _ _ _ _ version cipher <"$T/info"
 for field in "fd_source struct" "fd $fd" "tls_version $version" "cipher $cipher"; do
 	set -- $field

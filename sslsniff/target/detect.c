@@ -90,6 +90,7 @@ static void find_openssl_version(struct elf_file *ef, const char *path, struct t
 		if (strncmp(needed, "libcrypto.so", 12) || strchr(needed, '/'))
 			continue;
 		d->shared_openssl = true;
+		snprintf(d->crypto_needed, sizeof(d->crypto_needed), "%s", needed);
 		/* 1.1.1's libssl carries the version text itself, 3.x's does not. */
 		if (find_version_in(ef, "OpenSSL ", d->version, sizeof(d->version))) {
 			snprintf(d->version_file, sizeof(d->version_file), "%s", path);
@@ -140,6 +141,16 @@ int detect_tls(struct elf_file *ef, const char *path, struct tls_detect *d)
 		break;
 	}
 	return err < 0 ? err : 0;
+}
+
+int detect_version_from(struct tls_detect *d, const char *path)
+{
+	const char *prefix = d->lib == LIB_OPENSSL ? "OpenSSL " : d->lib == LIB_GNUTLS ? "GnuTLS " : "";
+
+	if (!find_version(path, prefix, d->version, sizeof(d->version)))
+		return -ENOENT;
+	snprintf(d->version_file, sizeof(d->version_file), "%s", path);
+	return 0;
 }
 
 bool detect_is_shared_openssl(const struct tls_detect *d)

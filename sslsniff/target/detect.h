@@ -14,6 +14,7 @@ struct tls_detect {
 	char build_id[80];		/* hex, "" when the file has none */
 	char version_file[PATH_MAX];	/* where the version string was found */
 	bool shared_openssl;		/* libssl with a separate libcrypto (DT_NEEDED) */
+	char crypto_needed[64];		/* ... its name there ("libcrypto.so.3") */
 };
 
 /*
@@ -25,6 +26,12 @@ struct tls_detect {
  */
 struct elf_file;
 int detect_tls(struct elf_file *ef, const char *path, struct tls_detect *d);
+
+/*
+ * D's version from the version string of the file at PATH (a libssl's
+ * libcrypto found elsewhere: through the mappings of a process). 0 or -ENOENT.
+ */
+int detect_version_from(struct tls_detect *d, const char *path);
 
 /*
  * True for a shared libssl (it needs a separate libcrypto): the

@@ -179,23 +179,54 @@ static struct target_file *target_known(struct target_files *t, int fd, uint64_t
 	return tf;
 }
 
-/* TF's library, version and probe points, from its ELF file EF. */
-static void target_analyse(const struct target_files *t, struct target_file *tf,
-			   struct elf_file *ef, enum tls_library lib)
+struct crypto_walk {
+	struct tls_detect *det;
+	bool found;
+};
+
+/* The process's mapping of the libcrypto that the libssl needs. */
+static int target_crypto_mapped(const struct discover_file *f, void *arg)
 {
-	detect_tls(ef, tf->path, &tf->det);
+	struct crypto_walk *cw = arg;
+	const char *base = strrchr(f->path, '/');
+	char name[PATH_MAX + 64];
+	int fd;
+
+	if (!base || strcmp(base + 1, cw->det->crypto_needed))
+		return 0;
+	fd = discover_open(f, name, sizeof(name));
+	if (fd < 0)
+		return 0;
+	close(fd);
+	cw->found = !detect_version_from(cw->det, name);
+	return cw->found;
+}
+
+/* TF's library, version and probe points, from its ELF file EF, mapped as F. */
+static void target_analyse(const struct target_files *t, struct target_file *tf,
+			   struct elf_file *ef, const struct discover_file *f, enum tls_library lib)
+{
+	struct tls_detect *d = &tf->det;
+	struct crypto_walk cw = { .det = d };
+
+	detect_tls(ef, tf->path, d);
 	if (lib)
-		tf->det.lib = lib;
+		d->lib = lib;
+	/* A libssl whose libcrypto is not beside it (both deleted by an
+	 * upgrade, a copy elsewhere): the one its process maps. */
+	if (d->lib == LIB_OPENSSL && d->shared_openssl && !d->version[0] && f && f->pid > 0)
+		discover_process(f->pid, target_crypto_mapped, &cw);
 	target_place(t, tf, ef);
 }
 
 /*
- * Examines the open file FD (owned from here), found at NAME, whose inode
- * /proc/PID/maps gave as KEY2 (0: none). The object, NULL with errno 0 for
+ * Examines the open file FD (owned from here), found at NAME as F, whose
+ * inode /proc/PID/maps gave as KEY2 (0: none). The object, NULL with errno 0 for
  * a file that hooks nothing, NULL with errno set on failure.
  */
 static struct target_file *target_examine(struct target_files *t, int fd, const char *name,
-					  uint64_t key2, enum tls_library lib)
+					  const struct discover_file *f, uint64_t key2,
+					  enum tls_library lib)
 {
 	struct target_file *tf;
 	struct elf_file *ef;
@@ -227,7 +258,7 @@ static struct target_file *target_examine(struct target_files *t, int fd, const 
 	tf->dev = st.st_dev;
 	tf->ino = st.st_ino;
 	snprintf(tf->path, sizeof(tf->path), "%s", name);
-	target_analyse(t, tf, ef, lib);
+	target_analyse(t, tf, ef, f, lib);
 	elf_file__close(ef);
 	if (target_keep(t, tf, key, key2)) {
 		close(tf->fd);
@@ -259,7 +290,7 @@ struct target_file *target_files__get(struct target_files *t, const struct disco
 		errno = -fd;
 		return NULL;
 	}
-	return target_examine(t, fd, name, key2, lib);
+	return target_examine(t, fd, name, f, key2, lib);
 }
 
 struct target_file *target_files__get_path(struct target_files *t, const char *path,
