@@ -247,6 +247,48 @@ static int session_exec_event(void *ctx, void *data, size_t size)
 }
 
 /*
+ * While sslsniff itself is suspended (Ctrl-Z), no exec would be handled:
+ * nothing is held meanwhile. The handlers only store to the BPF side's
+ * .bss, which is mapped memory.
+ */
+static volatile __u32 *hold_flag;
+
+static void session_on_tstp(int sig)
+{
+	(void)sig;
+	if (hold_flag)
+		*hold_flag = 0;
+	raise(SIGSTOP);
+}
+
+static void session_on_cont(int sig)
+{
+	(void)sig;
+	if (hold_flag)
+		*hold_flag = 1;
+}
+
+static void session_hold_start(struct session *c)
+{
+	struct sigaction tstp = { .sa_handler = session_on_tstp };
+	struct sigaction cont = { .sa_handler = session_on_cont, .sa_flags = SA_RESTART };
+
+	hold_flag = &c->skel->bss->hold_new_roots;
+	sigaction(SIGTSTP, &tstp, NULL);
+	sigaction(SIGCONT, &cont, NULL);
+	*hold_flag = 1;
+}
+
+static void session_hold_stop(void)
+{
+	if (hold_flag)
+		*hold_flag = 0;
+	hold_flag = NULL;
+	signal(SIGTSTP, SIG_DFL);
+	signal(SIGCONT, SIG_DFL);
+}
+
+/*
  * Exec events are read by a thread of their own: a process held at its exec
  * must never wait for the records (a writer blocked on a full pipe, a
  * large batch), only for its root's attach.
@@ -278,7 +320,7 @@ static int session_open_rings(struct session *c)
 		return err;
 	c->exec_thread_on = true;
 	/* Holding starts now that holds are released (session_stop_exec()). */
-	c->skel->bss->hold_new_roots = 1;
+	session_hold_start(c);
 	return 0;
 }
 
@@ -289,8 +331,7 @@ static int session_open_rings(struct session *c)
  */
 static void session_stop_exec(struct session *c)
 {
-	if (c->skel)
-		c->skel->bss->hold_new_roots = 0;
+	session_hold_stop();
 	if (c->skel && c->skel->links.raw_tp_process_exec) {
 		bpf_link__destroy(c->skel->links.raw_tp_process_exec);
 		c->skel->links.raw_tp_process_exec = NULL;
