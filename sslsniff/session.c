@@ -228,17 +228,20 @@ static int session_exec_event(void *ctx, void *data, size_t size)
 	struct root_key k = { .dev = ee->root_dev, .ino = ee->root_ino };
 	__u8 known = ROOT_KNOWN;
 	struct session *c = ctx;
+	bool handled = false;
 
 	if (size < sizeof(*ee))
 		return 0;
 	/* Once capture stops, a process held meanwhile is only let go. */
 	if (!c->exec_stop) {
 		pthread_mutex_lock(&c->lock);
-		targets__exec(c->targets, ee->pid, ee->ts_ns);
+		handled = targets__exec(c->targets, ee->pid, ee->ts_ns);
 		watcher__exec(c->watch, ee->pid);
 		pthread_mutex_unlock(&c->lock);
 	}
-	if (ee->flags & EXEC_NEW_ROOT)
+	/* A root whose process was gone before it was read stays pending: the
+	 * next process in it is held and the root read then. */
+	if ((ee->flags & EXEC_NEW_ROOT) && handled)
 		bpf_map__update_elem(c->skel->maps.known_roots, &k, sizeof(k), &known,
 				     sizeof(known), BPF_ANY);
 	if (ee->flags & EXEC_HELD)

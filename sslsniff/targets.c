@@ -288,12 +288,12 @@ void targets__rescan(struct targets *t, pid_t pid)
 	}
 }
 
-void targets__exec(struct targets *t, pid_t pid, uint64_t exec_ns)
+bool targets__exec(struct targets *t, pid_t pid, uint64_t exec_ns)
 {
 	struct walk w = { .t = t, .pid = t->opts->nr_pids ? pid : -1, .root_of = pid,
 			  .exec_ns = exec_ns };
 
 	/* A process in a root not seen before (a container starting): the
 	 * libraries its linker cache lists are attached before it maps them. */
-	discover_new_root(&t->roots, pid, targets_found, &w);
+	return discover_new_root(&t->roots, pid, targets_found, &w) >= 0;
 }

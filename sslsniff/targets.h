@@ -41,9 +41,9 @@ void targets__ready(struct targets *t);
 /*
  * PID has just exec'd (at EXEC_NS, CLOCK_MONOTONIC): if it entered a root
  * not seen before, that root's libraries. -v says how long after the exec
- * each was attached.
+ * each was attached. False when PID was gone before its root was known.
  */
-void targets__exec(struct targets *t, pid_t pid, uint64_t exec_ns);
+bool targets__exec(struct targets *t, pid_t pid, uint64_t exec_ns);
 
 /* Looks at PID's mappings again (0: every process's). */
 void targets__rescan(struct targets *t, pid_t pid);

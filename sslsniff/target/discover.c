@@ -237,8 +237,10 @@ int discover_new_root(struct hashset *seen, int pid, discover_fn fn, void *ctx)
 	int err;
 
 	snprintf(p, sizeof(p), "/proc/%d/root", pid);
-	if (stat("/", &mine) || stat(p, &theirs))
-		return 0;
+	if (stat("/", &mine))
+		return -errno;
+	if (stat(p, &theirs))
+		return -ESRCH;
 	if (mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino)
 		return 0;
 	if (hashset_add(seen, (uint64_t)theirs.st_dev << 40 ^ theirs.st_ino ^ 1) <= 0)

@@ -43,7 +43,8 @@ int discover_all_processes(discover_fn fn, void *ctx);
 /*
  * PID's root, when it is another than ours and not one of SEEN (which it
  * joins): its linker cache's TLS libraries (a new container's, before its
- * first process has mapped them). 0 when the root is ours or known.
+ * first process has mapped them). 0 when done, or when the root is ours or
+ * known; -ESRCH when PID is gone (its root unknown), or FN's error.
  */
 struct hashset;
 int discover_new_root(struct hashset *seen, int pid, discover_fn fn, void *ctx);
