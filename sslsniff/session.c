@@ -299,7 +299,11 @@ static void session_hold_stop(void)
 static void *session_exec_thread(void *arg)
 {
 	struct session *c = arg;
+	sigset_t all;
 
+	/* Signals are the main thread's: its poll is what Ctrl-C must cut short. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	while (!c->exec_stop)
 		ring_reader__poll(c->exec_rb, POLL_TIMEOUT_MS);
 	return NULL;
