@@ -270,6 +270,9 @@ def machine(args):
     ]
 
 
+EXEC_ATTACH_SECTION = "## Exec to attached probes (bench/exec-attach.sh)"
+
+
 def report(args):
     rundir = os.path.join(args.dir, "runs")
     sizes = args.sizes.split()
@@ -455,6 +458,14 @@ def report(args):
                                                " ".join("%.3f" % x for x in warm_all)))
 
     text = "\n".join(md) + "\n"
+    # The section bench/exec-attach.sh writes at the end is its own: kept.
+    try:
+        old = open(args.results).read()
+    except OSError:
+        old = ""
+    at = old.find("\n" + EXEC_ATTACH_SECTION + "\n")
+    if at >= 0:
+        text += old[at:]
     with open(args.results + ".tmp", "w") as f:
         f.write(text)
     os.replace(args.results + ".tmp", args.results)

@@ -8,6 +8,8 @@ serve:  accepts connections; on each, reads one request (up to the blank
         stands for the request). Prints "ready PORT" once listening.
         --info F: appends "fd laddr lport raddr rport tls-version cipher"
         for each connection it accepts (the server's side of it).
+        --requests F, --replies F: append each request as read, and each
+        reply as sent (the bytes a client's capture must equal).
 client: connects, sends --send in one write, reads until the peer closes,
         writes what it read to --out. --threads N runs N connections at
         once, each sending SEND with "{i}" replaced by its index.
@@ -63,6 +65,10 @@ def handle(conn, args, reply):
                    % len(reply)) + reply
         else:
             out = reply.replace(b"{req}", req)
+        for path, data in ((args.requests, req), (args.replies, out)):
+            if path:
+                with open(path, "ab") as f:
+                    f.write(data)
         conn.sendall(out)
         try:
             conn.unwrap()
@@ -160,6 +166,8 @@ def main():
     s.add_argument("--http", action="store_true")
     s.add_argument("--info", help="append 'fd laddr lport raddr rport tls-version cipher' "
                                   "of each connection here")
+    s.add_argument("--requests", help="append each request as read here")
+    s.add_argument("--replies", help="append each reply as sent here")
     c = sub.add_parser("client")
     c.add_argument("--port", type=int, required=True)
     c.add_argument("--host", default="127.0.0.1")

@@ -38,9 +38,9 @@ fi
 # with the root's own apt (SUITE2 added to the root's own sources).
 # Editing a line rebuilds that root (and those made from it).
 RECIPES=(
-	"bullseye|debootstrap|openssl,python3,gnutls-bin,libnss3-tools,ca-certificates|libssl1.1=1.1.1w-* libgnutls30=3.7.1-* libnss3=2:3.61* python3=3.9.*"
-	"trixie|debootstrap|openssl,python3,gnutls-bin,libnss3-tools,ca-certificates|libssl3t64=3.5.* libgnutls30t64=3.8.* libnss3=2:3.110* python3=3.13.*"
-	"sid|debootstrap|openssl,python3,ca-certificates|libssl3t64=3.6.* python3=3.*"
+	"bullseye|debootstrap|openssl,python3,curl,gnutls-bin,libnss3-tools,ca-certificates|libssl1.1=1.1.1w-* libgnutls30=3.7.1-* libnss3=2:3.61* python3=3.9.*"
+	"trixie|debootstrap|openssl,python3,curl,gnutls-bin,libnss3-tools,ca-certificates|libssl3t64=3.5.* libgnutls30t64=3.8.* libnss3=2:3.110* python3=3.13.*"
+	"sid|debootstrap|openssl,python3,curl,ca-certificates|libssl3t64=3.6.* python3=3.*"
 	"experimental|sid+experimental|openssl,libssl4|libssl4=4.0.* openssl=4.0.*"
 )
 RECIPE_FORMAT=1
