@@ -33,8 +33,7 @@ f=$(system_lib libcrypto.so.3)
 # page_out PID LIB STRING: LIB's file pages ($LIBS/LIB) out of PID, once
 # sslsniff has attached to it; the page holding STRING must be gone.
 page_out() {
-	wait_for 20 grep -qE "^sslsniff: attached [0-9]+ probes to '$LIBS/$2' " "$T/err" ||
-		fail "sslsniff did not attach to $LIBS/$2"
+	wait_for 20 attached_to "$LIBS/$2" || fail "sslsniff did not attach to $LIBS/$2"
 	[[ $(python3 "$TESTS_DIR/pageout.py" "$1" "$LIBS/$2" "$3") == absent ]] ||
 		fail "the page of '$3' in $LIBS/$2 is still mapped in pid $1"
 }
