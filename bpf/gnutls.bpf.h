@@ -18,6 +18,7 @@ typedef struct {
 
 struct gnutls_cipher_suite_entry_st {
 	const char *name;		/* "GNUTLS_AES_128_GCM_SHA256" */
+	const __u8 id[2];		/* IANA's, as sent: { 0x13, 0x01 } */
 	const char *canonical_name;	/* "TLS_AES_128_GCM_SHA256", from 3.7.3 */
 };
 
@@ -53,30 +54,42 @@ struct gnutls_session_int {
 
 #pragma clang attribute pop
 
-/* The negotiated suite's IANA-style name, else GnuTLS's own. */
-static __always_inline void gnutls_cipher_name(const struct gnutls_session_int *s, char *out)
+/*
+ * The negotiated suite: its id, and its IANA-style name, else GnuTLS's own.
+ * The table entry is relocated data, resident once the library is loaded;
+ * the names are in .rodata, which GnuTLS does not touch per connection: a
+ * reclaimed page is not faulted back in by a probe's read, and then the id
+ * alone names the suite (user space has the names).
+ */
+static __always_inline void gnutls_cipher(const struct gnutls_session_int *s, char *out, __u16 *id)
 {
 	const struct gnutls_cipher_suite_entry_st *cs;
 	const char *name = NULL;
+	__u8 b[2];
 
+	out[0] = '\0';
 	cs = BPF_CORE_READ_USER(s, security_parameters.cs);
-	if (cs && bpf_core_field_exists(cs->canonical_name))
+	if (!cs)
+		return;
+	if (bpf_core_field_exists(cs->id) && !bpf_core_read_user(b, sizeof(b), &cs->id))
+		*id = b[0] << 8 | b[1];
+	if (bpf_core_field_exists(cs->canonical_name))
 		name = BPF_CORE_READ_USER(cs, canonical_name);
-	if (cs && !name)
+	if (!name)
 		name = BPF_CORE_READ_USER(cs, name);
-	if (!name || bpf_probe_read_user_str(out, SSLSNIFF_CIPHER_LEN, name) < 0)
+	if (name && bpf_probe_read_user_str(out, SSLSNIFF_CIPHER_LEN, name) < 0)
 		out[0] = '\0';
 }
 
 /*
  * The transport pointer as an fd (gnutls_transport_set_int() stores it
- * there), and with META the protocol version and the cipher name. An application with its
- * own pull function keeps a pointer there instead: the caller checks that
- * the value names a socket of the task. Dead code, relocations unchecked,
- * when the program was loaded without GnuTLS's BTF.
+ * there), and with META the protocol version and the cipher suite. An
+ * application with its own pull function keeps a pointer there instead:
+ * the caller checks that the value names a socket of the task. Dead code,
+ * relocations unchecked, when the program was loaded without GnuTLS's BTF.
  */
 static __always_inline bool gnutls_read_conn(const void *session, __s32 *fd, __u16 *version,
-					     char *cipher, const bool meta)
+					     char *cipher, __u16 *cipher_id, const bool meta)
 {
 	const struct gnutls_session_int *s = session;
 	const version_entry_st *ver;
@@ -92,7 +105,7 @@ static __always_inline bool gnutls_read_conn(const void *session, __s32 *fd, __u
 	ver = BPF_CORE_READ_USER(s, security_parameters.pversion);
 	if (ver)
 		*version = BPF_CORE_READ_USER(ver, major) << 8 | BPF_CORE_READ_USER(ver, minor);
-	gnutls_cipher_name(s, cipher);
+	gnutls_cipher(s, cipher, cipher_id);
 	return true;
 }
 

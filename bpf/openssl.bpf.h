@@ -24,6 +24,7 @@ struct bio_st {
 /* ssl/ssl_local.h: the negotiated cipher, by way of the session. */
 struct ssl_cipher_st {
 	const char *name;
+	__u32 id;			/* 0x0300XXXX: XXXX is IANA's id */
 } __attribute__((preserve_access_index));
 
 struct ssl_session_st {
@@ -110,26 +111,41 @@ static __always_inline __s32 openssl_bio_fd(const struct bio_st *bio)
 	return fd;
 }
 
-/* The cipher's name into OUT ("" when there is no session yet). */
-static __always_inline void openssl_cipher_name(const struct ssl_session_st *sess, char *out)
+/*
+ * The cipher's id and name into ID and OUT ("" when there is no session
+ * yet). The SSL_CIPHER tables are relocated data, always resident; the
+ * names are .rodata, which OpenSSL reads when it builds cipher lists, and a
+ * page that memory pressure took since is not faulted in by a probe's read:
+ * then the id alone names the suite.
+ */
+static __always_inline void openssl_cipher(const struct ssl_session_st *sess, char *out, __u16 *id)
 {
+	const struct ssl_cipher_st *c = NULL;
 	const char *name = NULL;
+	__u32 cid = 0;
 
+	out[0] = '\0';
 	if (sess)
-		name = BPF_CORE_READ_USER(sess, cipher, name);
-	if (!name || bpf_probe_read_user_str(out, SSLSNIFF_CIPHER_LEN, name) < 0)
+		c = BPF_CORE_READ_USER(sess, cipher);
+	if (!c)
+		return;
+	if (bpf_core_field_exists(c->id) && !bpf_core_read_user(&cid, sizeof(cid), &c->id) &&
+	    cid >> 16 == 0x0300)
+		*id = cid;
+	name = BPF_CORE_READ_USER(c, name);
+	if (name && bpf_probe_read_user_str(out, SSLSNIFF_CIPHER_LEN, name) < 0)
 		out[0] = '\0';
 }
 
 /*
  * The socket fd under the read BIO, and with META the protocol version
- * and the cipher name (CIPHER holds SSLSNIFF_CIPHER_LEN bytes). Which branch
+ * and the cipher suite (CIPHER holds SSLSNIFF_CIPHER_LEN bytes). Which branch
  * holds is known at load time: the others are dead, and their relocations
  * never checked, as is all of it when the program was loaded without
  * OpenSSL's BTF.
  */
 static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 *version,
-					      char *cipher, const bool meta)
+					      char *cipher, __u16 *cipher_id, const bool meta)
 {
 	int v = 0, type = -1;
 
@@ -145,7 +161,7 @@ static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 
 			return true;
 		if (bpf_core_read_user(&v, sizeof(v), &sc->version))
 			return false;
-		openssl_cipher_name(BPF_CORE_READ_USER(sc, session), cipher);
+		openssl_cipher(BPF_CORE_READ_USER(sc, session), cipher, cipher_id);
 	} else if (bpf_core_field_exists(struct ssl_st, rbio)) {
 		const struct ssl_st *s = ssl;
 
@@ -154,7 +170,7 @@ static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 
 			return true;
 		if (bpf_core_read_user(&v, sizeof(v), &s->version))
 			return false;
-		openssl_cipher_name(BPF_CORE_READ_USER(s, session), cipher);
+		openssl_cipher(BPF_CORE_READ_USER(s, session), cipher, cipher_id);
 	} else {
 		return false;
 	}

@@ -127,6 +127,7 @@ struct conn_cache {
 	__u16 sport;
 	__u16 dport;
 	__u16 tls_version;
+	__u16 cipher_id;
 	__u8 saddr[16];
 	__u8 daddr[16];
 	char cipher[SSLSNIFF_CIPHER_LEN];
@@ -452,16 +453,18 @@ static __always_inline void emit_lost_tail(struct emit_ctx *e)
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* The library's struct view of the connection (fd, version, cipher). */
-static __always_inline bool read_conn(const struct call_state *s, __s32 *fd, __u16 *version,
-				      char *cipher, const bool meta)
+/* The library's struct view of the connection (fd; with META version and cipher into H). */
+static __always_inline bool read_conn(const struct call_state *s, __s32 *fd, struct event *h,
+				      const bool meta)
 {
 	void *handle = (void *)s->handle;
 
 	if (func_is_openssl(s->func))
-		return openssl_read_conn(handle, fd, version, cipher, meta);
+		return openssl_read_conn(handle, fd, &h->tls_version, h->cipher, &h->cipher_id,
+					 meta);
 	if (func_is_gnutls(s->func))
-		return gnutls_read_conn(handle, fd, version, cipher, meta);
+		return gnutls_read_conn(handle, fd, &h->tls_version, h->cipher, &h->cipher_id,
+					meta);
 	if (func_is_nspr(s->func))
 		return nspr_read_conn(handle, fd);
 	return false;
@@ -482,6 +485,7 @@ static __always_inline bool conn_from_cache(struct event *h, const struct handle
 	__builtin_memcpy(h->daddr, c->daddr, sizeof(h->daddr));
 	if (meta) {
 		h->tls_version = c->tls_version;
+		h->cipher_id = c->cipher_id;
 		__builtin_memcpy(h->cipher, c->cipher, sizeof(h->cipher));
 	}
 	return true;
@@ -501,6 +505,7 @@ static __always_inline void conn_to_cache(const struct event *h, const struct ha
 	c->sport = h->sport;
 	c->dport = h->dport;
 	c->tls_version = h->tls_version;
+	c->cipher_id = h->cipher_id;
 	__builtin_memcpy(c->saddr, h->saddr, sizeof(c->saddr));
 	__builtin_memcpy(c->daddr, h->daddr, sizeof(c->daddr));
 	__builtin_memcpy(c->cipher, h->cipher, sizeof(c->cipher));
@@ -511,34 +516,34 @@ static __always_inline void conn_to_cache(const struct event *h, const struct ha
  * The library's own view of the connection, when its layout is known. The
  * fd is read every call (the handle may move to another socket); the rest
  * comes from the cache while the fd names the same socket, once the
- * handshake has given a cipher (NSS's records never have one).
+ * handshake has given a cipher, by name or by id (NSS's records never have
+ * one).
  */
 static __always_inline bool fill_from_struct(struct event *h, const struct call_state *s,
 					     const struct handle_key *key)
 {
 	bool meta = !func_is_nspr(s->func);
-	__s32 fd = -1;
-	__u16 version = 0;
+	__s32 fd = -1, fd_again;
 	__u64 sock;
 
-	if (!s->layout_ok || !read_conn(s, &fd, &version, h->cipher, false))
+	if (!s->layout_ok || !read_conn(s, &fd, h, false))
 		return false;
 	sock = (__u64)fd_socket(fd);
-	if (!sock) {
-		/* An application's own BIO (curl's): the socket comes from the
-		 * syscalls, the version and cipher still from the struct. */
-		if (meta && read_conn(s, &fd, &version, h->cipher, true))
-			h->tls_version = version;
-		return false;
+	if (sock) {
+		h->fd = fd;
+		h->fd_source = FD_SRC_STRUCT;
+		if (conn_from_cache(h, key, sock, meta))
+			return true;
 	}
-	h->fd = fd;
-	h->fd_source = FD_SRC_STRUCT;
-	if (conn_from_cache(h, key, sock, meta))
-		return true;
-	if (meta && read_conn(s, &fd, &version, h->cipher, true))
-		h->tls_version = version;
+	/* Also for an application's own BIO (curl's): the socket then comes
+	 * from the syscalls, the version and cipher still from the struct.
+	 * One call site: each is inlined for every library and layout. */
+	if (meta)
+		read_conn(s, &fd_again, h, true);
+	if (!sock)
+		return false;
 	fill_conn(h, fd);
-	if (!meta || h->cipher[0])
+	if (!meta || h->cipher[0] || h->cipher_id)
 		conn_to_cache(h, key, sock, meta);
 	return true;
 }

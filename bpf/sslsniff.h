@@ -121,11 +121,12 @@ struct event {
 	__u8 flags;
 	__u8 fd_source;		/* enum fd_source */
 	__u16 tls_version;	/* e.g. 0x0304 for TLS 1.3, 0 when unknown */
-	__u8 pad[4];
+	__u16 cipher_id;	/* IANA's, e.g. 0x1302, 0 when unknown */
+	__u8 pad[2];
 	__u8 saddr[16];		/* local address; IPv4 in the first 4 bytes */
 	__u8 daddr[16];		/* remote address */
 	char comm[SSLSNIFF_COMM_LEN];
-	char cipher[SSLSNIFF_CIPHER_LEN];	/* the library's name for it, "" unknown */
+	char cipher[SSLSNIFF_CIPHER_LEN];	/* the library's name for it, "" unread */
 	__u8 data[];
 };
 

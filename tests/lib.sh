@@ -86,6 +86,27 @@ wait_for() {
 	return 1
 }
 
+# attached_to REGEX: sslsniff ($T/err) has attached to a file it found after
+# it started (mapped by a process, or in a new root's linker cache), whose
+# path matches REGEX (grep -E). Without -p its probes are then on the file
+# for every process that maps it, whichever the line names.
+attached_to() {
+	grep -qE "^sslsniff: attached [0-9]+ probes to '$1' \((mapped by|in the root of) pid " \
+		"$T/err"
+}
+
+# client_input REQ GOT PATTERN [GO]: stdin for a client that stops at the
+# end of its input (s_client): once the file GO exists, if given, the bytes
+# of REQ, then the input stays open until GOT, the client's output, has
+# PATTERN (the reply). At most 20 s each.
+client_input() {
+	if [[ -n ${4:-} ]]; then
+		wait_for 20 test -e "$4" || return 1
+	fi
+	cat "$1"
+	wait_for 20 grep -qF -- "$3" "$2"
+}
+
 # sniff_start ARGS...: runs sslsniff in the background; output to $T/out,
 # diagnostics to $T/err; returns once it says capture has started.
 sniff_start() {

@@ -14,6 +14,8 @@ client: connects, sends --send in one write, reads until the peer closes,
         writes what it read to --out. --threads N runs N connections at
         once, each sending SEND with "{i}" replaced by its index.
         --wait-file F: start, then connect only once F exists.
+        --send-wait F: after the handshake (and --info), send only once F
+        exists.
 """
 import argparse
 import os
@@ -118,6 +120,8 @@ def one_client(args, i, results):
                 # fd, local and remote address of this connection
                 with open(args.info, "w") as f:
                     f.write(conn_info(s))
+            while args.send_wait and not os.path.exists(args.send_wait):
+                time.sleep(0.02)
             s.sendall(data)
             got = b""
             while True:
@@ -178,6 +182,7 @@ def main():
     c.add_argument("--out", required=True)
     c.add_argument("--threads", type=int, default=1)
     c.add_argument("--wait-file", help="connect once this file exists")
+    c.add_argument("--send-wait", help="after the handshake, send once this file exists")
     args = p.parse_args()
     serve(args) if args.cmd == "serve" else client(args)
 

@@ -3,7 +3,7 @@
 # btf-db against ground truth: every entry is regenerated from its Debian
 # source package byte for byte, and the offsets the BPF program reads
 # (OpenSSL's ssl_st, bio_st...; GnuTLS's session transport pointer, version
-# and suite; NSPR's socket fd) equal offsetof() compiled against that
+# and suite, by name and id; NSPR's socket fd) equal offsetof() compiled against that
 # version's own headers, in the tree configured as Debian configures it.
 . "$(dirname "$0")/lib.sh"
 need bpftool pahole gcc make perl
@@ -51,6 +51,7 @@ int main(void)
 	OFF("version_entry_st", version_entry_st, major);
 	OFF("version_entry_st", version_entry_st, minor);
 	OFF("gnutls_cipher_suite_entry_st", gnutls_cipher_suite_entry_st, name);
+	OFF("gnutls_cipher_suite_entry_st", gnutls_cipher_suite_entry_st, id);
 	return 0;
 }
 C
@@ -135,6 +136,7 @@ int main(void)
 #endif
 	OFF("ssl_session_st", SSL_SESSION, cipher);
 	OFF("ssl_cipher_st", SSL_CIPHER, name);
+	OFF("ssl_cipher_st", SSL_CIPHER, id);
 	OFF("bio_st", BIO, method);
 	OFF("bio_st", BIO, num);
 	OFF("bio_method_st", BIO_METHOD, type);

@@ -22,9 +22,12 @@ unique in-root >"$T/req"
 printf 'root-reply:{req}' >"$T/reply"
 peer_serve srv --count 4 --reply "$T/reply"
 { printf 'root-reply:'; cat "$T/req"; } >"$T/want"
-in_root_client() {	# in_root_client [go-file]
-	(if [[ -n ${1:-} ]]; then while [[ ! -e $1 ]]; do sleep 0.05; done; else sleep 0.3; fi
-	 cat "$T/req"; sleep 3) |
+# in_root_client: s_client in the root, which sends once $T/go exists and
+# ends its input once the reply is in.
+in_root_client() {
+	rm -f "$T/go"
+	: >"$T/got"
+	client_input "$T/req" "$T/got" root-reply "$T/go" |
 		chroot "$R" /usr/bin/openssl s_client -connect "127.0.0.1:$PORT" -quiet \
 			>"$T/got" 2>/dev/null &
 	BG_PIDS+=($!)
@@ -49,27 +52,24 @@ check_capture() {
 	wait_for 10 sh -c "! pgrep -f '^/usr/bin/openssl s_client -connect 127.0.0.1:$PORT' >/dev/null" || true
 }
 
-# Started after sslsniff: the watcher attaches to the root's own libssl.
-# The client writes 0.3 s after it starts: s_client connects within a few
-# ms of its exec, and ld.so maps libssl only after the exec event; node,
-# the issue's yardstick, needs tens of ms before its first request.
+# Started after sslsniff: the watcher attaches to the root's own libssl
+# (ld.so maps it only after the exec event); the client writes once it has.
 sniff_start -f json
 in_root_client
 wait_for 5 root_lib_attached || fail "no line about the root's libssl: $(cat "$T/err")"
 grep -q "(mapped by pid $CLIENT)" "$T/err" || fail "the attach line does not name the process"
+touch "$T/go"
 check_capture "exec'd after start"
 
 # Already running: -p finds the root's libssl in /proc/PID/maps.
-rm -f "$T/go" "$T/got"
-in_root_client "$T/go"
+in_root_client
 wait_for 10 grep -q libssl "/proc/$CLIENT/maps" || fail "client did not map libssl"
 sniff_start -f json -p "$CLIENT"
 touch "$T/go"
 check_capture "-p PID"
 
 # Already running, system-wide: the host's libssl and the root's are both attached.
-rm -f "$T/go" "$T/got"
-in_root_client "$T/go"
+in_root_client
 wait_for 10 grep -q libssl "/proc/$CLIENT/maps" || fail "client did not map libssl"
 # (capturing it proves the root's own libssl, another inode, was attached)
 sniff_start -f json --no-watch
@@ -80,10 +80,11 @@ check_capture "system-wide"
 # Its own mount namespace, the root on a tmpfs that the host cannot see:
 # the path in /proc/PID/maps opens nothing here, the mapping itself does.
 command -v unshare >/dev/null || skip "needs unshare for the mount-namespace case"
-rm -f "$T/go" "$T/got"
+rm -f "$T/go"
+: >"$T/got"
 NS=$T/ns
 mkdir -p "$NS"
-(while [[ ! -e $T/go ]]; do sleep 0.05; done; cat "$T/req"; sleep 3) |
+client_input "$T/req" "$T/got" root-reply "$T/go" |
 	unshare -m --propagation private sh -c "mount -t tmpfs none '$NS' && cp -a '$R/.' '$NS/' &&
 		mount --bind /dev/null '$NS/dev/null' &&
 		exec chroot '$NS' /usr/bin/openssl s_client -connect 127.0.0.1:$PORT -quiet" \

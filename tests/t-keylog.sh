@@ -18,13 +18,25 @@ peer_serve http --http --count 3 --reply "$T/body"
 HTTP=$PORT
 unique keylog >"$T/req"
 
-# s_client CLIENT-OPENSSL-FUNCTION VERSION-FLAG KEYLOG: one request, then EOF.
+# s_client CLIENT-OPENSSL-FUNCTION VERSION-FLAG KEYLOG [LIBSSL-REGEX]: one
+# request, sent once sslsniff has attached to a libssl it finds only after
+# the client started (Debian 11's, LIBSSL-REGEX), then EOF once the reply
+# is in.
 s_client() {
-	local fn=$1 flag=$2 keys=$3
-	(sleep 0.3; cat "$T/req"; sleep 1) |
+	local fn=$1 flag=$2 keys=$3 lib=${4:-} out=$T/sc-$1$2.out pid
+	rm -f "$T/go"
+	: >"$out"
+	client_input "$T/req" "$out" keylog: "$T/go" |
 		$fn s_client -connect "127.0.0.1:$PLAIN" "$flag" -keylogfile "$keys" -quiet \
-			>"$T/sc.out" 2>"$T/sc.err"
-	grep -q keylog: "$T/sc.out" || fail "s_client $flag got no reply: $(cat "$T/sc.err")"
+			>"$out" 2>"$T/sc.err" &
+	pid=$!
+	if [[ -n $lib ]]; then
+		wait_for 20 attached_to "$lib" ||
+			fail "sslsniff did not attach to '$lib': $(cat "$T/err")"
+	fi
+	touch "$T/go"
+	wait "$pid"
+	grep -q keylog: "$out" || fail "$fn s_client $flag got no reply: $(cat "$T/sc.err")"
 }
 
 sniff_start -f json --keylog "$T/keys" -w "$T/plain.pcapng" --keylog-embed
@@ -35,7 +47,7 @@ for v in 13 12; do
 		"https://127.0.0.1:$HTTP/keylog$v" -o /dev/null || fail "curl failed"
 	PORT=$PLAIN peer_client "${tls12[@]}" --keylog "$T/python$v.keys"
 	s_client openssl "$flag" "$T/sclient$v.keys"
-	s_client old_openssl "$flag" "$T/old$v.keys"
+	s_client old_openssl "$flag" "$T/old$v.keys" "[^']*/libssl\.so\.1\.1"
 done
 # The same traffic on the wire, for tshark to decrypt.
 dumpcap -q -i lo -f "tcp port $HTTP" -w "$T/wire.pcapng" 2>"$T/dumpcap.err" &
@@ -44,7 +56,9 @@ BG_PIDS+=($DUMPCAP)
 wait_for 10 test -s "$T/wire.pcapng" || fail "dumpcap did not start: $(cat "$T/dumpcap.err")"
 TOKEN=$(unique wire)
 curl -sk --http1.1 "https://127.0.0.1:$HTTP/$TOKEN" -o /dev/null || fail "curl failed"
-sleep 0.5
+# Until the file has the connection's end, both FINs: its request is before them.
+fins() { [[ $(tshark -r "$T/wire.pcapng" -Y 'tcp.flags.fin == 1' 2>/dev/null | wc -l) -ge 2 ]]; }
+wait_for 20 fins || fail "dumpcap did not write the connection's end"
 kill -INT "$DUMPCAP"
 wait "$DUMPCAP"
 sniff_stop

@@ -29,15 +29,24 @@ assert_bytes "$T/response" "$T/c.r" "curl's reads"
 # Through a 4 MiB ring, three times: the 6 MiB of records go round it, and
 # the records that straddle its end (read whole from the one mapping of the
 # ring, ring.c) must come out byte-exact too. One download puts about 2 MiB
-# in the ring at once (the server's 1 MiB call, curl's reads); a pause lets
-# the reader drain it before the next.
+# in the ring at once (the server's 1 MiB call, curl's reads): the next
+# starts once sslsniff has written out this one's records, both ends'.
+# drained N CURL-PID: the server's Nth write and all of curl's reads are out.
+drained() {
+	local n
+	n=$(records --pid "$2" --dir read --data 2>/dev/null | wc -c)
+	[[ $(records --pid "$SPID" --func SSL_write_ex --count 2>/dev/null) == "$1" &&
+		$n == $(wc -c <"$T/response") ]]
+}
 peer_serve srv3 --http --count 3 --reply "$T/body"
 SPID=$SERVER
 sniff_start -f json --ring-size $((4 << 20))
 for i in 1 2 3; do
-	curl -sk --http1.1 "https://127.0.0.1:$PORT/big" -o "$T/got$i" || fail "curl $i failed"
+	curl -sk --http1.1 "https://127.0.0.1:$PORT/big" -o "$T/got$i" &
+	CURL=$!
+	wait "$CURL" || fail "curl $i failed"
 	assert_bytes "$T/body" "$T/got$i" "curl's own download $i"
-	sleep 0.3
+	wait_for 20 drained "$i" "$CURL" || fail "download $i: its records were not written out"
 done
 sniff_stop
 [[ $(summary_lost_bytes) == 0 ]] || fail "bytes lost through the 4 MiB ring"

@@ -13,13 +13,20 @@ peer_serve srv --count 2 --reply "$T/reply"
 
 sniff_start -f json
 # Debian 11's s_client, started after sslsniff (found by the exec watcher);
-# it writes 0.3 s after it starts, once the watcher had its 2-10 ms.
+# it writes once sslsniff has attached to its libssl, and its input stays
+# open until the reply is in.
 unique old-client >"$T/req.old"
-(sleep 0.3; cat "$T/req.old"; sleep 3) |
+: >"$T/old.out"
+client_input "$T/req.old" "$T/old.out" layouts: "$T/go" |
 	old_openssl s_client -connect "127.0.0.1:$PORT" -brief >"$T/old.out" 2>"$T/old.err" &
 BG_PIDS+=($!)
 wait_for 10 pgrep -f "^$OLD/usr/bin/openssl s_client" >/dev/null || fail "no 1.1.1 client"
 OLDPID=$(pgrep -f "^$OLD/usr/bin/openssl s_client")
+wait_for 20 attached_to "[^']*/libssl\.so\.1\.1" ||
+	fail "sslsniff did not attach to the 1.1.1 client's libssl: $(cat "$T/err")"
+grep -q "(mapped by pid $OLDPID)\$" "$T/err" ||
+	fail "the attach line does not name the 1.1.1 client"
+touch "$T/go"
 # Its socket, once it has connected (pgrep can see it a moment before).
 socket_fd() {
 	OLDFD=$(for f in /proc/$OLDPID/fd/*; do [[ $(readlink "$f") == socket:* ]] && basename "$f"; done | head -n 1)

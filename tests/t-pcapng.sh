@@ -200,7 +200,8 @@ wait_for 10 grep -qF "/kill-$TOKEN" "$T/kill.pcapng" || fail "the request never 
 (for ((i = 0; i < 1000; i++)); do curl -sk --http1.1 "https://127.0.0.1:$PORT/more-$i" -o /dev/null; done) &
 LOOP=$!
 BG_PIDS+=($LOOP)
-sleep 0.5
+# Killed once the loop's requests reach the file, with more of them to come.
+wait_for 20 grep -qF "GET /more-" "$T/kill.pcapng" || fail "no request of the loop reached the file"
 kill -KILL "$SNIFF_PID"
 wait "$SNIFF_PID"
 SNIFF_PID=

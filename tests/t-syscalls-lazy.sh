@@ -21,13 +21,29 @@ grep -q "$WATCH" "$T/err" &&
 	skip "a process on this machine needs the socket syscalls watched already: $(grep -m1 "$WATCH" "$T/err")"
 
 unique lazy >"$T/req"
+cat "$T/req" "$T/req" >"$T/want"
+# captured PID: all of an fd_pair's records are written out (both ends'
+# writes and reads): a call's syscalls_wanted is set before its records,
+# and seen in the round that reads them.
+captured() {
+	local dir
+	for dir in write read; do
+		records --pid "$1" --dir $dir --data 2>/dev/null | cmp -s "$T/want" - || return 1
+	done
+}
 "$T/fd_pair" pair "$CERT" "$KEY" "$T/req" >"$T/got" &
 PAIR=$!
 wait "$PAIR" || fail "fd_pair failed"
 cmp -s "$T/req" "$T/got" || fail "fd_pair: the reply differs from the request"
-sleep 0.3
+wait_for 20 captured "$PAIR" || fail "fd_pair's records were not all written out"
+# A second pair, run after the first has exited: once its records are out,
+# sslsniff has finished every round that saw the first one alive (the exec
+# watcher's scans of its maps included).
+"$T/fd_pair" pair "$CERT" "$KEY" "$T/req" >"$T/got2" &
+PAIR2=$!
+wait "$PAIR2" || fail "the second fd_pair failed"
+wait_for 20 captured "$PAIR2" || fail "the second fd_pair's records were not all written out"
 grep "$WATCH" "$T/err" >&2 && fail "sys_enter attached for a program that names its sockets"
-cat "$T/req" "$T/req" >"$T/want"
 for dir in write read; do
 	records --pid "$PAIR" --dir $dir --data >"$T/$dir" || fail "records: $dir"
 	cmp -s "$T/want" "$T/$dir" ||
@@ -52,7 +68,6 @@ CURL=$!
 wait "$CURL" || fail "curl failed: exit $?"
 [[ $(cat "$T/body") == "$body" ]] || fail "curl got another body"
 wait "$SERVER"
-sleep 0.3
 # For libcurl, or for a library it links that needs them too (libgnutls).
 grep "$WATCH" "$T/err" | grep -q "(pid $CURL)\$" ||
 	fail "sys_enter not attached for curl: $(grep "$WATCH" "$T/err")"

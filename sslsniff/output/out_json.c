@@ -10,6 +10,7 @@
 #include "lib/json_writer.h"
 #include "output/output.h"
 #include "tls_funcs.h"
+#include "tls_names.h"
 
 #define OUT_JSON_BATCH	(256 << 10)
 
@@ -38,6 +39,7 @@ static void out_json_conn(struct jsonw *w, const struct event *ev)
 	char src[CONN_ADDR_LEN], dst[CONN_ADDR_LEN];
 	const char *fd_source = output_fd_source(ev);
 	const char *tls_version = output_tls_version(ev);
+	const char *cipher = tls_event_cipher(ev);
 
 	if (fd_source) {
 		jsonw_int_field(w, "fd", ev->fd);
@@ -49,9 +51,9 @@ static void out_json_conn(struct jsonw *w, const struct event *ev)
 	}
 	if (tls_version)
 		jsonw_string_field(w, "tls_version", tls_version);
-	if (ev->cipher[0]) {
+	if (cipher) {
 		jsonw_name(w, "cipher");
-		jsonw_string(w, ev->cipher, strnlen(ev->cipher, sizeof(ev->cipher)));
+		jsonw_string(w, cipher, strnlen(cipher, SSLSNIFF_CIPHER_LEN));
 	}
 }
 

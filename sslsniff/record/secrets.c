@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include "record/secrets.h"
+#include "tls_names.h"
 
 #define RANDOM_HEX	(2 * SSLSNIFF_RANDOM_LEN)
 
@@ -56,9 +57,10 @@ static bool hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t le
 }
 
 /* TLS 1.3 suites name their hash last: ..._SHA256, ..._SHA384. */
-static const EVP_MD *suite_hash(const char *cipher)
+static const EVP_MD *suite_hash(const struct event *ev)
 {
-	size_t n = strnlen(cipher, SSLSNIFF_CIPHER_LEN);
+	const char *cipher = tls_event_cipher(ev);
+	size_t n = cipher ? strnlen(cipher, SSLSNIFF_CIPHER_LEN) : 0;
 
 	if (n >= 6 && !memcmp(cipher + n - 6, "SHA384", 6))
 		return EVP_sha384();
@@ -86,7 +88,7 @@ static size_t format_tls13_kept(const struct event *ev, const struct tls_secrets
 		"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
 		"CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET",
 	};
-	const EVP_MD *md = suite_hash(ev->cipher);
+	const EVP_MD *md = suite_hash(ev);
 	size_t at = 0;
 
 	if (!md)
@@ -109,7 +111,7 @@ static size_t format_tls13(const struct event *ev, const struct tls_secrets *s,
 		{ "SERVER_TRAFFIC_SECRET_0", "s ap traffic", true },
 		{ "CLIENT_TRAFFIC_SECRET_0", "c ap traffic", true },
 	};
-	const EVP_MD *md = suite_hash(ev->cipher);
+	const EVP_MD *md = suite_hash(ev);
 	uint8_t out[SSLSNIFF_SECRET_LEN];
 	size_t len, at = 0;
 
