@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -271,11 +273,32 @@ static void session_on_cont(int sig)
 		*hold_flag = 1;
 }
 
+/*
+ * Our own root is handled by the start-up scan: marked known, so that the
+ * host's processes are never held. (The kernel's dev_t is MKDEV's, not
+ * stat's encoding. Were it ever another, the first exec here would be held
+ * once, for the few milliseconds of finding the root is ours.)
+ */
+static void session_own_root_known(struct session *c)
+{
+	struct root_key k = {};
+	__u8 known = ROOT_KNOWN;
+	struct stat st;
+
+	if (stat("/", &st))
+		return;
+	k.dev = (__u64)major(st.st_dev) << 20 | minor(st.st_dev);
+	k.ino = st.st_ino;
+	bpf_map__update_elem(c->skel->maps.known_roots, &k, sizeof(k), &known, sizeof(known),
+			     BPF_ANY);
+}
+
 static void session_hold_start(struct session *c)
 {
 	struct sigaction tstp = { .sa_handler = session_on_tstp };
 	struct sigaction cont = { .sa_handler = session_on_cont, .sa_flags = SA_RESTART };
 
+	session_own_root_known(c);
 	hold_flag = &c->skel->bss->hold_new_roots;
 	sigaction(SIGTSTP, &tstp, NULL);
 	sigaction(SIGCONT, &cont, NULL);
