@@ -29,7 +29,7 @@ peer_serve srv --count 4 --reply "$T/reply"
 # --- deleted while mapped ---
 mkdir -p "$T/lib"
 cp "$LIBSSL" "$LIBCRYPTO" "$T/lib/"
-(while [[ ! -e $T/go ]]; do sleep 0.05; done; cat "$T/req"; sleep 3) |
+client_input "$T/req" "$T/got" pinned-reply "$T/go" |
 	LD_LIBRARY_PATH=$T/lib openssl s_client -connect "127.0.0.1:$PORT" -quiet >"$T/got" 2>/dev/null &
 BG_PIDS+=($!)
 wait_for 10 pgrep -f "^openssl s_client -connect 127.0.0.1:$PORT" >/dev/null || fail "no client"
@@ -71,7 +71,7 @@ trap 'umount "$R/dev/null" 2>/dev/null; cleanup' EXIT
 
 rm -f "$T/go" "$T/got"
 sniff_start -f json -v
-(while [[ ! -e $T/go ]]; do sleep 0.05; done; cat "$T/req"; sleep 3) |
+client_input "$T/req" "$T/got" pinned-reply "$T/go" |
 	chroot "$R" /usr/bin/openssl s_client -connect "127.0.0.1:$PORT" -quiet >"$T/got" 2>/dev/null &
 BG_PIDS+=($!)
 wait_for 10 pgrep -f "^/usr/bin/openssl s_client -connect 127.0.0.1:$PORT" >/dev/null || fail "no client in the root"
