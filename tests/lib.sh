@@ -175,6 +175,36 @@ peer_client() {
 	wait "$CLIENT" || fail "client failed"
 }
 
+# matrix_roots SUITE...: the compatibility matrix's Debian roots (cached;
+# built on first use by tests/matrix/setup-roots.sh); root_dir SUITE then
+# names one. Skips when the mirror is not reachable.
+matrix_roots() {
+	"$TESTS_DIR/matrix/setup-roots.sh" "$@" >"$T/roots.out" 2>"$T/roots.err"
+	case $? in
+	0) ;;
+	3) skip "the Debian roots cannot be built: the Debian mirror is not reachable" ;;
+	*) fail "the Debian roots could not be built: $(tail -n 3 "$T/roots.err")" ;;
+	esac
+}
+root_dir() { awk -v s="$1" '$1 == s {print $2}' "$T/roots.out"; }
+
+# openssl_root DIR: a root made of the host's openssl and its libraries,
+# copied (new inodes: not the host's libssl), with /dev/null bound into it
+# (unbound when the test ends). Skips when that cannot be mounted.
+openssl_root() {
+	local f
+	mkdir -p "$1/dev" "$1/tmp" "$1/usr/lib/ssl"
+	for f in /usr/bin/openssl $(ldd /usr/bin/openssl | grep -o '/[^ ]*'); do
+		mkdir -p "$1$(dirname "$f")"
+		cp -L "$f" "$1$f"
+	done
+	cp /usr/lib/ssl/openssl.cnf "$1/usr/lib/ssl/" 2>/dev/null
+	touch "$1/dev/null" && mount --bind /dev/null "$1/dev/null" ||
+		skip "cannot bind-mount /dev/null into the test root"
+	# shellcheck disable=SC2064 # the root's path, now
+	trap "umount '$1/dev/null' 2>/dev/null; cleanup" EXIT
+}
+
 # debian11_openssl: Debian 11's real openssl and libssl 1.1.1w, unpacked
 # once into the cache (they run on this glibc). Sets OLD (the tree) and
 # OLDLIB (its libssl's directory); skips when the mirror cannot give them.

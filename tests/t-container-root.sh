@@ -7,15 +7,7 @@
 need openssl chroot python3 unshare
 
 R=$T/root
-mkdir -p "$R/dev" "$R/tmp" "$R/usr/lib/ssl"
-for f in /usr/bin/openssl $(ldd /usr/bin/openssl | grep -o '/[^ ]*'); do
-	mkdir -p "$R$(dirname "$f")"
-	cp -L "$f" "$R$f"	# a new inode: not the host's libssl
-done
-cp /usr/lib/ssl/openssl.cnf "$R/usr/lib/ssl/" 2>/dev/null
-touch "$R/dev/null" && mount --bind /dev/null "$R/dev/null" ||
-	skip "cannot bind-mount /dev/null into the test root"
-trap 'umount "$R/dev/null" 2>/dev/null; cleanup' EXIT
+openssl_root "$R"
 LIBSSL=$(ldd /usr/bin/openssl | awk '/libssl/ {print $3}')
 
 unique in-root >"$T/req"

@@ -34,13 +34,7 @@ CELLS=(
 	"trixie|tstclnt|nss|$LIBDIR/libnspr4.so"
 )
 
-"$TESTS_DIR/matrix/setup-roots.sh" "${SUITES[@]}" >"$T/roots.out" 2>"$T/roots.err"
-case $? in
-0) ;;
-3) skip "the Debian roots cannot be built: the Debian mirror is not reachable" ;;
-*) fail "the Debian roots could not be built: $(tail -n 3 "$T/roots.err")" ;;
-esac
-root_dir() { awk -v s="$1" '$1 == s {print $2}' "$T/roots.out"; }
+matrix_roots "${SUITES[@]}"
 
 client_path() {
 	case $1 in

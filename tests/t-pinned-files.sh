@@ -53,21 +53,14 @@ assert_bytes "$T/want" "$T/r" "deleted libssl: read"
 # --- a root whose linker cache leads through an absolute symlink ---
 R=$T/root
 D=$T/decoy	# the same absolute path: in the root its libssl, here GnuTLS
-mkdir -p "$R/dev" "$R/tmp" "$R/etc" "$R/usr/lib/ssl" "$R$D" "$D"
-for f in /usr/bin/openssl $(ldd /usr/bin/openssl | grep -o '/[^ ]*'); do
-	mkdir -p "$R$(dirname "$f")"
-	cp -L "$f" "$R$f"
-done
-cp /usr/lib/ssl/openssl.cnf "$R/usr/lib/ssl/" 2>/dev/null
+openssl_root "$R"
+mkdir -p "$R/etc" "$R$D" "$D"
 mv "$R$LIBSSL" "$R$D/libssl.so.3"
 ln -s "$D/libssl.so.3" "$R$LIBSSL"
 cp "$GNUTLS" "$D/libssl.so.3"
 dirname "$LIBSSL" >"$R/etc/ld.so.conf"
 ldconfig -r "$R" || fail "ldconfig cannot make the root's linker cache"
 grep -qaF "$LIBSSL" "$R/etc/ld.so.cache" || fail "the root's linker cache does not name $LIBSSL"
-touch "$R/dev/null" && mount --bind /dev/null "$R/dev/null" ||
-	skip "cannot bind-mount /dev/null into the test root"
-trap 'umount "$R/dev/null" 2>/dev/null; cleanup' EXIT
 
 rm -f "$T/go" "$T/got"
 sniff_start -f json -v

@@ -15,13 +15,7 @@
 need python3 chroot openssl
 SUITES=(trixie sid experimental)
 
-"$TESTS_DIR/matrix/setup-roots.sh" "${SUITES[@]}" >"$T/roots.out" 2>"$T/roots.err"
-case $? in
-0) ;;
-3) skip "the Debian roots cannot be built: the Debian mirror is not reachable" ;;
-*) fail "the Debian roots could not be built: $(tail -n 3 "$T/roots.err")" ;;
-esac
-root_dir() { awk -v s="$1" '$1 == s {print $2}' "$T/roots.out"; }
+matrix_roots "${SUITES[@]}"
 
 "$SSLSNIFF" -v -f json --probe-entry --no-gnutls --no-nss >"$T/entry.json" 2>"$T/entry.err" &
 ENTRY=$!
