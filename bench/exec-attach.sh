@@ -18,11 +18,11 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 root=$(dirname "$here")
 SSLSNIFF=${SSLSNIFF:-$root/bin/sslsniff}
 RUNS=${EXEC_ATTACH_RUNS:-7}
 RESULTS=${EXEC_ATTACH_RESULTS-$here/results.md}
-LOCK=${SSLSNIFF_TESTS_LOCK:-/tmp/sslsniff-tests.lock}
 HELPER="python3 $here/exec_attach.py"
 ATTACH_TIMEOUT=20
 LIBDIR=/usr/lib/x86_64-linux-gnu
@@ -81,24 +81,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "exec-attach: interrupted" >&2; exit 130' INT TERM
 
-# Timing is disturbed by anything else that runs, and a test's process in a
-# root would make its library known: take the test suite's lock.
-exec 9>>"$LOCK"
-if ! flock -n 9; then
-	echo "exec-attach: waiting for the sslsniff test run to finish ($LOCK)" >&2
-	flock 9
-fi
-
-# wait_for SECONDS COMMAND...
-wait_for() {
-	local secs=$1 i
-	shift
-	for ((i = 0; i < secs * 100; i++)); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.01
-	done
-	return 1
-}
+bench_lock exec-attach
 
 suites=()
 for c in "${selected[@]}"; do

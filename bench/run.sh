@@ -15,6 +15,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 root=$(dirname "$here")
 SSLSNIFF=${SSLSNIFF:-$root/bin/sslsniff}
 RUN_SECONDS=${BENCH_SECONDS:-10}
@@ -25,7 +26,6 @@ WARMUP_SECONDS=$((RUN_SECONDS < 2 ? RUN_SECONDS : 2))
 RESULTS=${BENCH_RESULTS:-$here/results.md}
 FLOOR=${BENCH_FLOOR:-1}
 PROFILE=${BENCH_PROFILE:-1}
-LOCK=${SSLSNIFF_TESTS_LOCK:-/tmp/sslsniff-tests.lock}
 
 die() {
 	echo "bench: $*" >&2
@@ -84,23 +84,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
 
-# Timing is disturbed by anything else that runs: take the test suite's lock.
-exec 9>>"$LOCK"
-if ! flock -n 9; then
-	echo "bench: waiting for the sslsniff test run to finish ($LOCK)" >&2
-	flock 9
-fi
-
-# wait_for SECONDS COMMAND...
-wait_for() {
-	local secs=$1 i
-	shift
-	for ((i = 0; i < secs * 50; i++)); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.02
-	done
-	return 1
-}
+bench_lock bench
 
 # --- nginx: its own prefix, config, certificate and files in $W ---
 
