@@ -198,22 +198,19 @@ static struct sslsniff_bpf *instances_get(struct instances *in, const char *btf,
 
 	pthread_mutex_lock(&in->lock);
 	s = instances_slot(in, btf, &mine);
-	pthread_mutex_unlock(&in->lock);
-	if (!s)
-		return NULL;
-	if (mine) {
+	if (s && mine) {
+		pthread_mutex_unlock(&in->lock);
 		skel = instances_load_one(in, btf);
 		pthread_mutex_lock(&in->lock);
 		s->skel = skel;
 		s->loading = false;
 		pthread_cond_broadcast(&in->loaded);
-		pthread_mutex_unlock(&in->lock);
 	}
-	pthread_mutex_lock(&in->lock);
-	skel = s->skel;
+	skel = s ? s->skel : NULL;
 	if (first_use) {
 		*first_use = skel && !s->said;
-		s->said |= *first_use;
+		if (*first_use)
+			s->said = true;
 	}
 	pthread_mutex_unlock(&in->lock);
 	return skel;

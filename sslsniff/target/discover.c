@@ -233,6 +233,7 @@ int discover_all_processes(discover_fn fn, void *ctx)
 int discover_new_root(struct hashset *seen, int pid, discover_fn fn, void *ctx)
 {
 	struct stat mine, theirs;
+	uint64_t key[2];
 	char p[64];
 	int err;
 
@@ -243,7 +244,9 @@ int discover_new_root(struct hashset *seen, int pid, discover_fn fn, void *ctx)
 		return -ESRCH;
 	if (mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino)
 		return 0;
-	if (hashset_add(seen, (uint64_t)theirs.st_dev << 40 ^ theirs.st_ino ^ 1) <= 0)
+	key[0] = theirs.st_dev;
+	key[1] = theirs.st_ino;
+	if (hashset_add(seen, hashset_key(key, sizeof(key))) <= 0)
 		return 0;
 	snprintf(p, sizeof(p), "/proc/%d/root/etc/ld.so.cache", pid);
 	err = discover_ldcache(p, fn, ctx);
