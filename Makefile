@@ -5,6 +5,9 @@
 # make deps       install build and test dependencies (Debian 12, root)
 # make matrix     compatibility matrix of library versions -> docs/compatibility.md
 # make SANITIZE=1 build with AddressSanitizer and UBSan into .output-san/
+# make fuzz       build the libFuzzer targets (tests/fuzz/, clang) into
+#                 .output-fuzz/ and fuzz each for FUZZ_SECONDS (default 60);
+#                 make test runs them once over their corpus (docs/fuzzing.md)
 # V=1             show full commands
 
 VERSION		:= 0.1.0
@@ -63,7 +66,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all test unit deps clean install uninstall bench matrix
+.PHONY: all test unit deps clean install uninstall bench matrix fuzz fuzz-build
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -111,11 +114,45 @@ unit: $(UNIT_BINS)
 test:
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit
+	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)SSLSNIFF=$(CURDIR)/.output-san/sslsniff UNIT_DIR=$(CURDIR)/.output-san/unit \
-		tests/run
+		FUZZ_DIR=$(CURDIR)/$(FUZZ_OUT) tests/run
 
 deps:
 	scripts/install-deps.sh
+
+# libFuzzer targets (docs/fuzzing.md): the sources again, built by clang
+# with coverage, ASan and UBSan, into an archive each target takes what it
+# needs from; tests/fuzz/seeds.sh makes the generated seeds.
+FUZZ_OUT	:= .output-fuzz
+FUZZ_SECONDS	?= 60
+FUZZ_TARGETS	:= $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS	:= $(filter-out $(SAN_FLAGS),$(BUILD_CFLAGS)) -O1 -g $(FUZZ_SAN)
+FUZZ_OBJS	:= $(patsubst sslsniff/%.c,$(FUZZ_OUT)/obj/%.o,$(filter-out sslsniff/main.c,$(SRCS)))
+
+$(FUZZ_OUT)/obj/%.o: sslsniff/%.c | $(OUTPUT)/sslsniff.skel.h
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_OUT)/libsslsniff.a: $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_OUT)/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OUT)/libsslsniff.a
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz $< $(FUZZ_OUT)/libsslsniff.a \
+		$(LDLIBS) -o $@
+
+$(FUZZ_OUT)/seeds/.done: tests/fuzz/seeds.sh tests/fuzz/seeds/tls_stub.c \
+			 tests/fuzz/seeds/records.py btf-db/index
+	$(call msg,SEEDS,$(@D))
+	$(Q)rm -rf $(@D) && tests/fuzz/seeds.sh $(@D) && touch $@
+
+fuzz-build: $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS)) $(FUZZ_OUT)/seeds/.done
+
+fuzz: fuzz-build
+	$(Q)FUZZ_DIR=$(CURDIR)/$(FUZZ_OUT) tests/fuzz/run.sh fuzz $(FUZZ_SECONDS)
 
 # The compatibility matrix (root): each library version's real binaries in a
 # Debian root (cached in /var/cache/sslsniff/roots), written to
@@ -144,6 +181,6 @@ uninstall:
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf .output .output-san bin
+	$(Q)rm -rf .output .output-san .output-fuzz bin
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

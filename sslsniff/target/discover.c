@@ -173,18 +173,14 @@ static FILE *maps_open(int pid)
 	return fopen(p, "re");
 }
 
-int discover_process(int pid, discover_fn fn, void *ctx)
+int discover_maps(FILE *f, int pid, discover_fn fn, void *ctx)
 {
 	unsigned long last_ino = 0;
 	struct maps_entry m;
 	char *line = NULL, *deleted;
 	size_t cap = 0;
-	FILE *f;
 	int err = 0;
 
-	f = maps_open(pid);
-	if (!f)
-		return errno == ENOENT ? -ESRCH : -errno;
 	while (!err && getline(&line, &cap, f) > 0) {
 		struct discover_file df = { .pid = pid };
 
@@ -206,6 +202,17 @@ int discover_process(int pid, discover_fn fn, void *ctx)
 		err = fn(&df, ctx);
 	}
 	free(line);
+	return err;
+}
+
+int discover_process(int pid, discover_fn fn, void *ctx)
+{
+	FILE *f = maps_open(pid);
+	int err;
+
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	err = discover_maps(f, pid, fn, ctx);
 	fclose(f);
 	return err;
 }

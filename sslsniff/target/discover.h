@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /*
@@ -36,6 +37,10 @@ int discover_ldcache(const char *cache_path, discover_fn fn, void *ctx);
 
 /* The executable-mapped files of PID. -ESRCH when there is no such process. */
 int discover_process(int pid, discover_fn fn, void *ctx);
+
+/* The same for F, read as /proc/PID/maps (discover_process() opens it; the
+ * fuzzer, tests/fuzz/maps.c, passes any text). */
+int discover_maps(FILE *f, int pid, discover_fn fn, void *ctx);
 
 /* discover_process() for every process. */
 int discover_all_processes(discover_fn fn, void *ctx);
