@@ -151,7 +151,9 @@ static int pending_append(struct pending *p, const struct event *ev)
 		p->buf = b;
 		p->cap = n;
 	}
-	memcpy(p->buf + p->len, ev->data, ev->chunk_len);
+	/* A chunk that only reports lost bytes may come first: no buffer yet. */
+	if (ev->chunk_len)
+		memcpy(p->buf + p->len, ev->data, ev->chunk_len);
 	p->len = need;
 	/* A gap means chunks went missing without notice. */
 	if (ev->offset > p->next_off)
