@@ -80,12 +80,51 @@ static const char *btf_strerror(int err)
 	return buf;
 }
 
+/* A name offset that points into the string section (0: anonymous). */
+static bool str_ok(const struct btf *btf, __u32 off)
+{
+	return btf__str_by_offset(btf, off) != NULL;
+}
+
+/*
+ * Every name of every type resolves. libbpf 1.1 (Debian 12) parses a file
+ * whose offsets point past its strings and then reads them as NULL in
+ * btf__add_btf(): a --btf or btf-db file must not crash us (fuzzing found it).
+ */
+static bool names_ok(const struct btf *btf)
+{
+	for (__u32 id = 1; id < btf__type_cnt(btf); id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		__u16 n = btf_vlen(t);
+		bool ok = str_ok(btf, t->name_off);
+
+		for (__u16 i = 0; ok && i < n; i++) {
+			if (btf_is_composite(t))
+				ok = str_ok(btf, btf_members(t)[i].name_off);
+			else if (btf_is_enum(t))
+				ok = str_ok(btf, btf_enum(t)[i].name_off);
+			else if (btf_is_enum64(t))
+				ok = str_ok(btf, btf_enum64(t)[i].name_off);
+			else if (btf_is_func_proto(t))
+				ok = str_ok(btf, btf_params(t)[i].name_off);
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 /* Adds the library BTF file LIB_BTF to BTF. */
 static int merge_one(struct btf *btf, const char *lib_btf)
 {
 	struct btf *lbtf = btf__parse(lib_btf, NULL);
 	int err;
 
+	if (lbtf && !names_ok(lbtf)) {
+		btf__free(lbtf);
+		lbtf = NULL;
+		errno = EINVAL;
+	}
 	if (!lbtf) {
 		err = -errno;
 		p_err("btf: library BTF '%s': %s", lib_btf, btf_strerror(err));
