@@ -36,7 +36,7 @@ static void ask_everything(struct elf_file *ef)
 	elf_file__imports_any(ef, names, NR_NAMES);
 	if (!elf_file__build_id(ef, buf, sizeof(buf)))
 		FUZZ_ASSERT(strlen(buf) < sizeof(buf));
-	FUZZ_ASSERT(elf_file__for_each_string(ef, "OpenSSL ", count_string, &n) >= 0);
+	elf_file__for_each_string(ef, "OpenSSL ", count_string, &n);
 	elf_file__for_each_string(ef, "", count_string, &n);
 	for (size_t i = 0; i < NR_NAMES; i++) {
 		if (!offs[i])
