@@ -173,6 +173,12 @@ static int decoder_data(struct decoder *d, const struct event *ev)
 	if (err)
 		return err;
 	p = decoder_find(d, ev, &i);
+	/* Chunks come in order: one behind what the call has accounted for
+	 * would count its bytes twice (received and lost). */
+	if (p && ev->offset < p->next_off) {
+		d->stats.malformed++;
+		return 0;
+	}
 	/* Most calls fit one chunk: deliver straight from the ring. */
 	if (!p && ev->offset == 0 && (ev->flags & CHUNK_LAST))
 		return decoder_deliver(d, ev, ev->data, ev->chunk_len,
@@ -214,7 +220,8 @@ int decoder__event(struct decoder *d, const void *data, size_t size)
 	switch (ev->kind) {
 	case EV_DATA:
 		if (ev->chunk_len > size - sizeof(*ev) || ev->cap_len > ev->len ||
-		    ev->offset > ev->cap_len || ev->chunk_len + ev->lost > ev->cap_len - ev->offset) {
+		    ev->offset > ev->cap_len ||
+		    ev->chunk_len + ev->lost > ev->cap_len - ev->offset) {
 			d->stats.malformed++;
 			return 0;
 		}
