@@ -221,7 +221,7 @@ int decoder__event(struct decoder *d, const void *data, size_t size)
 	case EV_DATA:
 		if (ev->chunk_len > size - sizeof(*ev) || ev->cap_len > ev->len ||
 		    ev->offset > ev->cap_len ||
-		    ev->chunk_len + ev->lost > ev->cap_len - ev->offset) {
+		    (uint64_t)ev->chunk_len + ev->lost > ev->cap_len - ev->offset) {
 			d->stats.malformed++;
 			return 0;
 		}
