@@ -5,7 +5,8 @@
 set -euo pipefail
 
 build=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
-       libssl-dev libcapstone-dev libpcap-dev)
+       libssl-dev libcapstone-dev libpcap-dev
+       libclang-rt-dev)	# clang's -fsanitize=fuzzer (make fuzz, tests/fuzz/)
 tests=(openssl curl wget python3 gnutls-bin libnss3-tools procps iproute2 bsdextrautils
        dwarves dpkg-dev xz-utils binutils quilt
        util-linux ca-certificates tshark
