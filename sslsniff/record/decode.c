@@ -174,8 +174,9 @@ static int decoder_data(struct decoder *d, const struct event *ev)
 		return err;
 	p = decoder_find(d, ev, &i);
 	/* Chunks come in order: one behind what the call has accounted for
-	 * would count its bytes twice (received and lost). */
-	if (p && ev->offset < p->next_off) {
+	 * would count its bytes twice (received and lost). They all carry
+	 * the call's captured length, which the first one's header keeps. */
+	if (p && (ev->offset < p->next_off || ev->cap_len != p->hdr.cap_len)) {
 		d->stats.malformed++;
 		return 0;
 	}
