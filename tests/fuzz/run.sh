@@ -25,9 +25,9 @@ fi
 # The longest input worth trying: a little more than the largest seed.
 max_len() {
 	case $1 in
-	elf | dwarf) echo 16384 ;;
+	elf | dwarf | probe_place) echo 16384 ;;
 	btf_load) echo 32768 ;;
-	probe_place | decode) echo 8192 ;;
+	decode) echo 8192 ;;
 	*) echo 4096 ;;
 	esac
 }

@@ -39,8 +39,9 @@ cp "$tmp"/dwarf5.so "$tmp"/dwarf4.so "$tmp"/dwarf-gz.so "$tmp"/dwarf.o "$out/dwa
 
 # Probe placement: the wrappers' code window of each (the machine's own
 # libssl too): u32 offset of SSL_write, u32 of SSL_write_ex (from the
-# window's start), then the window, from the lower one to 4 KiB past the
-# higher, taken from the executable segment. The target maps it back at
+# window's start), then the window, from 4 KiB before the lower one (the
+# internal function they call may come first) to 4 KiB past the higher,
+# taken from the executable segment. The target maps it back at
 # the same address.
 probe_seed() {	# ELF OUT
 	python3 - "$1" "$2" <<'PY'
@@ -61,7 +62,7 @@ for i in range(phnum):
     p_type, p_flags, p_off, p_vaddr, _, p_filesz = struct.unpack_from("<IIQQQQ", data, phoff + 56 * i)
     a, b = syms["SSL_write"], syms["SSL_write_ex"]
     if p_type == 1 and p_flags & 1 and p_vaddr <= min(a, b) and max(a, b) < p_vaddr + p_filesz:
-        lo = min(a, b)
+        lo = max(min(a, b) - 4096, p_vaddr)
         hi = min(max(a, b) + 4096, p_vaddr + p_filesz)
         code = data[p_off + lo - p_vaddr:p_off + hi - p_vaddr]
         with open(out, "wb") as f:
