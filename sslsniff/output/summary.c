@@ -118,6 +118,9 @@ void summary_print(FILE *f, const struct counters *c)
 	if (c->packets_on)
 		fprintf(f, "; packets: %" PRIu64 " written, %" PRIu64 " dropped before capture",
 			c->match.packets, c->packets_dropped);
+	/* Ring records the decoder refused: none unless the BPF side is broken. */
+	if (c->dec.malformed)
+		fprintf(f, "; malformed: %" PRIu64 " ring records", c->dec.malformed);
 	fputc('\n', f);
 }
 
@@ -137,6 +140,8 @@ static void summary_json(struct jsonw *w, const struct counters *c)
 	jsonw_uint_field(w, "ring_full_calls", st[STAT_LOST_CALLS_RINGBUF]);
 	jsonw_uint_field(w, "unreadable_bytes", st[STAT_LOST_BYTES_FAULT]);
 	jsonw_uint_field(w, "untracked_calls", counters_untracked(c));
+	if (ds->malformed)
+		jsonw_uint_field(w, "malformed_records", ds->malformed);
 	jsonw_name(w, "by_library");
 	jsonw_start_object(w);
 	for (unsigned int lib = LIB_OPENSSL; lib <= LIB_NSS; lib++) {
