@@ -110,11 +110,26 @@ int main(void)
 	CHECK(!decoder__event(d, ringbuf, sizeof(struct event) + 10));	/* cap > len */
 	CHECK(decoder__stats(d)->malformed == 4 && s.n == 6);
 
+	/* A call's chunks that contradict what it has already accounted for
+	 * (found by tests/fuzz/decode): behind its offset, another captured
+	 * length, a lost count that wraps 32 bits. Refused; the call ends with
+	 * what did arrive and the rest lost, never more than it captured. */
+	decoder__event(d, ringbuf, chunk(11, 11, 300, 300, 0, 0, 100, 0));	/* lost only */
+	decoder__event(d, ringbuf, chunk(11, 11, 300, 300, 50, 100, 0, 1));	/* behind */
+	decoder__event(d, ringbuf, chunk(11, 11, 600, 600, 100, 400, 0, 1));	/* other cap */
+	chunk(11, 11, 300, 300, 100, 10, 0, 0);
+	((struct event *)ringbuf)->lost = 0xfffffffa;				/* 10 + lost wraps */
+	CHECK(!decoder__event(d, ringbuf, sizeof(struct event) + 10));
+	CHECK(decoder__stats(d)->malformed == 7 && s.n == 6);
+	decoder__event(d, ringbuf, chunk(11, 11, 300, 300, 100, 200, 0, 1));
+	CHECK(s.n == 7 && s.len[6] == 200 && s.lost[6] == 100);
+	s.n = 6;
+
 	/* Calls still open at exit are delivered as incomplete. */
 	decoder__event(d, ringbuf, chunk(10, 10, big, big, 0, CHUNK_MAX, 0, 0));
 	CHECK(!decoder__flush(d));
 	CHECK(s.n == 7 && s.lost[6] == big - CHUNK_MAX);
-	CHECK(decoder__stats(d)->incomplete == 3);
+	CHECK(decoder__stats(d)->incomplete == 4);
 	decoder__free(d);
 	UNIT_DONE("decode");
 }
