@@ -39,10 +39,18 @@ if ((${#targets[@]} == 0)); then
 	done
 fi
 
-# The input directories of TARGET that exist.
+# The input directories of TARGET that exist. The corpus of a target whose
+# inputs are large and alike (ELF files) is committed as .tar.xz archives,
+# unpacked here into FUZZ_DIR/unpacked/TARGET.
 inputs() {
-	local d
-	for d in "$here/corpus/$1" "$FUZZ_DIR/seeds/$1" "$here/regress/$1"; do
+	local d a
+	d=$FUZZ_DIR/unpacked/$1
+	rm -rf "$d"
+	for a in "$here/corpus/$1"/*.tar.xz; do
+		[[ -f $a ]] || continue
+		mkdir -p "$d" && tar -xJf "$a" -C "$d" || return 1
+	done
+	for d in "$here/corpus/$1" "$FUZZ_DIR/unpacked/$1" "$FUZZ_DIR/seeds/$1" "$here/regress/$1"; do
 		[[ -d $d ]] && echo "$d"
 	done
 }
@@ -58,7 +66,7 @@ for t in "${targets[@]}"; do
 	mapfile -t dirs < <(inputs "$t")
 	opts=(-rss_limit_mb=2048 -timeout=10 -max_len="$(max_len "$t")")
 	if [[ $mode == regress ]]; then
-		mapfile -t files < <(find "${dirs[@]}" -type f 2>/dev/null | sort)
+		mapfile -t files < <(find "${dirs[@]}" -type f ! -name '*.tar.xz' 2>/dev/null | sort)
 		if ((${#files[@]} == 0)); then
 			echo "fuzz: $t has no inputs" >&2
 			failed=1
