@@ -68,6 +68,7 @@ enum {
 	OPT_KEYLOG_EMBED,
 	OPT_CAPTURE_PACKETS,
 	OPT_NO_HOLD,
+	OPT_RETURN_PROBES,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -118,6 +119,10 @@ static const struct argp_option argp_opts[] = {
 	{ "probe-entry", OPT_PROBE_ENTRY, NULL, 0,
 	  "Probe OpenSSL's exported entry points only, not the internal functions they "
 	  "share (slower; the same records)", 2 },
+	{ "return-probes", OPT_RETURN_PROBES, "MODE", 0,
+	  "How returns are probed: uretprobe, insn (uprobes on the return instructions, "
+	  "safe under seccomp on any kernel) or auto (default: insn where this kernel's "
+	  "uretprobes would kill programs under seccomp)", 2 },
 	{ "verbose", 'v', NULL, 0, "Show debug output, libbpf's included", 2 },
 	{ "detect", OPT_DETECT, "FILE", 0,
 	  "Print which TLS library FILE is (kind, version, build-id) and its BTF, then exit", 3 },
@@ -215,6 +220,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROBE_ENTRY:
 		o->probe_entry = true;
+		break;
+	case OPT_RETURN_PROBES:
+		if (ret_probes_parse(arg) < 0)
+			argp_error(state, "unknown --return-probes '%s': use auto, uretprobe or insn",
+				   arg);
+		o->return_probes = ret_probes_parse(arg);
 		break;
 	case OPT_KEYLOG_EMBED:
 		o->keylog_embed = true;

@@ -376,3 +376,46 @@ const char *elf_file__needed(struct elf_file *ef, size_t want)
 	}
 	return NULL;
 }
+
+struct func_at {
+	struct elf_file *ef;
+	uint64_t off;
+	uint64_t start, size;
+	bool found;
+};
+
+static bool func_at_sym(const GElf_Sym *sym, const char *name, void *ctx)
+{
+	struct func_at *fa = ctx;
+	uint64_t start;
+
+	(void)name;
+	if (sym->st_shndx == SHN_UNDEF || !sym->st_value || !sym->st_size ||
+	    GELF_ST_TYPE(sym->st_info) != STT_FUNC)
+		return false;
+	start = elf_vaddr_to_offset(fa->ef, sym->st_value);
+	if (!start || fa->off < start || fa->off - start >= sym->st_size)
+		return false;
+	/* The region must be code in one segment: it is read as such. */
+	if (elf_vaddr_to_offset(fa->ef, sym->st_value + sym->st_size - 1) !=
+	    start + sym->st_size - 1)
+		return false;
+	fa->start = start;
+	fa->size = sym->st_size;
+	fa->found = true;
+	return true;
+}
+
+int elf_file__func_at(struct elf_file *ef, uint64_t off, uint64_t *start, uint64_t *size)
+{
+	struct func_at fa = { .ef = ef, .off = off };
+
+	elf_walk_symtab(ef, SHT_DYNSYM, func_at_sym, &fa);
+	if (!fa.found)
+		elf_walk_symtab(ef, SHT_SYMTAB, func_at_sym, &fa);
+	if (!fa.found)
+		return -ENOENT;
+	*start = fa.start;
+	*size = fa.size;
+	return 0;
+}

@@ -64,6 +64,13 @@ int elf_file__read_text(struct elf_file *ef, uint64_t off, void *buf, size_t len
 int elf_file__got_target(struct elf_file *ef, uint64_t code_off, uint64_t got_ref,
 			 uint64_t *off);
 
+/*
+ * The function symbol (.dynsym, else .symtab) whose extent holds file
+ * offset OFF: its start as a file offset and its size, both inside one
+ * executable segment. 0, or -ENOENT (no sized function there).
+ */
+int elf_file__func_at(struct elf_file *ef, uint64_t off, uint64_t *start, uint64_t *size);
+
 /* The I-th DT_NEEDED entry, or NULL past the last one. */
 const char *elf_file__needed(struct elf_file *ef, size_t i);
 
