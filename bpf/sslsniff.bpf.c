@@ -18,6 +18,10 @@
 #include "openssl.bpf.h"
 #include "sock.bpf.h"
 
+#if !defined(__TARGET_ARCH_x86) && !defined(__TARGET_ARCH_arm64)
+#error "sslsniff's BPF program knows the syscall numbers and registers of x86-64 and arm64 only"
+#endif
+
 #define MAX_THREADS	16384	/* threads that made a hooked call and live */
 
 const volatile __u32 targ_uid = (__u32)-1;

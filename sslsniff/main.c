@@ -47,6 +47,10 @@ static const char doc[] =
 	"  sslsniff -w - | tshark -r -      # pcapng only, read live\n"
 	"  sslsniff --lib openssl:/opt/app/libssl.so.3";
 
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "sslsniff supports x86-64 and arm64 only (syscall numbers, registers, probe placement)"
+#endif
+
 enum {
 	OPT_LIB = 0x100,
 	OPT_NO_OPENSSL,

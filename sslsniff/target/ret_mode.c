@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -146,7 +147,7 @@ static __attribute__((noreturn)) void ret_child(int go)
 int ret_probes_seccomp_safe(void)
 {
 	int go[2], efd = -1, status, err;
-	uint64_t off, hits = 0;
+	uint64_t off = 0, hits = 0;
 	pid_t pid;
 
 	err = ret_file_offset((uintptr_t)ret_probes_target, &off);
@@ -186,8 +187,73 @@ out_close:
 	return err;
 }
 
+/*
+ * The test's answer, kept for the boot: it costs ~90 ms (registering the
+ * probe, and removing it, which waits for an RCU grace period), and the
+ * kernel cannot change before the next boot. /run is emptied at boot; the
+ * boot id and the release in the file make sure.
+ */
+#define RET_CACHE_DIR	"/run/sslsniff"
+#define RET_CACHE_PATH	RET_CACHE_DIR "/uretprobe-seccomp"
+
+static void ret_cache_key(char *buf, size_t size, const char *release)
+{
+	char boot[64] = "";
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	if (f) {
+		if (!fgets(boot, sizeof(boot), f))
+			boot[0] = 0;
+		fclose(f);
+	}
+	boot[strcspn(boot, "\n")] = 0;
+	snprintf(buf, size, "%s %s", boot, release);
+}
+
+/* 1 safe, 0 unsafe, -ENOENT when not known for this boot. */
+static int ret_cache_get(const char *key)
+{
+	char line[320], want[320];
+	int fd = open(RET_CACHE_PATH, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return -ENOENT;
+	/* Only root's own answer counts: it decides how others' programs are probed. */
+	n = fstat(fd, &st) || st.st_uid || (st.st_mode & 022) ? -1
+							       : read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	line[n] = 0;
+	snprintf(want, sizeof(want), "%s safe\n", key);
+	if (!strcmp(line, want))
+		return 1;
+	snprintf(want, sizeof(want), "%s unsafe\n", key);
+	return strcmp(line, want) ? -ENOENT : 0;
+}
+
+/* Best effort: without it, the next start tests again. */
+static void ret_cache_put(const char *key, bool safe)
+{
+	char tmp[] = RET_CACHE_DIR "/.uretprobe-seccomp.XXXXXX", line[320];
+	int fd, n;
+
+	if (mkdir(RET_CACHE_DIR, 0755) && errno != EEXIST)
+		return;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "%s %s\n", key, safe ? "safe" : "unsafe");
+	if (fchmod(fd, 0644) || write(fd, line, n) != n || rename(tmp, RET_CACHE_PATH))
+		unlink(tmp);
+	close(fd);
+}
+
 enum ret_probes ret_probes_choose(enum ret_probes asked)
 {
+	char key[200];
 	const char *release = "?";
 	struct timespec t0, t1;
 	int safe;
@@ -197,12 +263,21 @@ enum ret_probes ret_probes_choose(enum ret_probes asked)
 	if (!ret_kernel_has_syscall(&release))
 		return RET_PROBES_URETPROBE;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	safe = ret_probes_seccomp_safe();
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	p_debug("return probes: uretprobes under seccomp tested in %.2f ms: %s",
-		(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6,
-		safe > 0 ? "safe" : safe == 0 ? "the child was killed" : strerror(-safe));
+	ret_cache_key(key, sizeof(key), release);
+	safe = ret_cache_get(key);
+	if (safe >= 0) {
+		p_debug("return probes: uretprobes under seccomp: %s (tested before, this boot)",
+			safe ? "safe" : "unsafe");
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		safe = ret_probes_seccomp_safe();
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		p_debug("return probes: uretprobes under seccomp tested in %.2f ms: %s",
+			(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6,
+			safe > 0 ? "safe" : safe == 0 ? "the child was killed" : strerror(-safe));
+		if (safe >= 0)
+			ret_cache_put(key, safe);
+	}
 	if (safe > 0)
 		return RET_PROBES_URETPROBE;
 	if (safe == 0)
