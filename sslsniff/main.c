@@ -402,10 +402,29 @@ static int print_btf_db(void)
 	return 0;
 }
 
+/* --detect --return-probes=insn: each function's return instructions. */
+static void print_detect_returns(const struct target_file *tf)
+{
+	for (int f = 1; f < FUNC__MAX; f++) {
+		const struct probe_returns *r = &tf->rets[f];
+
+		if (!tf->offs[f])
+			continue;
+		printf("returns:  %s", tls_func_info(f)->symbol);
+		for (size_t i = 0; i < r->n; i++)
+			printf(" 0x%llx", (unsigned long long)r->off[i]);
+		if (!r->n)
+			printf(" uncertain (%s at 0x%llx): uretprobe", r->why,
+			       (unsigned long long)r->why_at);
+		printf("\n");
+	}
+}
+
 /* --detect: what capture makes of one file, by the same functions. */
 static int print_detect(const struct options *o)
 {
-	struct target_opts to = { .libs = o->lib_mask, .handshake = true, .probe_entry = true };
+	struct target_opts to = { .libs = o->lib_mask, .handshake = true, .probe_entry = true,
+				  .ret_probes = o->return_probes };
 	struct target_files *t = target_files__new(&to);
 	struct target_file *tf = t ? target_files__get_path(t, o->detect, 0) : NULL;
 	int err = errno;
@@ -428,6 +447,8 @@ static int print_detect(const struct options *o)
 		printf("version:  unknown (no version string found)\n");
 	printf("build-id: %s\n", tf->det.build_id[0] ? tf->det.build_id : "none");
 	print_detect_btf(o, &tf->det);
+	if (o->return_probes == RET_PROBES_INSN)
+		print_detect_returns(tf);
 	target_files__free(t);
 	return 0;
 }

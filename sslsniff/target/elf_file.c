@@ -419,3 +419,27 @@ int elf_file__func_at(struct elf_file *ef, uint64_t off, uint64_t *start, uint64
 	*size = fa.size;
 	return 0;
 }
+
+int elf_file__read_ref(struct elf_file *ef, uint64_t code_off, uint64_t ref, void *buf,
+		       size_t len)
+{
+	GElf_Phdr ph;
+	uint64_t vaddr;
+	ssize_t n;
+
+	if (!elf_exec_segment(ef, code_off, false, &ph))
+		return -ERANGE;
+	vaddr = ref + (ph.p_vaddr - ph.p_offset);
+	for (size_t i = 0; i < ef->nphdr; i++) {
+		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD ||
+		    vaddr < ph.p_vaddr || vaddr - ph.p_vaddr >= ph.p_filesz)
+			continue;
+		if (len > ph.p_filesz - (vaddr - ph.p_vaddr))
+			return -ERANGE;
+		n = pread(ef->fd, buf, len, ph.p_offset + (vaddr - ph.p_vaddr));
+		if (n < 0)
+			return -errno;
+		return (size_t)n == len ? 0 : -EIO;
+	}
+	return -ERANGE;
+}

@@ -385,10 +385,25 @@ struct ret_region {
 	uint64_t start, end;
 };
 
+/*
+ * gcc's position-independent jump table, as the sweep sees it coming:
+ * `cmp $max,...; ja default` bounds it, `lea table(%rip),%rB`,
+ * `movslq (%rB,%rI,4),%rD`, `add %rB,%rD`, then `jmp *%rD`.
+ */
+struct ret_table {
+	int64_t max;		/* -1: no bound seen */
+	uint64_t table;		/* from the lea */
+	x86_reg base, dst;	/* the lea's, the movslq's */
+	int stage;		/* 1: lea, 2: movslq, 3: add */
+};
+
 struct ret_walk {
 	const struct cs *cs;
 	struct elf_file *ef;
 	cs_insn *in;
+	uint64_t sweep_start, sweep_end;	/* the sized function being swept */
+	int64_t cmp_max;	/* the last `cmp $imm` (-1: none) */
+	struct ret_table jt;
 	struct ret_region reg[RET_REGIONS];
 	int nr_reg;
 	uint64_t todo[RET_TODO];
@@ -443,6 +458,70 @@ static int ret_region(struct ret_walk *w, uint64_t start, uint64_t end)
 	return 0;
 }
 
+/* Follows the jump-table pattern through IN (swept code only). */
+static void ret_track_table(struct ret_walk *w, const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *a = &x->operands[0], *b = &x->operands[1];
+	struct ret_table *t = &w->jt;
+
+	if (in->id == X86_INS_CMP && x->op_count == 2 && b->type == X86_OP_IMM) {
+		w->cmp_max = b->imm;
+		return;
+	}
+	if (in->id == X86_INS_JA) {
+		t->max = w->cmp_max;
+		return;
+	}
+	if (x->op_count != 2 || a->type != X86_OP_REG)
+		goto other;
+	if (in->id == X86_INS_LEA && b->type == X86_OP_MEM && b->mem.base == X86_REG_RIP &&
+	    b->mem.index == X86_REG_INVALID) {
+		t->table = in->address + in->size + b->mem.disp;
+		t->base = a->reg;
+		t->stage = 1;
+		return;
+	}
+	if (t->stage == 1 && in->id == X86_INS_MOVSXD && b->type == X86_OP_MEM &&
+	    b->mem.base == t->base && b->mem.scale == 4 && !b->mem.disp) {
+		t->dst = a->reg;
+		t->stage = 2;
+		return;
+	}
+	if (t->stage == 2 && in->id == X86_INS_ADD && a->reg == t->dst &&
+	    b->type == X86_OP_REG && b->reg == t->base) {
+		t->stage = 3;
+		return;
+	}
+other:
+	if (in->id != X86_INS_MOV && t->stage)
+		t->stage = 0;	/* a mov of the index may come between; nothing else */
+}
+
+/*
+ * A jump table's targets, when the pattern and its bound are certain: each
+ * must be inside the function being swept, which covers them. 0 or -ENOENT.
+ */
+static int ret_table_inside(struct ret_walk *w, const cs_insn *in)
+{
+	const struct ret_table *t = &w->jt;
+	int32_t e[64];
+	int64_t n = t->max + 1;
+
+	if (t->stage != 3 || t->max < 0 || n > 64 ||
+	    in->detail->x86.operands[0].type != X86_OP_REG ||
+	    in->detail->x86.operands[0].reg != t->dst ||
+	    elf_file__read_ref(w->ef, in->address, t->table, e, n * sizeof(e[0])))
+		return -ENOENT;
+	for (int64_t i = 0; i < n; i++) {
+		uint64_t to = t->table + e[i];
+
+		if (to < w->sweep_start || to >= w->sweep_end)
+			return -ENOENT;
+	}
+	return 0;
+}
+
 enum ret_step {
 	STEP_ON,	/* the next instruction follows */
 	STEP_END,	/* the path ends here */
@@ -462,6 +541,8 @@ static int ret_insn(struct ret_walk *w, const cs_insn *in, bool swept)
 
 	if (++w->insns > RET_INSNS)
 		return ret_fail(w, "too much code", in->address);
+	if (swept && in->id != X86_INS_JMP)
+		ret_track_table(w, in);
 	switch (in->id) {
 	case X86_INS_RET:
 		err = ret_add(w, in->address);
@@ -491,8 +572,9 @@ static int ret_insn(struct ret_walk *w, const cs_insn *in, bool swept)
 		err = ret_push(w, off);
 		return err ? err : STEP_END;
 	}
-	if (swept && x->prefix[1] == X86_PREFIX_DS)
-		return STEP_END;	/* notrack: a jump table */
+	/* A jump table (`notrack` in CET builds), whose targets the sweep covers. */
+	if (swept && !ret_table_inside(w, in))
+		return STEP_END;
 	return ret_fail(w, "indirect jump", in->address);
 }
 
@@ -509,6 +591,10 @@ static int ret_walk_code(struct ret_walk *w, uint64_t at, uint64_t sweep_end)
 	/* A sweep's own jumps are inside what it covers: not queued. */
 	if (sweep_end && ret_region(w, start, sweep_end))
 		return -ENOENT;
+	w->sweep_start = start;
+	w->sweep_end = sweep_end;
+	w->cmp_max = -1;
+	w->jt = (struct ret_table){ .max = -1 };
 	for (;;) {
 		len = sweep_end ? sweep_end - at : RET_CHUNK;
 		if (len > RET_CHUNK)
