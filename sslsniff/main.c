@@ -226,10 +226,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		o->probe_entry = true;
 		break;
 	case OPT_RETURN_PROBES:
-		if (ret_probes_parse(arg) < 0)
-			argp_error(state, "unknown --return-probes '%s': use auto, uretprobe or insn",
-				   arg);
-		o->return_probes = ret_probes_parse(arg);
+		o->return_probes_arg = arg;
 		break;
 	case OPT_KEYLOG_EMBED:
 		o->keylog_embed = true;
@@ -594,6 +591,15 @@ int main(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, &o);
 	if (err)
 		return 1;
+	if (o.return_probes_arg) {
+		err = ret_probes_parse(o.return_probes_arg);
+		if (err < 0) {
+			p_err("unknown --return-probes '%s': use auto, uretprobe or insn",
+			      o.return_probes_arg);
+			return 1;
+		}
+		o.return_probes = err;
+	}
 	if (o.detect)
 		return print_detect(&o);
 	if (o.list_btf)
