@@ -12,6 +12,11 @@
 
 VERSION		:= 0.1.0
 ARCH		:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/')
+# The syscall numbers, the return-address read and the probe placement are
+# x86-64's (arm64: syscall numbers and PT_REGS only, untested).
+ifeq ($(filter x86 arm64,$(ARCH)),)
+$(error sslsniff builds for x86-64 and arm64 only, not '$(ARCH)' (uname -m: $(shell uname -m)))
+endif
 CLANG		?= clang
 BPFTOOL		?= bpftool
 CC		?= cc

@@ -46,7 +46,10 @@ static __always_inline void fill_conn(struct event *h, int fd)
 	if (family == AF_INET) {
 		BPF_CORE_READ_INTO((__u32 *)h->saddr, sk, skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)h->daddr, sk, skc_daddr);
-	} else if (family == AF_INET6) {
+	} else if (family == AF_INET6 && bpf_core_field_exists(sk->skc_v6_daddr)) {
+		/* A kernel without CONFIG_IPV6 has no such fields: the test is
+		 * then a constant false, the reads below dead code the verifier
+		 * drops instead of refusing the program for their relocations. */
 		BPF_CORE_READ_INTO((struct in6_addr *)h->saddr, sk, skc_v6_rcv_saddr);
 		BPF_CORE_READ_INTO((struct in6_addr *)h->daddr, sk, skc_v6_daddr);
 	} else {

@@ -18,6 +18,10 @@
 #include "openssl.bpf.h"
 #include "sock.bpf.h"
 
+#if !defined(__TARGET_ARCH_x86) && !defined(__TARGET_ARCH_arm64)
+#error "sslsniff's BPF program knows the syscall numbers and registers of x86-64 and arm64 only"
+#endif
+
 #define MAX_THREADS	16384	/* threads that made a hooked call and live */
 
 const volatile __u32 targ_uid = (__u32)-1;
@@ -704,7 +708,13 @@ int BPF_KRETPROBE(uretprobe_return)
 	st = call_slot_get(cookie & COOKIE_FUNC_MASK, false);
 	if (!st || !st->depth)
 		return 0;
-	if (st->depth > 1) {
+	if (cookie & COOKIE_RET_INSN) {
+		/* A return instruction also runs for calls nested in this one
+		 * and for other callers of a tail-callee: only the one in this
+		 * call's own frame ends it, and with it the nested ones. */
+		if (PT_REGS_SP(ctx) != st->sp)
+			return 0;
+	} else if (st->depth > 1) {
 		st->depth--;
 		return 0;
 	}

@@ -80,6 +80,12 @@ enum fd_source {
 #define COOKIE_INTERNAL		0x200
 /* ... whose count pointer is its fifth argument (r8: 3.2+, after a flags argument). */
 #define COOKIE_COUNT_ARG5	0x400
+/*
+ * A return probe on a return instruction (a plain uprobe), not a
+ * uretprobe: the call returns there when the stack pointer is the one its
+ * entry saw (the return address on top), whatever was called inside it.
+ */
+#define COOKIE_RET_INSN		0x800
 #define COOKIE_EX_DELTA_SHIFT	32
 
 /* Flags of a data chunk. */

@@ -47,6 +47,10 @@ static const char doc[] =
 	"  sslsniff -w - | tshark -r -      # pcapng only, read live\n"
 	"  sslsniff --lib openssl:/opt/app/libssl.so.3";
 
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "sslsniff supports x86-64 and arm64 only (syscall numbers, registers, probe placement)"
+#endif
+
 enum {
 	OPT_LIB = 0x100,
 	OPT_NO_OPENSSL,
@@ -68,6 +72,7 @@ enum {
 	OPT_KEYLOG_EMBED,
 	OPT_CAPTURE_PACKETS,
 	OPT_NO_HOLD,
+	OPT_RETURN_PROBES,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -118,6 +123,10 @@ static const struct argp_option argp_opts[] = {
 	{ "probe-entry", OPT_PROBE_ENTRY, NULL, 0,
 	  "Probe OpenSSL's exported entry points only, not the internal functions they "
 	  "share (slower; the same records)", 2 },
+	{ "return-probes", OPT_RETURN_PROBES, "MODE", 0,
+	  "How returns are probed: uretprobe, insn (uprobes on the return instructions, "
+	  "safe under seccomp on any kernel) or auto (default: insn where this kernel's "
+	  "uretprobes would kill programs under seccomp)", 2 },
 	{ "verbose", 'v', NULL, 0, "Show debug output, libbpf's included", 2 },
 	{ "detect", OPT_DETECT, "FILE", 0,
 	  "Print which TLS library FILE is (kind, version, build-id) and its BTF, then exit", 3 },
@@ -215,6 +224,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROBE_ENTRY:
 		o->probe_entry = true;
+		break;
+	case OPT_RETURN_PROBES:
+		o->return_probes_arg = arg;
 		break;
 	case OPT_KEYLOG_EMBED:
 		o->keylog_embed = true;
@@ -387,10 +399,29 @@ static int print_btf_db(void)
 	return 0;
 }
 
+/* --detect --return-probes=insn: each function's return instructions. */
+static void print_detect_returns(const struct target_file *tf)
+{
+	for (int f = 1; f < FUNC__MAX; f++) {
+		const struct probe_returns *r = &tf->rets[f];
+
+		if (!tf->offs[f])
+			continue;
+		printf("returns:  %s", tls_func_info(f)->symbol);
+		for (size_t i = 0; i < r->n; i++)
+			printf(" 0x%llx", (unsigned long long)r->off[i]);
+		if (!r->n)
+			printf(" uncertain (%s at 0x%llx): uretprobe", r->why,
+			       (unsigned long long)r->why_at);
+		printf("\n");
+	}
+}
+
 /* --detect: what capture makes of one file, by the same functions. */
 static int print_detect(const struct options *o)
 {
-	struct target_opts to = { .libs = o->lib_mask, .handshake = true, .probe_entry = true };
+	struct target_opts to = { .libs = o->lib_mask, .handshake = true, .probe_entry = true,
+				  .ret_probes = o->return_probes };
 	struct target_files *t = target_files__new(&to);
 	struct target_file *tf = t ? target_files__get_path(t, o->detect, 0) : NULL;
 	int err = errno;
@@ -413,6 +444,8 @@ static int print_detect(const struct options *o)
 		printf("version:  unknown (no version string found)\n");
 	printf("build-id: %s\n", tf->det.build_id[0] ? tf->det.build_id : "none");
 	print_detect_btf(o, &tf->det);
+	if (o->return_probes == RET_PROBES_INSN)
+		print_detect_returns(tf);
 	target_files__free(t);
 	return 0;
 }
@@ -558,6 +591,15 @@ int main(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, &o);
 	if (err)
 		return 1;
+	if (o.return_probes_arg) {
+		err = ret_probes_parse(o.return_probes_arg);
+		if (err < 0) {
+			p_err("unknown --return-probes '%s': use auto, uretprobe or insn",
+			      o.return_probes_arg);
+			return 1;
+		}
+		o.return_probes = err;
+	}
 	if (o.detect)
 		return print_detect(&o);
 	if (o.list_btf)

@@ -8,6 +8,7 @@
 #include "output/output.h"
 #include <linux/types.h>
 #include "sslsniff.h"
+#include "target/ret_mode.h"
 
 #define MAX_PIDS	64
 #define MAX_LIBS	16
@@ -33,6 +34,8 @@ struct options {
 	const char *write_path;		/* -w: pcapng, "-" for stdout */
 	const char *keylog_path;	/* --keylog FILE */
 	bool probe_entry;		/* --probe-entry */
+	const char *return_probes_arg;	/* --return-probes MODE, as given */
+	enum ret_probes return_probes;	/* ... parsed */
 	bool keylog_embed;		/* --keylog-embed: secrets into the -w pcapng */
 	const char *capture_iface;	/* --capture-packets IFACE */
 	const char *summary_json;	/* --summary-json FILE */

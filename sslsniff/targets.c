@@ -92,6 +92,7 @@ struct targets *targets__open(const struct options *o, want_syscalls_fn fn, void
 		.libs = o->lib_mask,
 		.handshake = o->handshake,
 		.probe_entry = o->probe_entry,
+		.ret_probes = ret_probes_choose(o->return_probes),
 	};
 	struct targets *t = calloc(1, sizeof(*t));
 	struct walk w = { .t = t, .pid = -1 };

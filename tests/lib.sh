@@ -115,7 +115,10 @@ sniff_start() {
 	# look, which must not find the previous run's "Ctrl-C to end.".
 	: >"$T/out"
 	: >"$T/err"
-	"$SSLSNIFF" "$@" >"$T/out" 2>"$T/err" &
+	# SSLSNIFF_RETURN_PROBES=insn|uretprobe: the suite's tests in that mode
+	# (t-return-probes runs a selection of them with insn).
+	"$SSLSNIFF" ${SSLSNIFF_RETURN_PROBES:+--return-probes=$SSLSNIFF_RETURN_PROBES} "$@" \
+		>"$T/out" 2>"$T/err" &
 	SNIFF_PID=$!
 	for ((i = 0; i < 400; i++)); do
 		grep -q 'Ctrl-C to end\.$' "$T/err" && return 0

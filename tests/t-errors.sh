@@ -33,6 +33,8 @@ expect_error "sslsniff: error: --lib openssl:/bin/true: the file defines none of
 expect_error "sslsniff: error: --lib gnutls:/nonexistent: No such file or directory" \
 	"$SSLSNIFF" --lib gnutls:/nonexistent
 expect_error "sslsniff: error: unknown --format 'xml'" "$SSLSNIFF" --format xml
+expect_error "sslsniff: error: unknown --return-probes 'ret': use auto, uretprobe or insn" \
+	"$SSLSNIFF" --return-probes ret
 expect_error "sslsniff: error: output: cannot create '/nonexistent/dir/out'" \
 	"$SSLSNIFF" -o /nonexistent/dir/out
 # A corrupt kernel BTF is refused at load, in one line.

@@ -69,7 +69,8 @@ static int attach_one(struct attacher *a, struct bpf_program *prog,
 	if (!link) {
 		err = -errno;
 		p_err("attach: '%s': %s probe on %s failed: %s", tf->path,
-		      retprobe ? "return" : "entry", tls_func_info(func)->symbol, strerror(-err));
+		      retprobe || (cookie & COOKIE_RET_INSN) ? "return" : "entry",
+		      tls_func_info(func)->symbol, strerror(-err));
 		return err;
 	}
 	a->links[a->nr_links++] = link;
@@ -77,9 +78,13 @@ static int attach_one(struct attacher *a, struct bpf_program *prog,
 	return 0;
 }
 
-/* An entry and a return probe at OFF with COOKIE. */
+/*
+ * An entry probe at OFF with COOKIE, and its return probe: a uretprobe,
+ * or a plain uprobe running the same program on each of RETS's return
+ * instructions. The number attached, or -errno.
+ */
 static int attach_pair(struct attacher *a, const struct target_file *tf, int pid, uint64_t off,
-		       uint64_t cookie)
+		       uint64_t cookie, const struct probe_returns *rets)
 {
 	const struct attach_progs *p = &tf->progs;
 	int err;
@@ -87,9 +92,22 @@ static int attach_pair(struct attacher *a, const struct target_file *tf, int pid
 	if (p->layout_ok)
 		cookie |= COOKIE_LAYOUT_OK;
 	err = attach_one(a, p->entry, tf, pid, off, cookie, false);
-	if (!err)
+	if (!err && !rets->n)
 		err = attach_one(a, p->ret, tf, pid, off, cookie, true);
-	return err ? err : 2;
+	for (size_t i = 0; i < rets->n && !err; i++)
+		err = attach_one(a, p->ret, tf, pid, rets->off[i], cookie | COOKIE_RET_INSN, false);
+	return err ? err : 1 + (rets->n ? (int)rets->n : 1);
+}
+
+/* How a function's returns are probed, for -v. */
+static const char *attach_rets_name(const struct probe_returns *r)
+{
+	static char buf[48];
+
+	if (!r->n)
+		return "uretprobe";
+	snprintf(buf, sizeof(buf), "%zu return instruction%s", r->n, r->n > 1 ? "s" : "");
+	return buf;
 }
 
 /*
@@ -108,12 +126,12 @@ static int attach_internal(struct attacher *a, const struct target_file *tf, int
 		return 0;
 	cookie = plain | COOKIE_INTERNAL | (site->count_in_r8 ? COOKIE_COUNT_ARG5 : 0) |
 		 (uint64_t)(uint32_t)(int32_t)(site->ex_ret - site->off) << COOKIE_EX_DELTA_SHIFT;
-	n = attach_pair(a, tf, pid, site->off, cookie);
+	n = attach_pair(a, tf, pid, site->off, cookie, &tf->site_rets[pair]);
 	if (n > 0)
 		p_debug("attach: '%s': %s and %s probed at their internal function (+0x%llx, "
-			"count pointer in %s)", tf->path, tls_func_info(plain)->symbol,
+			"count pointer in %s, returns: %s)", tf->path, tls_func_info(plain)->symbol,
 			tls_func_info(ex)->symbol, (unsigned long long)site->off,
-			site->count_in_r8 ? "r8" : "rcx");
+			site->count_in_r8 ? "r8" : "rcx", attach_rets_name(&tf->site_rets[pair]));
 	return n;
 }
 
@@ -156,8 +174,11 @@ int attacher__attach(struct attacher *a, struct target_file *tf, int pid)
 	for (int f = 1; f < FUNC__MAX && n >= 0; f++) {
 		if (!tf->offs[f])
 			continue;
-		err = attach_pair(a, tf, pid, tf->offs[f], f);
+		err = attach_pair(a, tf, pid, tf->offs[f], f, &tf->rets[f]);
 		n = err < 0 ? err : n + err;
+		if (err > 0)
+			p_debug("attach: '%s': %s returns: %s", tf->path, tls_func_info(f)->symbol,
+				attach_rets_name(&tf->rets[f]));
 	}
 	if (n < 0)
 		return n;

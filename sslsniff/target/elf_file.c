@@ -376,3 +376,70 @@ const char *elf_file__needed(struct elf_file *ef, size_t want)
 	}
 	return NULL;
 }
+
+struct func_at {
+	struct elf_file *ef;
+	uint64_t off;
+	uint64_t start, size;
+	bool found;
+};
+
+static bool func_at_sym(const GElf_Sym *sym, const char *name, void *ctx)
+{
+	struct func_at *fa = ctx;
+	uint64_t start;
+
+	(void)name;
+	if (sym->st_shndx == SHN_UNDEF || !sym->st_value || !sym->st_size ||
+	    GELF_ST_TYPE(sym->st_info) != STT_FUNC)
+		return false;
+	start = elf_vaddr_to_offset(fa->ef, sym->st_value);
+	if (!start || fa->off < start || fa->off - start >= sym->st_size)
+		return false;
+	/* The region must be code in one segment: it is read as such. */
+	if (elf_vaddr_to_offset(fa->ef, sym->st_value + sym->st_size - 1) !=
+	    start + sym->st_size - 1)
+		return false;
+	fa->start = start;
+	fa->size = sym->st_size;
+	fa->found = true;
+	return true;
+}
+
+int elf_file__func_at(struct elf_file *ef, uint64_t off, uint64_t *start, uint64_t *size)
+{
+	struct func_at fa = { .ef = ef, .off = off };
+
+	elf_walk_symtab(ef, SHT_DYNSYM, func_at_sym, &fa);
+	if (!fa.found)
+		elf_walk_symtab(ef, SHT_SYMTAB, func_at_sym, &fa);
+	if (!fa.found)
+		return -ENOENT;
+	*start = fa.start;
+	*size = fa.size;
+	return 0;
+}
+
+int elf_file__read_ref(struct elf_file *ef, uint64_t code_off, uint64_t ref, void *buf,
+		       size_t len)
+{
+	GElf_Phdr ph;
+	uint64_t vaddr;
+	ssize_t n;
+
+	if (!elf_exec_segment(ef, code_off, false, &ph))
+		return -ERANGE;
+	vaddr = ref + (ph.p_vaddr - ph.p_offset);
+	for (size_t i = 0; i < ef->nphdr; i++) {
+		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD ||
+		    vaddr < ph.p_vaddr || vaddr - ph.p_vaddr >= ph.p_filesz)
+			continue;
+		if (len > ph.p_filesz - (vaddr - ph.p_vaddr))
+			return -ERANGE;
+		n = pread(ef->fd, buf, len, ph.p_offset + (vaddr - ph.p_vaddr));
+		if (n < 0)
+			return -errno;
+		return (size_t)n == len ? 0 : -EIO;
+	}
+	return -ERANGE;
+}

@@ -64,6 +64,21 @@ int elf_file__read_text(struct elf_file *ef, uint64_t off, void *buf, size_t len
 int elf_file__got_target(struct elf_file *ef, uint64_t code_off, uint64_t got_ref,
 			 uint64_t *off);
 
+/*
+ * The function symbol (.dynsym, else .symtab) whose extent holds file
+ * offset OFF: its start as a file offset and its size, both inside one
+ * executable segment. 0, or -ENOENT (no sized function there).
+ */
+int elf_file__func_at(struct elf_file *ef, uint64_t off, uint64_t *start, uint64_t *size);
+
+/*
+ * Copies LEN bytes of any loaded segment at REF, an address as the code at
+ * file offset CODE_OFF refers to it rip-relatively (a jump table in
+ * .rodata). 0, or -ERANGE, or -errno.
+ */
+int elf_file__read_ref(struct elf_file *ef, uint64_t code_off, uint64_t ref, void *buf,
+		       size_t len);
+
 /* The I-th DT_NEEDED entry, or NULL past the last one. */
 const char *elf_file__needed(struct elf_file *ef, size_t i);
 

@@ -2,6 +2,7 @@
 /* Probe placement: OpenSSL's internal read/write functions, found by decoding. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <capstone/capstone.h>
 #include "lib/log.h"
@@ -357,7 +358,331 @@ int probe_place_internal(struct elf_file *ef, uint64_t plain, uint64_t ex,
 	reg = count_reg(&p.args, &x.args);
 	if (reg < 0 || emulated_start(&loaded, ef, x.target, &out->off))
 		return -ENOENT;
+	out->fn = x.target;
 	out->ex_ret = x.ret;
 	out->count_in_r8 = reg == A_R8;
 	return 0;
+}
+
+/*
+ * Return instructions. A function's calls end at its `ret`s (any form:
+ * `ret`, `ret $imm16`, `repz ret`), at those of what it tail-jumps to
+ * (directly, through the PLT to a function of the same file, or into a
+ * fragment such as gcc's .cold parts), and nowhere else. Code with a sized
+ * symbol is swept linearly, which also covers the targets of its jump
+ * tables (`notrack jmp *`); code without one (a static tail-callee, a
+ * fragment, OpenSSL's internal function) is followed branch by branch.
+ * Anything else that leaves the code (an indirect jump that is not a jump
+ * table, a tail call to another file) makes the answer uncertain.
+ */
+#define RET_REGIONS	256	/* stretches of code walked */
+#define RET_TODO	256	/* branch targets waiting */
+#define RET_INSNS	(1 << 17)
+#define RET_SWEEP_MAX	(1 << 20)	/* bytes of one function */
+#define RET_CHUNK	4096
+
+struct ret_region {
+	uint64_t start, end;
+};
+
+/*
+ * gcc's position-independent jump table, as the sweep sees it coming:
+ * `cmp $max,...; ja default` bounds it, `lea table(%rip),%rB`,
+ * `movslq (%rB,%rI,4),%rD`, `add %rB,%rD`, then `jmp *%rD`.
+ */
+struct ret_table {
+	int64_t max;		/* -1: no bound seen */
+	uint64_t table;		/* from the lea */
+	x86_reg base, dst;	/* the lea's, the movslq's */
+	int stage;		/* 1: lea, 2: movslq, 3: add */
+};
+
+struct ret_walk {
+	const struct cs *cs;
+	struct elf_file *ef;
+	cs_insn *in;
+	uint64_t sweep_start, sweep_end;	/* the sized function being swept */
+	int64_t cmp_max;	/* the last `cmp $imm` (-1: none) */
+	struct ret_table jt;
+	struct ret_region reg[RET_REGIONS];
+	int nr_reg;
+	uint64_t todo[RET_TODO];
+	int nr_todo;
+	struct probe_returns *out;
+	long insns;
+};
+
+static bool ret_covered(const struct ret_walk *w, uint64_t at)
+{
+	for (int i = 0; i < w->nr_reg; i++) {
+		if (at >= w->reg[i].start && at < w->reg[i].end)
+			return true;
+	}
+	return false;
+}
+
+static int ret_fail(struct ret_walk *w, const char *why, uint64_t at)
+{
+	w->out->why = why;
+	w->out->why_at = at;
+	return -ENOENT;
+}
+
+static int ret_push(struct ret_walk *w, uint64_t target)
+{
+	if (ret_covered(w, target))
+		return 0;
+	if (w->nr_todo == RET_TODO)
+		return ret_fail(w, "too many branches", target);
+	w->todo[w->nr_todo++] = target;
+	return 0;
+}
+
+static int ret_add(struct ret_walk *w, uint64_t at)
+{
+	for (size_t i = 0; i < w->out->n; i++) {
+		if (w->out->off[i] == at)
+			return 0;
+	}
+	if (w->out->n == PROBE_MAX_RETURNS)
+		return ret_fail(w, "too many return instructions", at);
+	w->out->off[w->out->n++] = at;
+	return 0;
+}
+
+static int ret_region(struct ret_walk *w, uint64_t start, uint64_t end)
+{
+	if (w->nr_reg == RET_REGIONS)
+		return ret_fail(w, "too much code", start);
+	w->reg[w->nr_reg++] = (struct ret_region){ start, end };
+	return 0;
+}
+
+/* Follows the jump-table pattern through IN (swept code only). */
+static void ret_track_table(struct ret_walk *w, const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *a = &x->operands[0], *b = &x->operands[1];
+	struct ret_table *t = &w->jt;
+
+	if (in->id == X86_INS_CMP && x->op_count == 2 && b->type == X86_OP_IMM) {
+		w->cmp_max = b->imm;
+		return;
+	}
+	if (in->id == X86_INS_JA) {
+		t->max = w->cmp_max;
+		return;
+	}
+	if (x->op_count != 2 || a->type != X86_OP_REG)
+		goto other;
+	if (in->id == X86_INS_LEA && b->type == X86_OP_MEM && b->mem.base == X86_REG_RIP &&
+	    b->mem.index == X86_REG_INVALID) {
+		t->table = in->address + in->size + b->mem.disp;
+		t->base = a->reg;
+		t->stage = 1;
+		return;
+	}
+	if (t->stage == 1 && in->id == X86_INS_MOVSXD && b->type == X86_OP_MEM &&
+	    b->mem.base == t->base && b->mem.scale == 4 && !b->mem.disp) {
+		t->dst = a->reg;
+		t->stage = 2;
+		return;
+	}
+	if (t->stage == 2 && in->id == X86_INS_ADD && a->reg == t->dst &&
+	    b->type == X86_OP_REG && b->reg == t->base) {
+		t->stage = 3;
+		return;
+	}
+other:
+	if (in->id != X86_INS_MOV && t->stage)
+		t->stage = 0;	/* a mov of the index may come between; nothing else */
+}
+
+/*
+ * A jump table's targets, when the pattern and its bound are certain: each
+ * must be inside the function being swept, which covers them. 0 or -ENOENT.
+ */
+static int ret_table_inside(struct ret_walk *w, const cs_insn *in)
+{
+	const struct ret_table *t = &w->jt;
+	int32_t e[64];
+	int64_t n = t->max + 1;
+
+	if (t->stage != 3 || t->max < 0 || n > 64 ||
+	    in->detail->x86.operands[0].type != X86_OP_REG ||
+	    in->detail->x86.operands[0].reg != t->dst ||
+	    elf_file__read_ref(w->ef, in->address, t->table, e, n * sizeof(e[0])))
+		return -ENOENT;
+	for (int64_t i = 0; i < n; i++) {
+		uint64_t to = t->table + e[i];
+
+		if (to < w->sweep_start || to >= w->sweep_end)
+			return -ENOENT;
+	}
+	return 0;
+}
+
+enum ret_step {
+	STEP_ON,	/* the next instruction follows */
+	STEP_END,	/* the path ends here */
+};
+
+/*
+ * One instruction's part in the walk: a return recorded, a branch target
+ * queued. SWEPT: inside a sized function, where a jump table's targets are
+ * in the sweep.
+ */
+static int ret_insn(struct ret_walk *w, const cs_insn *in, bool swept)
+{
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *op = &x->operands[0];
+	uint64_t slot, off;
+	int err;
+
+	if (++w->insns > RET_INSNS)
+		return ret_fail(w, "too much code", in->address);
+	if (swept && in->id != X86_INS_JMP)
+		ret_track_table(w, in);
+	switch (in->id) {
+	case X86_INS_RET:
+		err = ret_add(w, in->address);
+		return err ? err : STEP_END;
+	case X86_INS_RETF: case X86_INS_IRET: case X86_INS_IRETD: case X86_INS_IRETQ:
+	case X86_INS_LJMP: case X86_INS_SYSRET: case X86_INS_SYSEXIT:
+		return ret_fail(w, "far return or jump", in->address);
+	case X86_INS_HLT: case X86_INS_UD2: case X86_INS_INT3:
+		return STEP_END;
+	default:
+		break;
+	}
+	if (!cs_insn_group_of(in, X86_GRP_JUMP))
+		return STEP_ON;
+	if (x->op_count == 1 && op->type == X86_OP_IMM) {
+		err = ret_push(w, op->imm);
+		return err ? err : in->id == X86_INS_JMP ? STEP_END : STEP_ON;
+	}
+	if (in->id != X86_INS_JMP)
+		return ret_fail(w, "indirect branch", in->address);
+	/* `jmp *slot(%rip)`: a tail call through the GOT (-fno-plt). */
+	if (op->type == X86_OP_MEM && op->mem.base == X86_REG_RIP &&
+	    op->mem.index == X86_REG_INVALID) {
+		slot = in->address + in->size + op->mem.disp;
+		if (elf_file__got_target(w->ef, in->address, slot, &off))
+			return ret_fail(w, "tail call to another file", in->address);
+		err = ret_push(w, off);
+		return err ? err : STEP_END;
+	}
+	/* A jump table (`notrack` in CET builds), whose targets the sweep covers. */
+	if (swept && !ret_table_inside(w, in))
+		return STEP_END;
+	return ret_fail(w, "indirect jump", in->address);
+}
+
+/* Decodes from AT until the path ends; SWEEP_END: a sized function's end,
+ * swept whatever ends a path (0: follow one path). */
+static int ret_walk_code(struct ret_walk *w, uint64_t at, uint64_t sweep_end)
+{
+	uint8_t code[RET_CHUNK];
+	uint64_t start = at, addr;
+	const uint8_t *p;
+	size_t left, len;
+	int step;
+
+	/* A sweep's own jumps are inside what it covers: not queued. */
+	if (sweep_end && ret_region(w, start, sweep_end))
+		return -ENOENT;
+	w->sweep_start = start;
+	w->sweep_end = sweep_end;
+	w->cmp_max = -1;
+	w->jt = (struct ret_table){ .max = -1 };
+	for (;;) {
+		len = sweep_end ? sweep_end - at : RET_CHUNK;
+		if (len > RET_CHUNK)
+			len = RET_CHUNK;
+		while (len && elf_file__read_text(w->ef, at, code, len))
+			len /= 2;
+		if (!len)
+			return ret_fail(w, "code outside the file's text", at);
+		p = code;
+		left = len;
+		addr = at;
+		while (left) {
+			if (!sweep_end && addr != start && ret_covered(w, addr))
+				return ret_region(w, start, addr);
+			if (!w->cs->disasm_iter(w->cs->h, &p, &left, &addr, w->in))
+				break;
+			step = ret_insn(w, w->in, sweep_end);
+			if (step < 0)
+				return step;
+			if (sweep_end && addr >= sweep_end)
+				return 0;
+			if (!sweep_end && step == STEP_END)
+				return ret_region(w, start, addr);
+		}
+		if (addr == at)
+			return ret_fail(w, "undecodable instruction", at);
+		at = addr;	/* an instruction cut by the chunk's end: again from it */
+	}
+}
+
+/* The code at TARGET: a PLT stub's function, a sized function, or a path. */
+static int ret_walk_target(struct ret_walk *w, uint64_t target)
+{
+	uint64_t slot, start, size;
+
+	if (ret_covered(w, target))
+		return 0;
+	if (!plt_slot(w->cs, w->ef, target, &slot)) {
+		if (elf_file__got_target(w->ef, target, slot, &start))
+			return ret_fail(w, "tail call to another file", target);
+		/* The stub itself is covered: a second jump to it ends there. */
+		if (ret_region(w, target, target + 1))
+			return -ENOENT;
+		return ret_push(w, start);
+	}
+	if (!elf_file__func_at(w->ef, target, &start, &size)) {
+		if (size > RET_SWEEP_MAX)
+			return ret_fail(w, "function too large", start);
+		return ret_walk_code(w, start, start + size);
+	}
+	return ret_walk_code(w, target, 0);
+}
+
+int probe_place_returns(struct elf_file *ef, uint64_t fn, struct probe_returns *out)
+{
+	struct ret_walk *w;
+	int err = -ENOENT;
+
+	out->n = 0;
+	out->why = "no decoder (capstone)";
+	out->why_at = fn;
+#if !defined(__x86_64__)
+	out->why = "not x86-64";
+	return -ENOENT;
+#endif
+	if (!loaded.dl && cs_load(&loaded))
+		return -ENOENT;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->cs = &loaded;
+	w->ef = ef;
+	w->out = out;
+	w->in = loaded.malloc(loaded.h);
+	if (!w->in)
+		goto out;
+	w->todo[w->nr_todo++] = fn;
+	while (w->nr_todo) {
+		err = ret_walk_target(w, w->todo[--w->nr_todo]);
+		if (err)
+			break;
+	}
+	if (!err && !out->n)
+		err = ret_fail(w, "no return instruction", fn);
+	loaded.free(w->in, 1);
+out:
+	free(w);
+	if (err)
+		out->n = 0;
+	return err;
 }

@@ -18,6 +18,7 @@
  * calls it).
  */
 struct internal_site {
+	uint64_t fn;		/* the internal function's start (file offset) */
 	uint64_t off;		/* the instruction to probe (file offset) */
 	uint64_t ex_ret;	/* where the _ex wrapper's call returns to */
 	bool count_in_r8;	/* the count pointer is the fifth argument */
@@ -39,6 +40,28 @@ struct internal_site {
  */
 int probe_place_internal(struct elf_file *ef, uint64_t plain, uint64_t ex,
 			 struct internal_site *out);
+
+/*
+ * The return instructions of a function, for return probes without
+ * uretprobes: a uprobe on each, where the stack pointer is the entry's
+ * again, fires once per call.
+ */
+#define PROBE_MAX_RETURNS	64
+
+struct probe_returns {
+	uint64_t off[PROBE_MAX_RETURNS];	/* file offsets */
+	size_t n;
+	const char *why;	/* when not certain: why, */
+	uint64_t why_at;	/* ... and where */
+};
+
+/*
+ * Every instruction where a call of the function at file offset FN
+ * returns to its caller: its own `ret`s and those of the code it
+ * tail-jumps to (x86-64, capstone). Returns 0 and fills OUT, or -ENOENT
+ * when that is not certain (OUT->why says why), or another -errno.
+ */
+int probe_place_returns(struct elf_file *ef, uint64_t fn, struct probe_returns *out);
 
 /* Unloads the decoder once a file's decisions are made (it costs ~4 MB). */
 void probe_place_release(void);

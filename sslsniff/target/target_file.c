@@ -112,13 +112,64 @@ static void target_place_pair(struct target_file *tf, struct elf_file *ef, enum 
 	tf->offs[plain] = tf->offs[ex] = 0;
 }
 
+/*
+ * An internal site whose returns are not certain: back to the wrappers'
+ * entries (OFFS, as they were), whose returns are looked for next.
+ */
+static void target_returns_site(struct target_file *tf, struct elf_file *ef,
+				enum wrapper_pair pair, enum tls_func plain, enum tls_func ex,
+				const uint64_t *offs)
+{
+	struct probe_returns *r = &tf->site_rets[pair];
+
+	if (!tf->has_site[pair] || !probe_place_returns(ef, tf->site[pair].fn, r))
+		return;
+	p_debug("attach: '%s': %s and %s probed at their entries: their internal function's "
+		"returns are not certain (%s at +0x%llx)", tf->path, tls_func_info(plain)->symbol,
+		tls_func_info(ex)->symbol, r->why, (unsigned long long)r->why_at);
+	tf->has_site[pair] = false;
+	tf->offs[plain] = offs[plain];
+	tf->offs[ex] = offs[ex];
+}
+
+/*
+ * Return-instruction probes for every probed function: where one's
+ * returns are not certain, a uretprobe (--return-probes=insn) or, where
+ * uretprobes are not safe, no probe at all; said once per function.
+ */
+static void target_returns(const struct target_files *t, struct target_file *tf,
+			   struct elf_file *ef, const uint64_t *offs)
+{
+	bool only = t->opts.ret_probes == RET_PROBES_INSN_ONLY;
+
+	target_returns_site(tf, ef, PAIR_WRITE, FUNC_SSL_WRITE, FUNC_SSL_WRITE_EX, offs);
+	target_returns_site(tf, ef, PAIR_READ, FUNC_SSL_READ, FUNC_SSL_READ_EX, offs);
+	for (int f = 1; f < FUNC__MAX; f++) {
+		struct probe_returns *r = &tf->rets[f];
+
+		if (!tf->offs[f] || !probe_place_returns(ef, tf->offs[f], r))
+			continue;
+		p_warn("'%s': %s's returns are not certain (%s at +0x%llx): %s", tf->path,
+		       tls_func_info(f)->symbol, r->why, (unsigned long long)r->why_at,
+		       only ? "not probed, as a uretprobe is not safe under seccomp here"
+			    : "probed with a uretprobe");
+		if (only)
+			tf->offs[f] = 0;
+	}
+}
+
 static void target_place(const struct target_files *t, struct target_file *tf,
 			 struct elf_file *ef)
 {
-	if (t->opts.probe_entry)
-		return;
-	target_place_pair(tf, ef, PAIR_WRITE, FUNC_SSL_WRITE, FUNC_SSL_WRITE_EX);
-	target_place_pair(tf, ef, PAIR_READ, FUNC_SSL_READ, FUNC_SSL_READ_EX);
+	uint64_t offs[FUNC__MAX];
+
+	memcpy(offs, tf->offs, sizeof(offs));
+	if (!t->opts.probe_entry) {
+		target_place_pair(tf, ef, PAIR_WRITE, FUNC_SSL_WRITE, FUNC_SSL_WRITE_EX);
+		target_place_pair(tf, ef, PAIR_READ, FUNC_SSL_READ, FUNC_SSL_READ_EX);
+	}
+	if (t->opts.ret_probes == RET_PROBES_INSN || t->opts.ret_probes == RET_PROBES_INSN_ONLY)
+		target_returns(t, tf, ef, offs);
 	probe_place_release();
 }
 

@@ -10,6 +10,7 @@
 #include "target/detect.h"
 #include "target/discover.h"
 #include "target/probe_place.h"
+#include "target/ret_mode.h"
 #include "tls_funcs.h"
 
 struct bpf_program;
@@ -46,6 +47,10 @@ struct target_file {
 	uint64_t offs[FUNC__MAX];	/* functions probed at their entries (0: not) */
 	struct internal_site site[PAIR__MAX];
 	bool has_site[PAIR__MAX];	/* the pair is probed at its internal function */
+	/* With return-instruction probes: where each probed function (and
+	 * internal site) returns; none: a uretprobe. */
+	struct probe_returns rets[FUNC__MAX];
+	struct probe_returns site_rets[PAIR__MAX];
 	bool progs_chosen;
 	struct attach_progs progs;	/* the program instance its layout picked */
 	int pids[TARGET_MAX_PIDS];	/* attached for these processes (-1: all) */
@@ -58,6 +63,7 @@ struct target_opts {
 	unsigned int libs;		/* mask of 1 << enum tls_library */
 	bool handshake;			/* also SSL_do_handshake */
 	bool probe_entry;		/* only the exported entry points (--probe-entry) */
+	enum ret_probes ret_probes;	/* as ret_probes_choose() decided (not AUTO) */
 };
 
 /* Every file examined, by inode: the TLS ones as objects, the rest as a mark. */
