@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,43 @@ static int digest_file(struct digest *d, const char *path)
 }
 
 /*
+ * The program's object and the kernel BTF KERNEL_BTF, summed once per
+ * run: every program instance (the preloader makes one per btf-db entry)
+ * would otherwise hash the kernel's 5 MB again.
+ */
+static int base_sum(const char *kernel_btf, uint8_t sum[DIGEST_LEN])
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static char done_for[PATH_MAX];
+	static uint8_t done[DIGEST_LEN];
+	struct digest *d;
+	size_t prog_len = 0;
+	const void *prog;
+	int err = 0;
+
+	pthread_mutex_lock(&lock);
+	if (strcmp(done_for, kernel_btf)) {
+		d = digest__new();
+		err = d ? 0 : -ENOMEM;
+		if (d) {
+			prog = sslsniff_bpf__elf_bytes(&prog_len);
+			digest__add_str(d, CACHE_FORMAT);
+			digest__add(d, &prog_len, sizeof(prog_len));
+			digest__add(d, prog, prog_len);
+			err = digest_file(d, kernel_btf);
+			if (!digest__end(d, done) && !err)
+				snprintf(done_for, sizeof(done_for), "%s", kernel_btf);
+			else if (!err)
+				err = -EIO;
+		}
+	}
+	if (!err)
+		memcpy(sum, done, DIGEST_LEN);
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+/*
  * The same program (the skeleton's own object, its BTF and all), the same
  * kernel BTF and the same library BTF files, by content: the same merged
  * BTF. Paths, sizes and times say nothing of what a file now holds.
@@ -46,19 +84,18 @@ static int digest_file(struct digest *d, const char *path)
 static int cache_key(const char *kernel_btf, const char *const *libs, size_t nr,
 		     uint8_t key[DIGEST_LEN])
 {
-	struct digest *d = digest__new();
-	size_t prog_len = 0;
-	const void *prog;
+	uint8_t base[DIGEST_LEN];
+	struct digest *d;
 	uint64_t n = nr;
 	int err;
 
+	err = base_sum(kernel_btf, base);
+	if (err)
+		return err;
+	d = digest__new();
 	if (!d)
 		return -ENOMEM;
-	prog = sslsniff_bpf__elf_bytes(&prog_len);
-	digest__add_str(d, CACHE_FORMAT);
-	digest__add(d, &prog_len, sizeof(prog_len));
-	digest__add(d, prog, prog_len);
-	err = digest_file(d, kernel_btf);
+	digest__add(d, base, sizeof(base));
 	digest__add(d, &n, sizeof(n));
 	for (size_t i = 0; i < nr && !err; i++)
 		err = digest_file(d, libs[i]);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/btf.h>
@@ -61,20 +62,28 @@ static int find_debug_of(const struct tls_detect *d, char *out, size_t size)
 	return dwarf_btf_find_debug_fd(d->fd, d->file, root[0] ? root : NULL, out, size);
 }
 
-/* The files a layout is generated from, each open once: what is hashed
- * for its key is what the encoder reads (/proc/self/fd/N). */
+/* The most of a debug file copied to memory (libssl's is ~6 MB). */
+#define SNAPSHOT_MAX	(256U << 20)
+
+/* The files a layout is generated from, each opened once, then copied
+ * to memory to generate it (layout_src_snapshot()). */
 struct layout_src {
 	int dbg;		/* the library's DWARF: its debug file, or the library */
 	int crypto_dbg;		/* OpenSSL: libcrypto's, for bio_st; else -1 */
-	char dbg_path[32], crypto_path[32];
+	char dbg_path[32], crypto_path[32];	/* /proc/self/fd/N */
 };
+
+static void src_name(int fd, char *self, size_t size)
+{
+	snprintf(self, size, "/proc/self/fd/%d", fd);
+}
 
 static int src_open(const char *path, int *fd, char *self, size_t size)
 {
 	*fd = fs_open(path);
 	if (*fd < 0)
 		return *fd;
-	snprintf(self, size, "/proc/self/fd/%d", *fd);
+	src_name(*fd, self, size);
 	return 0;
 }
 
@@ -84,6 +93,66 @@ static void src_close(struct layout_src *s)
 		close(s->dbg);
 	if (s->crypto_dbg >= 0)
 		close(s->crypto_dbg);
+}
+
+static int copy_all(int from, int to, off_t size)
+{
+	char buf[1 << 16];
+	off_t at = 0;
+
+	while (at < size) {
+		ssize_t n = pread(from, buf, sizeof(buf), at), w;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : 0;	/* shorter now: what there is */
+		for (ssize_t done = 0; done < n; done += w) {
+			w = write(to, buf + done, n - done);
+			if (w < 0)
+				return -errno;
+		}
+		at += n;
+	}
+	return 0;
+}
+
+/* *FD replaced by a copy of it in memory, that no one else can change. */
+static int src_copy(int *fd, char *self, size_t size)
+{
+	struct stat st;
+	int mfd, err;
+
+	if (fstat(*fd, &st))
+		return -errno;
+	if ((uint64_t)st.st_size > SNAPSHOT_MAX)
+		return -EFBIG;
+	mfd = memfd_create("sslsniff-dwarf", MFD_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	err = copy_all(*fd, mfd, st.st_size);
+	if (err) {
+		close(mfd);
+		return err;
+	}
+	close(*fd);
+	*fd = mfd;
+	src_name(mfd, self, size);
+	return 0;
+}
+
+/*
+ * S's files copied to memory: a container owns its debug files and may
+ * rewrite one in place while it is read, and the layout made must be that
+ * of the very bytes its key was taken from.
+ */
+static int layout_src_snapshot(struct layout_src *s)
+{
+	int err = src_copy(&s->dbg, s->dbg_path, sizeof(s->dbg_path));
+
+	if (!err && s->crypto_dbg >= 0)
+		err = src_copy(&s->crypto_dbg, s->crypto_path, sizeof(s->crypto_path));
+	return err;
 }
 
 /*
@@ -147,48 +216,27 @@ static const char *const *roots_of(enum tls_library lib)
 }
 
 /*
- * The root FILE belongs to, as the kernel tells it: a file reached through
- * /proc/PID/ (root/..., map_files/...) is PID's root's, any other ours.
- */
-static int root_of(const char *file, struct stat *st)
-{
-	char root[48];
-	int pid, n = 0;
-
-	if (sscanf(file, "/proc/%d/%n", &pid, &n) == 1 && n > 0)
-		snprintf(root, sizeof(root), "/proc/%d/root", pid);
-	else
-		snprintf(root, sizeof(root), "/");
-	return stat(root, st) ? -errno : 0;
-}
-
-/*
  * The cache key of D's layout made from S: the encoder and what it is
- * asked for, the root the files are in, and the contents of the library
- * and of each file its DWARF comes from. Contents alone would let
- * two roots share an entry, but a container can rewrite its own files
- * in place between the hash and the encoder's read: with its root in
- * the key, it can only ever spoil its own layouts.
+ * asked for, and the contents of the library and of each file its DWARF
+ * comes from. Layouts are made from copies of those files (the key taken
+ * again from the copies), so that an entry is what its key says; two roots
+ * with the same files (a container of the host's distribution) may then
+ * share one, and the root needs no place in the key.
  */
 static int layout_key(const struct tls_detect *d, const struct layout_src *s,
 		      uint8_t key[DIGEST_LEN])
 {
 	const char *const *roots = roots_of(d->lib);
 	struct digest *h = digest__new();
-	struct stat root;
 	int err;
 
 	if (!h)
 		return -ENOMEM;
-	err = root_of(d->file, &root);
 	digest__add_str(h, DWARF_BTF_ENCODER);
 	digest__add_str(h, tls_library_name(d->lib));
 	for (size_t i = 0; roots && roots[i]; i++)
 		digest__add_str(h, roots[i]);
-	digest__add(h, &root.st_dev, sizeof(root.st_dev));
-	digest__add(h, &root.st_ino, sizeof(root.st_ino));
-	if (!err)
-		err = digest__add_fd(h, d->fd);
+	err = digest__add_fd(h, d->fd);
 	if (!err)
 		err = digest__add_fd(h, s->dbg);
 	if (!err && s->crypto_dbg >= 0)
@@ -274,12 +322,18 @@ int dwarf_layout_btf(const struct tls_detect *d, char *out, size_t size, char *f
 	}
 	/* No cache to keep it in: no generated layout (btf-db's is used). */
 	err = btf_cache__open(&c, CACHE_NAME);
+	if (!err && btf_cache__get(&c, key, NULL, NULL)) {
+		err = layout_src_snapshot(&s);
+		if (!err)
+			err = layout_key(d, &s, key);
+		if (err)
+			p_info("btf: '%s': %s; its DWARF is not used", from, strerror(-err));
+		else
+			err = generate(&c, key, d, &s, from);
+	}
 	if (!err) {
 		btf_cache__path(&c, key, out, size);
-		if (btf_cache__get(&c, key, NULL, NULL))
-			err = generate(&c, key, d, &s, from);
-		if (!err)
-			p_debug("btf: '%s', from the DWARF of '%s'", out, from);
+		p_debug("btf: '%s', from the DWARF of '%s'", out, from);
 	}
 	btf_cache__close(&c);
 	src_close(&s);
