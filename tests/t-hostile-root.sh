@@ -4,7 +4,7 @@
 # files and linker caches: one warning line at most for each, and the
 # capture of a normal process in the same root and on the host goes on.
 # - The root's linker cache lists, before its real libssl: an absolute, a
-#   relative (../ out of the root) and a /proc/1/root magic symlink to a
+#   relative (../ out of the root) and a /proc/PID/root magic symlink to a
 #   libssl that only the host has; a FIFO; a character device; a directory;
 #   a libssl cut in half; one whose section headers lie past its end; one
 #   whose .rodata claims 4 GiB of a sparse file; an 8 GiB sparse libssl;
@@ -41,7 +41,7 @@ up=$(printf '../%.0s' {1..12})
 mkdir -p "$R$H"/{abs,rel,magic,fifo,dev,dir/libssl.so.3,trunc,shoff,rodata,huge,garbage}
 ln -s "$HOST/libssl.so.3" "$R$H/abs/libssl.so.3"
 ln -s "$up${HOST#/}/libssl.so.3" "$R$H/rel/libssl.so.3"
-ln -s "/proc/1/root$HOST/libssl.so.3" "$R$H/magic/libssl.so.3"
+ln -s "/proc/$$/root$HOST/libssl.so.3" "$R$H/magic/libssl.so.3"
 [[ -f $R$H/magic/libssl.so.3 ]] || fail "the magic link does not reach the host's file from here"
 mkfifo "$R$H/fifo/libssl.so.3"
 mknod "$R$H/dev/libssl.so.3" c 1 5
