@@ -22,7 +22,7 @@ LIBSSL=$(ldd /usr/bin/openssl | awk '/libssl/ {print $3}')
 R=$T/root
 HOST=$T/host			# only the host has it: nothing maps it
 openssl_root "$R"
-mkdir -p "$R/proc" "$HOST"
+mkdir -p "$R/proc" "$R/etc" "$HOST"
 mount -t proc proc "$R/proc" || skip "cannot mount /proc into the test root"
 # shellcheck disable=SC2064 # the paths, now
 trap "umount '$R/proc' '$R/dev/null' 2>/dev/null; cleanup" EXIT
@@ -139,9 +139,18 @@ for h in "${HOSTILE[@]}"; do
 	n=$(grep -c "$H/$h/" "$T/err")
 	((n <= 1)) || fail "$h: $n lines about it: $(grep "$H/$h/" "$T/err")"
 done
+for h in abs rel magic fifo dev dir garbage; do
+	grep -qE "^sslsniff: warning: discover: '/proc/[0-9]+/root$H/$h/libssl.so.3': not attached: " "$T/err" ||
+		fail "$h: no warning that it was not attached"
+done
+for h in trunc shoff; do
+	grep -qE "^sslsniff: warning: discover: '/proc/[0-9]+/root$H/$h/libssl.so.3': named like a TLS library but defines none of its functions; not attached\$" "$T/err" ||
+		fail "$h: no warning that it was not attached"
+done
+grep -q "larger than any linker cache" "$T/err" || fail "the huge linker cache was read"
 n=$(grep -c "/etc/ld.so.cache" "$T/err")
 ((n <= ${#CACHES[@]})) || fail "$n lines about the linker caches: $(grep "ld.so.cache" "$T/err")"
-grep -E "warning|error" "$T/err" >&2
+grep -E "warning|error|attached" "$T/err" >&2
 records --pid "$RCLIENT" --dir write --data >"$T/w"
 assert_bytes "$T/req" "$T/w" "the client in the hostile root"
 records --pid "$CLIENT" --dir write --data >"$T/w"
