@@ -275,7 +275,8 @@ static int generate(const struct btf_cache *c, const uint8_t key[DIGEST_LEN],
 	int err;
 
 	digest_hex(key, hex);
-	snprintf(tmp, sizeof(tmp), "%s/.%.16s.%d.gen", c->dir, hex, getpid());
+	/* Threads (the exec watcher's, the main one) may make the same at once. */
+	snprintf(tmp, sizeof(tmp), "%s/.%.16s.%d.%d.gen", c->dir, hex, getpid(), gettid());
 	if (d->lib == LIB_OPENSSL)
 		err = generate_openssl(s, tmp);
 	else
