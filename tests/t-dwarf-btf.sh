@@ -150,7 +150,6 @@ for lib in "$host_ssl" "$host_crypto"; do
 	mkdir -p "$T/hostdbg/.build-id/${id:0:2}"
 	gcc -shared -nostdlib -Wl,--build-id=0x"$id" -o "$T/hostdbg/.build-id/${id:0:2}/${id:2}.debug" \
 		"$T/plain.o" || fail "cannot link a debug file for $lib"
-	rm -f "$CACHE/dwarf-btf/openssl-$id.btf"
 done
 ssl_id=$(readelf -n "$host_ssl" | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p')
 printf 'dwarf:{req}' >"$T/reply"
@@ -161,13 +160,13 @@ sniff_start -f json -c python3
 unset SSLSNIFF_DEBUG_DIR
 peer_client --info "$T/info"
 sniff_stop
-grep -q "^sslsniff: openssl [0-9.]* ('$host_ssl'): BTF '$CACHE/dwarf-btf/openssl-$ssl_id.btf' (generated from the DWARF in '$T/hostdbg/.build-id/${ssl_id:0:2}/${ssl_id:2}.debug')\$" "$T/err" ||
-	fail "the host's debug file was not used: $(cat "$T/err")"
-[[ -s $CACHE/dwarf-btf/openssl-$ssl_id.btf ]] || fail "the generated BTF was not cached"
+entry=$(sed -n "s|^sslsniff: openssl [0-9.]* ('$host_ssl'): BTF '\($CACHE/dwarf-btf\.v2/[0-9a-f]\{64\}\.btf\)' (generated from the DWARF in '$T/hostdbg/.build-id/${ssl_id:0:2}/${ssl_id:2}.debug')\$|\1|p" "$T/err")
+[[ -n $entry ]] || fail "the host's debug file was not used: $(cat "$T/err")"
+[[ -s $entry ]] || fail "the generated BTF was not cached"
 # --detect names the layout capture used: the one choice, DWARF first.
 SSLSNIFF_DEBUG_DIR=$T/hostdbg "$SSLSNIFF" --detect "$host_ssl" >"$T/detect" 2>&1 ||
 	fail "--detect failed: $(cat "$T/detect")"
-grep -qxF "btf:      $CACHE/dwarf-btf/openssl-$ssl_id.btf (generated from the DWARF in '$T/hostdbg/.build-id/${ssl_id:0:2}/${ssl_id:2}.debug')" "$T/detect" ||
+grep -qxF "btf:      $entry (generated from the DWARF in '$T/hostdbg/.build-id/${ssl_id:0:2}/${ssl_id:2}.debug')" "$T/detect" ||
 	fail "--detect does not name the layout capture used: $(cat "$T/detect")"
 read -r fd _ _ _ _ version cipher <"$T/info"
 for field in "fd_source struct" "fd $fd" "tls_version $version" "cipher $cipher"; do

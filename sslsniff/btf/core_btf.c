@@ -1,58 +1,108 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "btf/btf_cache.h"
 #include "btf/btf_subset.h"
 #include "btf/core_btf.h"
+#include "lib/digest.h"
 #include "lib/log.h"
+#include "sslsniff.skel.h"
 
-#define CACHE_DIR	"/var/cache/sslsniff/core-btf"
 #define KERNEL_BTF	"/sys/kernel/btf/vmlinux"
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
+/* Bumped when what goes into the merged BTF changes. */
+#define CACHE_NAME	"core-btf.v2"
+#define CACHE_FORMAT	"sslsniff core-btf: kernel subset 2"
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
-	return h;
+/* The file at PATH, whole, into D. 0 or -errno (reported). */
+static int digest_file(struct digest *d, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), err;
+
+	if (fd < 0) {
+		err = -errno;
+	} else {
+		err = digest__add_fd(d, fd);
+		close(fd);
+	}
+	if (err)
+		p_err("btf: cannot read '%s': %s", path, strerror(-err));
+	return err;
 }
 
-/* Bumped when what goes into the merged BTF changes. */
-#define CACHE_FORMAT	"kernel-subset-1"
-
-/* Same kernel build and same library BTF files: same merged BTF. */
-static int cache_key(const char *kernel_btf, const char *const *libs, size_t nr, uint64_t *key)
+/*
+ * The program's object and the kernel BTF KERNEL_BTF, summed once per
+ * run: every program instance (the preloader makes one per btf-db entry)
+ * would otherwise hash the kernel's 5 MB again.
+ */
+static int base_sum(const char *kernel_btf, uint8_t sum[DIGEST_LEN])
 {
-	struct stat ks, ls;
-	struct utsname u;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static char done_for[PATH_MAX];
+	static uint8_t done[DIGEST_LEN];
+	struct digest *d;
+	size_t prog_len = 0;
+	const void *prog;
+	int err = 0;
 
-	if (stat(kernel_btf, &ks) || uname(&u))
-		return -errno;
-	h = fnv1a(h, CACHE_FORMAT, strlen(CACHE_FORMAT));
-	h = fnv1a(h, u.release, strlen(u.release));
-	h = fnv1a(h, u.version, strlen(u.version));
-	h = fnv1a(h, kernel_btf, strlen(kernel_btf));
-	h = fnv1a(h, &ks.st_size, sizeof(ks.st_size));
-	for (size_t i = 0; i < nr; i++) {
-		if (stat(libs[i], &ls))
-			return -errno;
-		h = fnv1a(h, libs[i], strlen(libs[i]) + 1);
-		h = fnv1a(h, &ls.st_size, sizeof(ls.st_size));
-		h = fnv1a(h, &ls.st_mtim, sizeof(ls.st_mtim));
+	pthread_mutex_lock(&lock);
+	if (strcmp(done_for, kernel_btf)) {
+		d = digest__new();
+		err = d ? 0 : -ENOMEM;
+		if (d) {
+			prog = sslsniff_bpf__elf_bytes(&prog_len);
+			digest__add_str(d, CACHE_FORMAT);
+			digest__add(d, &prog_len, sizeof(prog_len));
+			digest__add(d, prog, prog_len);
+			err = digest_file(d, kernel_btf);
+			if (!digest__end(d, done) && !err)
+				snprintf(done_for, sizeof(done_for), "%s", kernel_btf);
+			else if (!err)
+				err = -EIO;
+		}
 	}
-	*key = h;
-	return 0;
+	if (!err)
+		memcpy(sum, done, DIGEST_LEN);
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+/*
+ * The same program (the skeleton's own object, its BTF and all), the same
+ * kernel BTF and the same library BTF files, by content: the same merged
+ * BTF. Paths, sizes and times say nothing of what a file now holds.
+ */
+static int cache_key(const char *kernel_btf, const char *const *libs, size_t nr,
+		     uint8_t key[DIGEST_LEN])
+{
+	uint8_t base[DIGEST_LEN];
+	struct digest *d;
+	uint64_t n = nr;
+	int err;
+
+	err = base_sum(kernel_btf, base);
+	if (err)
+		return err;
+	d = digest__new();
+	if (!d)
+		return -ENOMEM;
+	digest__add(d, base, sizeof(base));
+	digest__add(d, &n, sizeof(n));
+	for (size_t i = 0; i < nr && !err; i++)
+		err = digest_file(d, libs[i]);
+	if (!err)
+		return digest__end(d, key);
+	digest__end(d, key);
+	return err;
 }
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -117,7 +167,7 @@ static bool names_ok(const struct btf *btf)
 /* Adds the library BTF file LIB_BTF to BTF. */
 static int merge_one(struct btf *btf, const char *lib_btf)
 {
-	struct btf *lbtf = btf__parse(lib_btf, NULL);
+	struct btf *lbtf = btf_cache_parse(lib_btf);
 	int err;
 
 	if (lbtf && !names_ok(lbtf)) {
@@ -173,21 +223,18 @@ static int write_btf(const struct btf *btf, const char *out)
 	return err;
 }
 
-/* BASE (freed here) with the types of the NR files IN added, written to OUT. */
-static int add_and_write(struct btf *base, const char *const *in, size_t nr, const char *out)
+/* BASE with the types of the NR files IN added. 0 or -errno (reported). */
+static int add_all(struct btf *base, const char *const *in, size_t nr)
 {
 	int err = 0;
 
 	for (size_t i = 0; i < nr && !err; i++)
 		err = merge_one(base, in[i]);
-	if (!err)
-		err = write_btf(base, out);
-	btf__free(base);
 	return err;
 }
 
 /* The kernel's types the program may use, with every library's types added. */
-static int merge_to(const char *kernel_btf, const char *const *libs, size_t nr, const char *out)
+static struct btf *merge(const char *kernel_btf, const char *const *libs, size_t nr)
 {
 	struct btf *kbtf = btf__parse(kernel_btf, NULL), *sub;
 	int err;
@@ -196,7 +243,8 @@ static int merge_to(const char *kernel_btf, const char *const *libs, size_t nr, 
 	if (!kbtf) {
 		err = -errno;
 		p_debug("btf: kernel BTF '%s': %s", kernel_btf, btf_strerror(err));
-		return err;
+		errno = -err;
+		return NULL;
 	}
 	sub = btf_subset_for_program(kbtf);
 	err = -errno;
@@ -207,45 +255,85 @@ static int merge_to(const char *kernel_btf, const char *const *libs, size_t nr, 
 	if (!sub) {
 		p_err("btf: cannot take the program's types from '%s': %s", kernel_btf,
 		      strerror(-err));
-		return err;
+		errno = -err;
+		return NULL;
 	}
-	return add_and_write(sub, libs, nr, out);
+	err = add_all(sub, libs, nr);
+	if (err) {
+		btf__free(sub);
+		errno = -err;
+		return NULL;
+	}
+	return sub;
 }
 
 int core_btf_concat(const char *const *in, size_t nr, const char *out)
 {
 	struct btf *btf = btf__new_empty();
+	int err;
 
-	return btf ? add_and_write(btf, in, nr, out) : -ENOMEM;
+	if (!btf)
+		return -ENOMEM;
+	err = add_all(btf, in, nr);
+	if (!err)
+		err = write_btf(btf, out);
+	btf__free(btf);
+	return err;
+}
+
+/* The merged BTF for KEY: C's entry, else merged now (and kept in C). */
+static int merged_for(const struct btf_cache *c, const uint8_t key[DIGEST_LEN],
+		      const char *kernel_btf, const char *const *libs, size_t nr, char *out,
+		      size_t size)
+{
+	char entry[PATH_MAX + DIGEST_HEX_LEN + 8];
+	struct btf *btf;
+	const void *raw;
+	size_t len;
+	void *data;
+	__u32 sz;
+	int fd;
+
+	btf_cache__path(c, key, entry, sizeof(entry));
+	if (!btf_cache__get(c, key, &data, &len)) {
+		p_debug("btf: cached merged BTF '%s'", entry);
+		fd = btf_cache_memfd(data, len, out, size);
+		free(data);
+		goto out;
+	}
+	btf = merge(kernel_btf, libs, nr);
+	if (!btf)
+		return -errno;
+	raw = btf__raw_data(btf, &sz);
+	if (!raw) {
+		btf__free(btf);
+		return -ENOMEM;
+	}
+	if (c->dirfd >= 0 && !btf_cache__put(c, key, raw, sz))
+		p_debug("btf: merged the kernel's BTF and %zu library BTF file(s) into '%s'", nr,
+			entry);
+	fd = btf_cache_memfd(raw, sz, out, size);
+	btf__free(btf);
+out:
+	if (fd < 0)
+		p_err("btf: cannot hold the merged BTF in memory: %s", strerror(-fd));
+	return fd;
 }
 
 int core_btf_build(const char *kernel_btf, const char *const *libs, size_t nr, char *out,
 		   size_t size)
 {
-	uint64_t key;
-	int err;
+	uint8_t key[DIGEST_LEN];
+	struct btf_cache c;
+	int fd;
 
 	if (!kernel_btf)
 		kernel_btf = KERNEL_BTF;
-	err = cache_key(kernel_btf, libs, nr, &key);
-	if (err) {
-		p_err("btf: %s: %s", kernel_btf, strerror(-err));
-		return err;
-	}
-	if ((mkdir("/var/cache/sslsniff", 0700) && errno != EEXIST) ||
-	    (mkdir(CACHE_DIR, 0700) && errno != EEXIST)) {
-		err = -errno;
-		p_err("btf: cannot create %s: %s", CACHE_DIR, strerror(-err));
-		return err;
-	}
-	snprintf(out, size, "%s/%016" PRIx64 ".btf", CACHE_DIR, key);
-	if (!access(out, R_OK)) {
-		p_debug("btf: cached merged BTF '%s'", out);
-		return 0;
-	}
-	err = merge_to(kernel_btf, libs, nr, out);
-	if (!err)
-		p_debug("btf: merged the kernel's BTF and %zu library BTF file(s) into '%s'", nr,
-			out);
-	return err;
+	fd = cache_key(kernel_btf, libs, nr, key);
+	if (fd)
+		return fd;
+	btf_cache__open(&c, CACHE_NAME);	/* none: merged each time */
+	fd = merged_for(&c, key, kernel_btf, libs, nr, out, size);
+	btf_cache__close(&c);
+	return fd;
 }

@@ -10,8 +10,11 @@
  * structs) must be in one file. Builds it from KERNEL_BTF (NULL: the
  * running kernel's) and the NR library BTF files LIBS (their type names do
  * not clash: each library's own structs), or finds it in the cache
- * (/var/cache/sslsniff/core-btf), and puts its path in OUT.
- * Returns 0 or -errno (reported).
+ * (/var/cache/sslsniff/core-btf.v2, btf_cache.h), keyed by the contents of
+ * the program's object, the kernel BTF and the library BTF files. The BTF
+ * is handed over in a file of memory, checked and private: its fd is
+ * returned (the caller closes it once the program is loaded), and its path
+ * for libbpf (/proc/self/fd/N) put in OUT. -errno (reported) on failure.
  */
 int core_btf_build(const char *kernel_btf, const char *const *libs, size_t nr, char *out,
 		   size_t size);

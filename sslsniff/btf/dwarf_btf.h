@@ -4,6 +4,10 @@
 
 #include <stddef.h>
 
+/* Part of every generated layout's cache key: changed with what the
+ * encoder puts in its output, so that no entry of an older one is used. */
+#define DWARF_BTF_ENCODER	"sslsniff dwarf-btf encoder 1"
+
 /*
  * BTF for a library's private structs, made from its own DWARF at start-up
  * (no pahole): the structs named in ROOTS (NULL-terminated, e.g. "ssl_st",

@@ -21,6 +21,11 @@
 #include "lib/fs_open.h"
 
 #define DEBUG_ROOT	"/usr/lib/debug"
+/* A debug file, and the notes and names read from one, are never larger:
+ * a container's could be sparse gigabytes (dwarf_layout.c copies at most
+ * as much). */
+#define DEBUG_FILE_MAX	(256U << 20)
+#define SMALL_SECTION_MAX	(1U << 20)
 
 /* What the debug-file search needs to know of one ELF file. */
 struct elf_facts {
@@ -83,8 +88,11 @@ static int read_facts(Elf *elf, struct elf_facts *f)
 	size_t shstrndx;
 	GElf_Shdr sh;
 
-	if (elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx))
+	if (elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) ||
+	    !(scn = elf_getscn(elf, shstrndx)) || !gelf_getshdr(scn, &sh) ||
+	    sh.sh_size > SMALL_SECTION_MAX)
 		return -ENOEXEC;
+	scn = NULL;
 	while ((scn = elf_nextscn(elf, scn))) {
 		const char *name;
 		Elf_Data *data;
@@ -98,7 +106,8 @@ static int read_facts(Elf *elf, struct elf_facts *f)
 			f->has_dwarf = true;
 			continue;
 		}
-		if (sh.sh_type != SHT_NOTE && strcmp(name, ".gnu_debuglink"))
+		if ((sh.sh_type != SHT_NOTE && strcmp(name, ".gnu_debuglink")) ||
+		    sh.sh_size > SMALL_SECTION_MAX)
 			continue;
 		data = elf_getdata(scn, NULL);
 		if (!data || !data->d_buf)
@@ -120,7 +129,8 @@ static int elf_facts(const char *path, struct elf_facts *f)
 	if (fd < 0)
 		return fd;
 	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	/* Read, not mapped: its owner may truncate it under a mapping (SIGBUS). */
+	elf = elf_begin(fd, ELF_C_READ, NULL);
 	err = elf ? read_facts(elf, f) : -ENOEXEC;
 	elf_end(elf);
 	close(fd);
@@ -132,10 +142,15 @@ static int file_crc(const char *path, uint32_t *crc)
 	unsigned char buf[65536];
 	int fd = fs_open(path);
 	uLong c = crc32(0, Z_NULL, 0);
+	struct stat st;
 	ssize_t n;
 
 	if (fd < 0)
 		return fd;
+	if (fstat(fd, &st) || (uint64_t)st.st_size > DEBUG_FILE_MAX) {
+		close(fd);
+		return -EFBIG;
+	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
 		if (n > 0)
 			c = crc32(c, buf, n);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "btf/bpf_load.h"
 #include "btf/btf_db.h"
 #include "btf/core_btf.h"
@@ -71,12 +72,15 @@ static int instances_load_first(struct instances *in)
 	const char *libs[NR_LIBS];
 	char core[PATH_MAX];
 	size_t nr = 0;
+	int fd = -1, err;
 
 	for (int lib = 1; lib < NR_LIBS; lib++) {
 		if (in->first_btf[lib][0])
 			libs[nr++] = in->first_btf[lib];
 	}
-	if (nr && core_btf_build(in->opts->kernel_btf, libs, nr, core, sizeof(core))) {
+	if (nr)
+		fd = core_btf_build(in->opts->kernel_btf, libs, nr, core, sizeof(core));
+	if (nr && fd < 0) {
 		if (in->opts->btf)
 			return -EINVAL;
 		for (int lib = 1; lib < NR_LIBS; lib++) {
@@ -89,7 +93,10 @@ static int instances_load_first(struct instances *in)
 		nr = 0;
 	}
 	in->first = bpf_load(in->opts, nr ? core : in->opts->kernel_btf, NULL);
-	return in->first ? 0 : -errno;
+	err = in->first ? 0 : -errno;
+	if (fd >= 0)
+		close(fd);
+	return err;
 }
 
 struct instances *instances__load(const struct options *o, struct target_file *const *sys)
@@ -151,11 +158,16 @@ static bool instances_is_first(const struct instances *in, const char *btf)
 /* The instance for BTF (its slot marked loading, the lock not held). */
 static struct sslsniff_bpf *instances_load_one(struct instances *in, const char *btf)
 {
+	struct sslsniff_bpf *skel;
 	char core[PATH_MAX];
+	int fd;
 
-	if (core_btf_build(in->opts->kernel_btf, &btf, 1, core, sizeof(core)))
+	fd = core_btf_build(in->opts->kernel_btf, &btf, 1, core, sizeof(core));
+	if (fd < 0)
 		return NULL;
-	return bpf_load(in->opts, core, in->first);
+	skel = bpf_load(in->opts, core, in->first);
+	close(fd);
+	return skel;
 }
 
 /*

@@ -113,29 +113,58 @@ static int ldcache_walk(const char *root, const char *map, size_t size, discover
 	return err;
 }
 
+/* glibc's own is ~100 KB; a container's could be sparse gigabytes. */
+#define LDCACHE_MAX	(64U << 20)
+
+/* The cache at FD, read (a mapping would SIGBUS if its owner truncated it). */
+static char *ldcache_read(int fd, size_t *size)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	size_t at = 0;
+
+	if (fstat(fd, &st) || st.st_size <= 0)
+		return errno = EINVAL, NULL;
+	if ((uint64_t)st.st_size > LDCACHE_MAX)
+		return errno = EFBIG, NULL;
+	buf = malloc(st.st_size);
+	if (!buf)
+		return NULL;
+	while (at < (size_t)st.st_size) {
+		n = pread(fd, buf + at, st.st_size - at, at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		at += n;
+	}
+	*size = at;
+	return buf;
+}
+
 int discover_ldcache(const char *cache_path, discover_fn fn, void *ctx)
 {
-	char root[32];
-	struct stat st;
-	void *map;
+	char root[32], *buf;
+	size_t size = 0;
 	int fd, err;
 
 	fd = fs_open(cache_path);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) || st.st_size <= 0) {
-		close(fd);
-		return -EINVAL;
-	}
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	buf = ldcache_read(fd, &size);
+	err = buf ? 0 : -errno;
 	close(fd);
-	if (map == MAP_FAILED)
-		return -errno;
+	if (err == -EFBIG)
+		p_warn("discover: '%s': larger than any linker cache (%u MB); not read",
+		       cache_path, LDCACHE_MAX >> 20);
+	if (err)
+		return err == -EFBIG ? -EINVAL : err;
 	snprintf(root, sizeof(root), "%.*s", (int)fs_root_prefix(cache_path), cache_path);
-	err = ldcache_walk(root, map, st.st_size, fn, ctx);
+	err = ldcache_walk(root, buf, size, fn, ctx);
 	if (err == -EINVAL)
 		p_warn("discover: '%s': not a linker cache this tool reads", cache_path);
-	munmap(map, st.st_size);
+	free(buf);
 	return err;
 }
 

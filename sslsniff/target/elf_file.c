@@ -17,6 +17,59 @@ struct elf_file {
 	size_t nphdr;
 };
 
+/*
+ * Bounds on what a file may make us read: a container's file is sparse
+ * gigabytes as cheaply as a real library. No TLS library has a section of
+ * more than a few tens of MB (node's .rodata: ~20 MB), nor more than
+ * 0xff00 sections.
+ */
+#define ELF_SECTION_MAX	(256U << 20)
+#define ELF_SHNUM_MAX	(1U << 20)
+
+/*
+ * Whether the section count is one libelf may allocate and read before
+ * anything else: extended numbering takes it from section 0's sh_size,
+ * 32 bits of it. Only x86-64's ELF64 is looked at; libelf refuses the rest.
+ */
+static bool elf_shnum_sane(int fd)
+{
+	Elf64_Ehdr eh;
+	Elf64_Shdr sh0;
+	uint64_t n;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_ident[EI_DATA] != ELFDATA2LSB)
+		return true;
+	n = eh.e_shnum;
+	if (!n && eh.e_shoff) {
+		if (pread(fd, &sh0, sizeof(sh0), eh.e_shoff) != (ssize_t)sizeof(sh0))
+			return true;	/* libelf finds it broken */
+		n = sh0.sh_size;
+	}
+	return n <= ELF_SHNUM_MAX;
+}
+
+/* SCN's data, NULL for one larger than ELF_SECTION_MAX. */
+static Elf_Data *elf_data(Elf_Scn *scn)
+{
+	GElf_Shdr sh;
+
+	if (!scn || !gelf_getshdr(scn, &sh) ||
+	    (sh.sh_type != SHT_NOBITS && sh.sh_size > ELF_SECTION_MAX))
+		return NULL;
+	return elf_getdata(scn, NULL);
+}
+
+/* Whether the string table NDX may be read (elf_strptr() reads it whole). */
+static bool elf_strtab_ok(Elf *elf, size_t ndx)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = elf_getscn(elf, ndx);
+
+	return scn && gelf_getshdr(scn, &sh) && sh.sh_size <= ELF_SECTION_MAX;
+}
+
 struct elf_file *elf_file__from_fd(int fd)
 {
 	struct elf_file *ef;
@@ -28,7 +81,11 @@ struct elf_file *elf_file__from_fd(int fd)
 	if (!ef)
 		return NULL;
 	ef->fd = fd;
-	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
+	if (!elf_shnum_sane(fd))
+		goto err_free;
+	/* Read, not mapped: a container can truncate its file under a mapping,
+	 * and the next access to it would be a SIGBUS. */
+	ef->elf = elf_begin(ef->fd, ELF_C_READ, NULL);
 	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF || !gelf_getehdr(ef->elf, &ehdr))
 		goto err_free;
 	if (ehdr.e_type != ET_DYN && ehdr.e_type != ET_EXEC)
@@ -134,7 +191,8 @@ static void elf_walk_symtab(struct elf_file *ef, Elf64_Word type,
 {
 	GElf_Shdr shdr;
 	Elf_Scn *scn = elf_find_symtab(ef, type, &shdr);
-	Elf_Data *data = scn && shdr.sh_entsize ? elf_getdata(scn, NULL) : NULL;
+	Elf_Data *data = scn && shdr.sh_entsize && elf_strtab_ok(ef->elf, shdr.sh_link)
+				 ? elf_data(scn) : NULL;
 	GElf_Sym sym;
 
 	for (size_t i = 0; data && i < data->d_size / shdr.sh_entsize; i++) {
@@ -234,7 +292,7 @@ int elf_file__build_id(struct elf_file *ef, char *buf, size_t size)
 
 		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_NOTE)
 			continue;
-		data = elf_getdata(scn, NULL);
+		data = elf_data(scn);
 		if (!data)
 			continue;
 		while ((off = gelf_getnote(data, off, &nhdr, &name_off, &desc_off)) > 0) {
@@ -286,7 +344,7 @@ int elf_file__for_each_string(struct elf_file *ef, const char *needle, elf_strin
 	size_t shstrndx;
 	int err = 0;
 
-	if (elf_getshdrstrndx(ef->elf, &shstrndx))
+	if (elf_getshdrstrndx(ef->elf, &shstrndx) || !elf_strtab_ok(ef->elf, shstrndx))
 		return -ENOEXEC;
 	while (!err && (scn = elf_nextscn(ef->elf, scn))) {
 		const char *name;
@@ -297,7 +355,7 @@ int elf_file__for_each_string(struct elf_file *ef, const char *needle, elf_strin
 		name = elf_strptr(ef->elf, shstrndx, shdr.sh_name);
 		if (!name || strncmp(name, ".rodata", 7) || (name[7] && name[7] != '.'))
 			continue;
-		data = elf_getdata(scn, NULL);
+		data = elf_data(scn);
 		if (data && data->d_buf)
 			err = elf_scan_strings(data->d_buf, data->d_size, needle, fn, ctx);
 	}
@@ -316,9 +374,9 @@ static int elf_got_symbol(struct elf_file *ef, uint64_t vaddr, GElf_Sym *sym)
 
 		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_RELA || !shdr.sh_entsize)
 			continue;
-		data = elf_getdata(scn, NULL);
+		data = elf_data(scn);
 		symscn = elf_getscn(ef->elf, shdr.sh_link);
-		syms = symscn ? elf_getdata(symscn, NULL) : NULL;
+		syms = elf_data(symscn);
 		if (!data || !syms)
 			continue;
 		for (size_t i = 0; i < data->d_size / shdr.sh_entsize; i++) {
@@ -363,7 +421,7 @@ const char *elf_file__needed(struct elf_file *ef, size_t want)
 
 		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_DYNAMIC || !shdr.sh_entsize)
 			continue;
-		data = elf_getdata(scn, NULL);
+		data = elf_strtab_ok(ef->elf, shdr.sh_link) ? elf_data(scn) : NULL;
 		if (!data)
 			return NULL;
 		for (size_t i = 0; i < data->d_size / shdr.sh_entsize; i++) {

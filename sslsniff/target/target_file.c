@@ -270,6 +270,15 @@ static void target_analyse(const struct target_files *t, struct target_file *tf,
 	target_place(t, tf, ef);
 }
 
+/* Whether EF defines any TLS library's functions at all, whichever are hooked. */
+static bool target_has_tls(struct elf_file *ef)
+{
+	static const char *const markers[] = { "SSL_write", "gnutls_record_send", "PR_Write" };
+	uint64_t offs[3];
+
+	return elf_file__find_funcs(ef, markers, 3, offs) > 0;
+}
+
 /*
  * Examines the open file FD (owned from here), found at NAME as F, whose
  * inode /proc/PID/maps gave as KEY2 (0: none). The object, NULL with errno 0 for
@@ -301,6 +310,10 @@ static struct target_file *target_examine(struct target_files *t, int fd, const 
 	if (n <= 0) {
 		if (n == 0)
 			target_mark_plain(t, ef, key, key2);
+		/* Once, as the file is marked: a libssl cut short, or a decoy. */
+		if (n == 0 && f && f->named_tls && !target_has_tls(ef))
+			p_warn("discover: '%s': named like a TLS library but defines none of its "
+			       "functions; not attached", name);
 		elf_file__close(ef);
 		free(tf);
 		return target_fail(fd, -n);
