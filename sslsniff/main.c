@@ -564,18 +564,22 @@ static int check_same_files(const struct main_start *m)
 
 /*
  * What the running tool still needs once start-up is over (docs/security.md):
- * bpf() on the program's maps (before Linux 6.5 every bpf() command wants
- * CAP_BPF where unprivileged BPF is off), the sys_enter program attached
- * lazily, and the program instance of a layout first seen later; with the
- * exec watch also the /proc files and libraries of other users' and
- * containers' processes, their uprobes, and SIGCONT for a held process.
+ * CAP_BPF for bpf() on the program's maps (before Linux 6.5 every bpf()
+ * command wants it where unprivileged BPF is off). The exec watch attaches
+ * to libraries found later: uprobes (perf_event_open of the uprobe PMU
+ * wants CAP_SYS_ADMIN, CAP_PERFMON is not enough: seen on 6.18), a new
+ * layout's program instance (CAP_PERFMON), other users' and containers'
+ * /proc files and libraries (CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH,
+ * CAP_CHECKPOINT_RESTORE for map_files) and SIGCONT for a held process
+ * (CAP_KILL). -Z turns the watch off rather than keep those.
  */
 static uint64_t running_caps(const struct options *o)
 {
-	uint64_t keep = PRIV_CAP(CAP_BPF) | PRIV_CAP(CAP_PERFMON);
+	uint64_t keep = PRIV_CAP(CAP_BPF);
 
 	if (o->watch)
-		keep |= PRIV_CAP(CAP_SYS_PTRACE) | PRIV_CAP(CAP_DAC_READ_SEARCH) |
+		keep |= PRIV_CAP(CAP_SYS_ADMIN) | PRIV_CAP(CAP_PERFMON) |
+			PRIV_CAP(CAP_SYS_PTRACE) | PRIV_CAP(CAP_DAC_READ_SEARCH) |
 			PRIV_CAP(CAP_KILL) | PRIV_CAP(CAP_CHECKPOINT_RESTORE);
 	return keep;
 }
@@ -681,6 +685,13 @@ int main(int argc, char **argv)
 	}
 	if (o.drop_user && priv_user_lookup(o.drop_user, &m.user))
 		return 1;
+	if (o.drop_user && o.watch) {
+		/* Following new libraries would need CAP_SYS_ADMIN: -Z would drop nothing. */
+		o.watch = false;
+		p_info("-Z: libraries first mapped after start-up (new containers, new library "
+		       "files) are not attached; processes started later are captured through "
+		       "the libraries attached now");
+	}
 	nr_outs = open_files(&m, ops, outs);
 	if (nr_outs < 0)
 		return 1;
