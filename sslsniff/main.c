@@ -620,8 +620,12 @@ static int open_files(struct main_start *m, const struct output_ops *ops,
 	const struct options *o = m->o;
 	int n = open_outputs(o, ops, outs, m->files);
 
-	if (n < 0)
+	if (n < 0) {
+		/* Those opened before the one that failed (the rest are zeroed). */
+		m->nr_files = SESSION_MAX_OUTPUTS;
+		discard_files(m);
 		return -1;
+	}
 	m->nr_files = n;
 	if (o->summary_json) {
 		m->summary = &m->files[m->nr_files];

@@ -41,6 +41,9 @@ for opt in -o -w --keylog --summary-json; do
 	refused "$opt: '$D/dangling' is a symbolic link: refused" "$opt" "$D/dangling"
 	[[ ! -e $T/nothing-here ]] || fail "$opt created the dangling symlink's target"
 done
+# A refusal after another output was created: that one is removed again.
+refused "--keylog: '$D/link' is a symbolic link" -o "$D/fresh" -w "$D/fresh.pcapng" --keylog "$D/link"
+[[ ! -e $D/fresh && ! -e $D/fresh.pcapng ]] || fail "a refused start-up left the files it created"
 
 # Another user's file and FIFO: not ours to empty or to hand secrets to.
 echo theirs >"$D/theirs"
