@@ -506,7 +506,7 @@ static int open_outputs(const struct options *o, const struct output_ops *ops,
 		 * writer that batches them itself needs no second one. */
 		static char records_buf[256 << 10];
 
-		oo->out = open_output(&files[n], "-o", o->output_path);
+		oo->out = open_output(&files[n], o->output_path ? "-o" : "output", o->output_path);
 		if (!oo->out)
 			return -1;
 		if (ops->batches)
@@ -555,7 +555,7 @@ static int check_same_files(const struct main_start *m)
 			if (!out_file__same(a, b))
 				continue;
 			p_err("%s '%s' and %s '%s' are the same file: give them different files",
-			      a->what, a->path, b->what, b->path);
+			      a->what, output_name(a->path), b->what, output_name(b->path));
 			return -EINVAL;
 		}
 	}
