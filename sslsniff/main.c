@@ -22,6 +22,8 @@
 #include "session.h"
 #include "target/target_file.h"
 #include "lib/log.h"
+#include "lib/out_file.h"
+#include "lib/priv_drop.h"
 #include "options.h"
 #include "tls_funcs.h"
 
@@ -114,6 +116,9 @@ static const struct argp_option argp_opts[] = {
 	  "Print a stats line to stderr every second (when output is not a terminal)", 1 },
 	{ "summary-json", OPT_SUMMARY_JSON, "FILE", 0,
 	  "At exit, write the summary (records, bytes, losses) as JSON to FILE (mode 0600)", 1 },
+	{ "relinquish-privileges", 'Z', "USER", 0,
+	  "Once the probes are attached and the outputs open, run as USER (a name or a number) "
+	  "with only the capabilities capture still needs", 1 },
 	{ "ring-size", OPT_RING_SIZE, "BYTES", 0,
 	  "Ring buffer size, a power of two (default 8 MiB)", 2 },
 	{ "kernel-btf", OPT_KERNEL_BTF, "FILE", 0,
@@ -261,6 +266,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_SUMMARY_JSON:
 		o->summary_json = arg;
 		break;
+	case 'Z':
+		o->drop_user = arg;
+		break;
 	case OPT_RING_SIZE:
 		if (parse_uint(arg, 1U << 30, &v) || v < 4096 * 16 || (v & (v - 1)))
 			argp_error(state, "--ring-size wants a power of two from 64 KiB to 1 GiB");
@@ -337,32 +345,20 @@ static int check_environment(const struct options *o)
 	return 0;
 }
 
-/* Captured plaintext holds secrets: the file is the owner's alone. */
-static FILE *open_output(const char *path)
+/* Captured plaintext holds secrets: out_file.h has the rules. */
+static FILE *open_output(struct out_file *f, const char *what, const char *path)
 {
-	struct stat st;
-	FILE *f;
-	int fd;
+	FILE *fp;
 
-	if (!path || !strcmp(path, "-"))
-		return stdout;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		p_err("output: cannot create '%s': %s", path, strerror(errno));
+	if (out_file__open(f, what, path ? path : "-"))
 		return NULL;
+	fp = fdopen(f->fd, "w");
+	if (!fp) {
+		p_err("%s: '%s': %s", what, f->path, strerror(errno));
+		out_file__discard(f);
+		close(f->fd);
 	}
-	/* An existing file keeps its old mode through O_CREAT. */
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && fchmod(fd, 0600)) {
-		p_err("output: cannot make '%s' private: %s", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		p_err("output: '%s': %s", path, strerror(errno));
-		close(fd);
-	}
-	return f;
+	return fp;
 }
 
 /* The layout capture would read the file detected as D with, and why. */
@@ -509,7 +505,7 @@ static int close_outputs(struct session_output *outs, int n, bool quiet)
 	int err = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (outs[i].opts.out == stdout || !fclose(outs[i].opts.out))
+		if (!fclose(outs[i].opts.out))
 			continue;
 		if (!quiet && !err)
 			p_err("output: '%s': %s", outs[i].name, strerror(errno));
@@ -518,9 +514,19 @@ static int close_outputs(struct session_output *outs, int n, bool quiet)
 	return err;
 }
 
+/* The files main() opens for the session (one per writer, then
+ * --summary-json's), and whom -Z makes it. */
+struct main_start {
+	const struct options *o;
+	struct out_file files[SESSION_MAX_OUTPUTS + 1];
+	int nr_files;
+	struct out_file *summary;
+	struct priv_user user;
+};
+
 /* The writers: text or JSON, pcapng with -w, the key log. How many, or -1 (reported). */
 static int open_outputs(const struct options *o, const struct output_ops *ops,
-			struct session_output *outs)
+			struct session_output *outs, struct out_file *files)
 {
 	int64_t offset = realtime_offset_ns();
 	int n = 0;
@@ -533,7 +539,7 @@ static int open_outputs(const struct options *o, const struct output_ops *ops,
 		 * writer that batches them itself needs no second one. */
 		static char records_buf[256 << 10];
 
-		oo->out = open_output(o->output_path);
+		oo->out = open_output(&files[n], o->output_path ? "-o" : "output", o->output_path);
 		if (!oo->out)
 			return -1;
 		if (ops->batches)
@@ -549,7 +555,7 @@ static int open_outputs(const struct options *o, const struct output_ops *ops,
 		outs[n++].name = output_name(o->output_path);
 	}
 	if (o->write_path) {
-		outs[n].opts.out = open_output(o->write_path);
+		outs[n].opts.out = open_output(&files[n], "-w", o->write_path);
 		if (!outs[n].opts.out) {
 			close_outputs(outs, n, true);
 			return -1;
@@ -561,7 +567,7 @@ static int open_outputs(const struct options *o, const struct output_ops *ops,
 		outs[n++].name = output_name(o->write_path);
 	}
 	if (o->keylog_path) {
-		outs[n].opts.out = open_output(o->keylog_path);
+		outs[n].opts.out = open_output(&files[n], "--keylog", o->keylog_path);
 		if (!outs[n].opts.out) {
 			close_outputs(outs, n, true);
 			return -1;
@@ -570,6 +576,104 @@ static int open_outputs(const struct options *o, const struct output_ops *ops,
 		outs[n++].name = o->keylog_path;
 	}
 	return n;
+}
+
+/* Two outputs on one file would mix their bytes: refused, by inode. */
+static int check_same_files(const struct main_start *m)
+{
+	for (int i = 0; i < m->nr_files; i++) {
+		for (int j = i + 1; j < m->nr_files; j++) {
+			const struct out_file *a = &m->files[i], *b = &m->files[j];
+
+			if (!out_file__same(a, b))
+				continue;
+			p_err("%s '%s' and %s '%s' are the same file: give them different files",
+			      a->what, output_name(a->path), b->what, output_name(b->path));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * What the running tool still needs once start-up is over (docs/security.md):
+ * CAP_BPF for bpf() on the program's maps (before Linux 6.5 every bpf()
+ * command wants it where unprivileged BPF is off). The exec watch attaches
+ * to libraries found later: uprobes (perf_event_open of the uprobe PMU
+ * wants CAP_SYS_ADMIN, CAP_PERFMON is not enough: seen on 6.18), a new
+ * layout's program instance (CAP_PERFMON), other users' and containers'
+ * /proc files and libraries (CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH,
+ * CAP_CHECKPOINT_RESTORE for map_files) and SIGCONT for a held process
+ * (CAP_KILL). -Z turns the watch off rather than keep those.
+ */
+static uint64_t running_caps(const struct options *o)
+{
+	uint64_t keep = PRIV_CAP(CAP_BPF);
+
+	if (o->watch)
+		keep |= PRIV_CAP(CAP_SYS_ADMIN) | PRIV_CAP(CAP_PERFMON) |
+			PRIV_CAP(CAP_SYS_PTRACE) | PRIV_CAP(CAP_DAC_READ_SEARCH) |
+			PRIV_CAP(CAP_KILL) | PRIV_CAP(CAP_CHECKPOINT_RESTORE);
+	return keep;
+}
+
+/* The session's start-up is over but for the writers: files, then privileges. */
+static int main_attached(void *arg)
+{
+	struct main_start *m = arg;
+	char caps[256];
+	int err;
+
+	for (int i = 0; i < m->nr_files; i++) {
+		err = out_file__commit(&m->files[i]);
+		if (err)
+			return err;
+	}
+	err = priv_drop(m->o->drop_user ? &m->user : NULL, running_caps(m->o));
+	if (err)
+		return err;
+	if (m->o->drop_user)
+		p_info("-Z: running as '%s' (uid %u, gid %u) with %s", m->user.name,
+		       (unsigned int)m->user.uid, (unsigned int)m->user.gid,
+		       priv_cap_names(priv_caps_effective(), caps, sizeof(caps)));
+	return 0;
+}
+
+/* Start-up failed: the files it created go, those that existed stay. */
+static void discard_files(struct main_start *m)
+{
+	for (int i = 0; i < m->nr_files; i++)
+		out_file__discard(&m->files[i]);
+}
+
+/* Every output file, checked and opened but none emptied yet. How many writers, or -1. */
+static int open_files(struct main_start *m, const struct output_ops *ops,
+		      struct session_output *outs)
+{
+	const struct options *o = m->o;
+	int n = open_outputs(o, ops, outs, m->files);
+
+	if (n < 0) {
+		/* Those opened before the one that failed (the rest are zeroed). */
+		m->nr_files = SESSION_MAX_OUTPUTS;
+		discard_files(m);
+		return -1;
+	}
+	m->nr_files = n;
+	if (o->summary_json) {
+		m->summary = &m->files[m->nr_files];
+		if (out_file__open(m->summary, "--summary-json", o->summary_json))
+			goto err;
+		m->nr_files++;
+	}
+	if (!check_same_files(m))
+		return n;
+err:
+	discard_files(m);
+	close_outputs(outs, n, true);
+	if (m->summary && m->summary->fd >= 0)
+		close(m->summary->fd);
+	return -1;
 }
 
 int main(int argc, char **argv)
@@ -583,6 +687,8 @@ int main(int argc, char **argv)
 		.watch = true,
 	};
 	struct session_output outs[SESSION_MAX_OUTPUTS] = {};
+	struct main_start m = { .o = &o };
+	struct session_start start = { .attached = main_attached, .arg = &m };
 	const struct output_ops *ops;
 	int nr_outs;
 	struct sigaction sa = { .sa_handler = sig_handler };
@@ -623,15 +729,27 @@ int main(int argc, char **argv)
 		p_err("--keylog needs a file: secrets are not for a terminal or a pipe");
 		return 1;
 	}
-	nr_outs = open_outputs(&o, ops, outs);
+	if (o.drop_user && priv_user_lookup(o.drop_user, &m.user))
+		return 1;
+	if (o.drop_user && o.watch) {
+		/* Following new libraries would need CAP_SYS_ADMIN: -Z would drop nothing. */
+		o.watch = false;
+		p_info("-Z: libraries first mapped after start-up (new containers, new library "
+		       "files) are not attached; processes started later are captured through "
+		       "the libraries attached now");
+	}
+	nr_outs = open_files(&m, ops, outs);
 	if (nr_outs < 0)
 		return 1;
+	start.summary = m.summary;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	err = session_run(&o, outs, nr_outs);
+	err = session_run(&o, outs, nr_outs, &start);
+	if (err && !start.running)
+		discard_files(&m);
 	if (close_outputs(outs, nr_outs, err))
 		err = -EIO;
 	return err ? 1 : 0;

@@ -50,6 +50,7 @@ struct options {
 	bool watch;			/* attach to files mapped after start */
 	bool no_hold;			/* --no-hold: never stop a new root's first processes */
 	bool list_btf;			/* --list-btf */
+	const char *drop_user;		/* -Z USER: who to run as after start-up */
 };
 
 #endif

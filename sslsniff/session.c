@@ -54,6 +54,7 @@ struct session {
 	int out_err;
 	struct counters counters;
 	struct summary *summary;	/* --summary-json, or NULL */
+	struct session_start *start;
 	bool syscalls_on;	/* raw_tp/sys_enter attached */
 };
 
@@ -494,8 +495,8 @@ static int session_open_outputs(struct session *c)
 			return err;
 		}
 	}
-	if (c->opts->summary_json) {
-		c->summary = summary__new(c->opts->summary_json);
+	if (c->start->summary) {
+		c->summary = summary__new(c->start->summary);
 		if (!c->summary)
 			return -errno;
 	}
@@ -512,9 +513,10 @@ static bool session_on_tty(const struct session *c)
 	return false;
 }
 
-int session_run(const struct options *opts, struct session_output *outs, int nr_outs)
+int session_run(const struct options *opts, struct session_output *outs, int nr_outs,
+		struct session_start *start)
 {
-	struct session c = { .opts = opts, .outs = outs, .nr_outs = nr_outs,
+	struct session c = { .opts = opts, .outs = outs, .nr_outs = nr_outs, .start = start,
 			     .lock = PTHREAD_MUTEX_INITIALIZER };
 	int err;
 
@@ -525,6 +527,9 @@ int session_run(const struct options *opts, struct session_output *outs, int nr_
 	if (err)
 		goto out;
 	err = session_open_packets(&c);
+	/* Before the exec thread starts: capabilities are per thread. */
+	if (!err && start->attached)
+		err = start->attached(start->arg);
 	if (!err)
 		err = session_open_outputs(&c);
 	if (err)
@@ -541,6 +546,7 @@ int session_run(const struct options *opts, struct session_output *outs, int nr_
 		goto out;
 	}
 	targets__ready(c.targets);
+	start->running = true;
 	err = session_loop(&c, opts->stats && !session_on_tty(&c));
 	session_stop_exec(&c);
 	session_drain(&c);

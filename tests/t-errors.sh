@@ -35,8 +35,10 @@ expect_error "sslsniff: error: --lib gnutls:/nonexistent: No such file or direct
 expect_error "sslsniff: error: unknown --format 'xml'" "$SSLSNIFF" --format xml
 expect_error "sslsniff: error: unknown --return-probes 'ret': use auto, uretprobe or insn" \
 	"$SSLSNIFF" --return-probes ret
-expect_error "sslsniff: error: output: cannot create '/nonexistent/dir/out'" \
+expect_error "sslsniff: error: -o: cannot create '/nonexistent/dir/out'" \
 	"$SSLSNIFF" -o /nonexistent/dir/out
+expect_error "sslsniff: error: -Z: no user 'no-such-user-here'" "$SSLSNIFF" -Z no-such-user-here
+expect_error "sslsniff: error: -w: '/dev/fd/77': that descriptor is not open" "$SSLSNIFF" -w /dev/fd/77 -o /dev/null
 # A corrupt kernel BTF is refused at load, in one line.
 head -c 4096 /dev/urandom >"$T/bad.btf"
 expect_error "sslsniff: error: bpf: cannot" "$SSLSNIFF" --kernel-btf "$T/bad.btf"

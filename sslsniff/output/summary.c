@@ -1,55 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The counters of every part, reported: the summary line and --summary-json. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "lib/json_writer.h"
 #include "lib/log.h"
+#include "lib/out_file.h"
 #include "output/summary.h"
 #include "tls_funcs.h"
 
 struct summary {
-	char *path;
+	struct out_file *file;
 	int fd;
 };
 
-struct summary *summary__new(const char *path)
+struct summary *summary__new(struct out_file *file)
 {
 	struct summary *s = calloc(1, sizeof(*s));
-	struct stat st;
-	int err;
 
-	if (!s || !(s->path = strdup(path))) {
-		err = -ENOMEM;
-		p_err("--summary-json: %s", strerror(-err));
-		goto err_free;
+	if (!s) {
+		p_err("--summary-json: %s", strerror(ENOMEM));
+		errno = ENOMEM;
+		return NULL;
 	}
-	s->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (s->fd < 0) {
-		err = -errno;
-		p_err("--summary-json: cannot create '%s': %s", path, strerror(-err));
-		goto err_free;
-	}
-	/* Like -o: an existing file keeps its old mode through O_CREAT. */
-	if (!fstat(s->fd, &st) && S_ISREG(st.st_mode) && fchmod(s->fd, 0600)) {
-		err = -errno;
-		p_err("--summary-json: cannot make '%s' private: %s", path, strerror(-err));
-		goto err_close;
-	}
+	s->file = file;
+	s->fd = file->fd;
 	return s;
-
-err_close:
-	close(s->fd);
-err_free:
-	if (s)
-		free(s->path);
-	free(s);
-	errno = -err;
-	return NULL;
 }
 
 void summary__free(struct summary *s)
@@ -58,9 +36,8 @@ void summary__free(struct summary *s)
 		return;
 	if (s->fd >= 0) {
 		close(s->fd);
-		unlink(s->path);
+		out_file__discard(s->file);
 	}
-	free(s->path);
 	free(s);
 }
 
@@ -186,8 +163,8 @@ int summary__write(struct summary *s, const struct counters *c)
 	s->fd = -1;
 	jsonw_free(&w);
 	if (err) {
-		p_err("--summary-json: '%s': write failed: %s", s->path, strerror(-err));
-		unlink(s->path);
+		p_err("--summary-json: '%s': write failed: %s", s->file->path, strerror(-err));
+		out_file__discard(s->file);
 	}
 	return err;
 }

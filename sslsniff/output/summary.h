@@ -38,7 +38,7 @@ void summary_print(FILE *f, const struct counters *c);
 
 /*
  * --summary-json FILE: the final summary as one JSON object, for scripts
- * (the benchmark's loss figures). The file is created when capture starts,
+ * (the benchmark's loss figures). The file is opened at start-up,
  * so that a bad path fails at once, and written when it ends:
  *
  *   {"records":N,"bytes":N,"lost_records":N,"lost_bytes":N,"truncated_bytes":N,
@@ -52,13 +52,15 @@ void summary_print(FILE *f, const struct counters *c);
  * the hooked function.
  */
 struct summary;
+struct out_file;
 
-/* Creates PATH with mode 0600; NULL with errno set (reported). */
-struct summary *summary__new(const char *path);
-/* Closes the file; an unwritten summary's file is removed. */
+/* Takes FILE, opened by out_file__open() (its fd is the summary's to
+ * close); NULL with errno set (reported). */
+struct summary *summary__new(struct out_file *file);
+/* Closes the file; an unwritten summary's file is removed if this run made it. */
 void summary__free(struct summary *s);
 
-/* Writes the object. 0, or -errno (reported, the file removed). */
+/* Writes the object. 0, or -errno (reported, the file removed if this run made it). */
 int summary__write(struct summary *s, const struct counters *c);
 
 #endif
