@@ -130,7 +130,10 @@ static void session_output_failed(struct session *c, const struct session_output
 		return;
 	c->out_err = err;
 	/* The reader went away (sslsniff | head): a normal end. */
-	if (err != -EPIPE)
+	if (err == -ENOSPC)
+		p_err("output: '%s': the disk is full: capture stopped; the file holds the "
+		      "records written before, whole", o->name);
+	else if (err != -EPIPE)
 		p_err("output: '%s': write failed: %s", o->name, strerror(-err));
 }
 
@@ -145,6 +148,33 @@ static void session_flush(struct session *c)
 			err = -errno;
 		if (err)
 			session_output_failed(c, &c->outs[i], err);
+	}
+}
+
+/*
+ * The capture's counts to the writers that take them (the pcapng's
+ * statistics blocks), what they hold written out, and the writers closed:
+ * at a stop, before main.c closes the files.
+ */
+static void session_close_outputs(struct session *c, bool stats)
+{
+	for (int i = 0; i < c->nr_outs; i++) {
+		const struct output_ops *ops = c->outs[i].ops;
+		int err;
+
+		if (!c->out[i])
+			continue;
+		if (stats && ops->stats) {
+			err = ops->stats(c->out[i], &c->counters);
+			if (err)
+				session_output_failed(c, &c->outs[i], err);
+		}
+	}
+	session_flush(c);
+	for (int i = 0; i < c->nr_outs; i++) {
+		if (c->out[i])
+			c->outs[i].ops->close(c->out[i]);
+		c->out[i] = NULL;
 	}
 }
 
@@ -383,7 +413,7 @@ static void session_read_bpf_stats(struct session *c)
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t *vals, *sum = c->counters.bpf;
 
-	if (ncpu <= 0)
+	if (ncpu <= 0 || !c->skel)
 		return;
 	vals = calloc(ncpu, sizeof(*vals));
 	if (!vals)
@@ -453,7 +483,7 @@ static int session_loop(struct session *c, bool live_stats)
 /* Whatever is still in the ring, and calls waiting for chunks, go out. */
 static void session_drain(struct session *c)
 {
-	if (!c->out_err)
+	if (c->rb && !c->out_err)
 		ring_reader__consume(c->rb);
 	if (!c->out_err)
 		decoder__flush(c->dec);
@@ -513,21 +543,40 @@ static bool session_on_tty(const struct session *c)
 	return false;
 }
 
+/*
+ * Start-up: the program loaded, the probes attached. -EINTR when SIGINT or
+ * SIGTERM came meanwhile: start-up stops at the next file, and the session
+ * ends as a capture stopped at once would (the writers' headers, the
+ * summary line, exit status 0).
+ */
+static int session_start(struct session *c)
+{
+	int err = session_open_bpf(c);
+
+	if (!err)
+		err = targets__attach(c->targets);
+	if (exiting && (!err || err == -EINTR))
+		return -EINTR;
+	return err;
+}
+
 int session_run(const struct options *opts, struct session_output *outs, int nr_outs,
 		struct session_start *start)
 {
 	struct session c = { .opts = opts, .outs = outs, .nr_outs = nr_outs, .start = start,
 			     .lock = PTHREAD_MUTEX_INITIALIZER };
+	bool started;
 	int err;
 
-	err = session_open_bpf(&c);
-	if (err)
-		goto out;
-	err = targets__attach(c.targets);
-	if (err)
-		goto out;
-	err = session_open_packets(&c);
-	/* Before the exec thread starts: capabilities are per thread. */
+	err = session_start(&c);
+	started = !err;
+	if (err == -EINTR)
+		err = 0;
+	if (!err && started)
+		err = session_open_packets(&c);
+	/* Before the exec thread starts: capabilities are per thread. Also
+	 * when stopped during start-up: the files are emptied before the
+	 * writers' headers go in. */
 	if (!err && start->attached)
 		err = start->attached(start->arg);
 	if (!err)
@@ -540,17 +589,22 @@ int session_run(const struct options *opts, struct session_output *outs, int nr_
 		err = -ENOMEM;
 		goto out;
 	}
-	err = session_open_rings(&c);
-	if (err) {
-		p_err("ring buffer: %s", strerror(-err));
-		goto out;
+	if (started) {
+		err = session_open_rings(&c);
+		if (err) {
+			p_err("ring buffer: %s", strerror(-err));
+			goto out;
+		}
+		targets__ready(c.targets);
+		start->running = true;
+		err = session_loop(&c, opts->stats && !session_on_tty(&c));
+	} else {
+		p_info("stopped during start-up, before capture began");
 	}
-	targets__ready(c.targets);
-	start->running = true;
-	err = session_loop(&c, opts->stats && !session_on_tty(&c));
 	session_stop_exec(&c);
 	session_drain(&c);
 	summary_print(stderr, session_counters(&c));
+	session_close_outputs(&c, true);
 	if (c.summary && summary__write(c.summary, &c.counters) && !err)
 		err = -EIO;
 	if (c.out_err && c.out_err != -EPIPE)
@@ -559,10 +613,7 @@ out:
 	session_stop_exec(&c);
 	ring_reader__free(c.exec_rb);
 	ring_reader__free(c.rb);
-	for (int i = 0; i < nr_outs; i++) {
-		if (c.out[i])
-			outs[i].ops->close(c.out[i]);
-	}
+	session_close_outputs(&c, false);
 	decoder__free(c.dec);
 	conn_match__free(c.match);
 	packets__close(c.packets);

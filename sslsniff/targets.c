@@ -8,6 +8,7 @@
 #include "btf/instances.h"
 #include "lib/hashset.h"
 #include "lib/log.h"
+#include "session.h"
 #include "targets.h"
 #include "target/attach.h"
 #include "target/discover.h"
@@ -108,6 +109,8 @@ struct targets *targets__open(const struct options *o, want_syscalls_fn fn, void
 	if (!t->files || !t->att)
 		goto err;
 	err = targets_system(t, &w);
+	if (!err && exiting)
+		err = -EINTR;
 	if (err)
 		goto err;
 	t->inst = instances__load(o, w.sys);
@@ -169,13 +172,20 @@ static int targets_attach_file(struct walk *w, struct target_file *tf, int pid)
 	return n;
 }
 
-/* Attach failures are reported where they happen; the walk goes on. */
+/*
+ * Attach failures are reported where they happen; the walk goes on. A stop
+ * (SIGINT, SIGTERM) ends it here, at the next file: a walk of every
+ * process's libraries, or of a new root whose first process is held.
+ */
 static int targets_found(const struct discover_file *f, void *arg)
 {
 	struct walk *w = arg;
-	struct target_file *tf = target_files__get(w->t->files, f, 0);
+	struct target_file *tf;
 	int n;
 
+	if (exiting)
+		return -EINTR;
+	tf = target_files__get(w->t->files, f, 0);
 	if (!tf) {
 		if (errno && f->named_tls)
 			p_warn("discover: '%s': not attached: %s", f->path, strerror(errno));
@@ -207,7 +217,7 @@ static int targets_attach_libs(struct targets *t)
 						       : strerror(errno));
 			return errno ? -errno : -ENOENT;
 		}
-		for (int j = 0; j < npids; j++) {
+		for (int j = 0; j < npids && !exiting; j++) {
 			struct walk w = { .t = t, .pid = o->nr_pids ? o->pids[j] : -1 };
 			int n = targets_attach_file(&w, tf, -1);
 
@@ -234,8 +244,8 @@ int targets__attach(struct targets *t)
 		discover_ldcache(LDCACHE_PATH, targets_found, &w);
 		err = discover_all_processes(targets_found, &w);
 	}
-	if (err)
-		return err;
+	if (err || exiting)
+		return exiting ? -EINTR : err;
 	if (!attacher__nr_probes(t->att)) {
 		if (o->nr_pids)
 			p_err("no TLS library in the given process(es): looked for libssl, libgnutls "

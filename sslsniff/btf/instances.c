@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +278,11 @@ static void *instances_preloader(void *arg)
 	struct instances *in = arg;
 	double start = now_s();
 	int ready = 1;
+	sigset_t all;
+
+	/* SIGINT and SIGTERM are the main thread's, whose poll they cut short. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 
 	for (size_t i = 0; !in->stop && i < btf_db__nr_entries(in->db); i++) {
 		const char *btf = btf_db__entry(in->db, i)->path;

@@ -15,12 +15,16 @@
  * synthetic streams.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "output/output.h"
 #include "output/pcapng.h"
 #include "output/streams.h"
+#include "output/summary.h"
 #include "output/tcp_synth.h"
 #include "tls_funcs.h"
 #include "source/packets.h"
@@ -34,7 +38,16 @@ struct out_pcapng {
 	int64_t realtime_offset_ns;
 	bool keylog_embed;			/* secrets as Decryption Secrets Blocks */
 	int wire_if;				/* --capture-packets: their interface, or 0 */
+	uint64_t start_ns;			/* when the file was started, since the epoch */
 };
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 static void out_pcapng_close(void *p);
 
@@ -53,6 +66,7 @@ static void *out_pcapng_open(const struct output_opts *opts)
 	if (!o)
 		return NULL;
 	o->realtime_offset_ns = opts->realtime_offset_ns;
+	o->start_ns = realtime_ns();
 	o->keylog_embed = opts->keylog_embed;
 	/* Before the file's first block, which a failure would leave behind. */
 	o->streams = streams__new();
@@ -198,6 +212,73 @@ static void out_pcapng_close(void *p)
 	free(o);
 }
 
+static uint64_t sat_sub(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/*
+ * The synthetic interface's packets are TLS calls: taken (isb_filteraccept)
+ * are those that became records; lost to a full ring buffer or arriving
+ * short (isb_ifdrop) and untracked by the BPF side (isb_osdrop: too many
+ * calls in flight, an unreadable count, a lost handshake or exec event) are
+ * the summary line's calls. Bytes have no option: the comment says them.
+ */
+static int out_pcapng_synth_stats(struct out_pcapng *o, const struct counters *c,
+				  struct pcapng_if_stats *s)
+{
+	const uint64_t *st = c->bpf;
+	uint64_t lost_bytes, lost_calls, untracked;
+	char comment[256];
+
+	counters_losses(c, &lost_bytes, &lost_calls);
+	untracked = st[STAT_LOST_CALLS_STATE] + st[STAT_LOST_CALLS_BAD_LEN] +
+		    st[STAT_LOST_EVENTS_OTHER];
+	s->filteraccept = c->dec.records;
+	s->ifdrop = lost_calls;
+	s->osdrop = untracked;
+	/* Calls lost whole to the ring buffer reached no record. */
+	s->ifrecv = c->dec.records + untracked +
+		    sat_sub(st[STAT_LOST_CALLS_RINGBUF], c->dec.incomplete);
+	snprintf(comment, sizeof(comment),
+		 "sslsniff: %" PRIu64 " bytes captured; lost: %" PRIu64 " bytes in %" PRIu64
+		 " calls (ring buffer full: %" PRIu64 " calls, %" PRIu64 " bytes; unreadable: %"
+		 PRIu64 " bytes), %" PRIu64 " calls untracked; truncated: %" PRIu64 " bytes",
+		 c->dec.bytes, lost_bytes, lost_calls, st[STAT_LOST_CALLS_RINGBUF],
+		 st[STAT_LOST_BYTES_RINGBUF], st[STAT_LOST_BYTES_FAULT], untracked,
+		 st[STAT_TRUNCATED_BYTES]);
+	return pcapng__interface_stats(o->pcap, 0, s, comment);
+}
+
+/* --capture-packets: what libpcap dropped, and the packets no traced connection claimed. */
+static int out_pcapng_wire_stats(struct out_pcapng *o, const struct counters *c,
+				 struct pcapng_if_stats *s)
+{
+	char comment[128];
+
+	s->filteraccept = c->match.packets;
+	s->ifdrop = 0;
+	s->osdrop = c->packets_dropped;
+	s->ifrecv = c->match.packets + c->match.unmatched + c->packets_dropped;
+	snprintf(comment, sizeof(comment),
+		 "sslsniff: %" PRIu64 " packets of no traced connection left out",
+		 c->match.unmatched);
+	return pcapng__interface_stats(o->pcap, o->wire_if, s, comment);
+}
+
+/* An Interface Statistics Block for each interface, the file's last blocks. */
+static int out_pcapng_stats(void *p, const struct counters *c)
+{
+	struct out_pcapng *o = p;
+	struct pcapng_if_stats s = { .start_ns = o->start_ns, .end_ns = realtime_ns() };
+	int err;
+
+	err = out_pcapng_synth_stats(o, c, &s);
+	if (!err && o->wire_if)
+		err = out_pcapng_wire_stats(o, c, &s);
+	return err;
+}
+
 static int out_pcapng_flush(void *p)
 {
 	struct out_pcapng *o = p;
@@ -210,5 +291,6 @@ const struct output_ops out_pcapng_ops = {
 	.open = out_pcapng_open,
 	.record = out_pcapng_record,
 	.flush = out_pcapng_flush,
+	.stats = out_pcapng_stats,
 	.close = out_pcapng_close,
 };

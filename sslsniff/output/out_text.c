@@ -2,6 +2,9 @@
 /*
  * Text in the layout of bcc's sslsniff: a header line, a row per call, then
  * the data between DATA markers. --hexdump shows the data as hexdump -C.
+ * Records collect in one buffer, written out when it holds a batch and
+ * every poll round, as JSON's: each write(2) carries whole records, so a
+ * kill leaves none cut short (unless it lands inside that write).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,11 +14,13 @@
 #include "lib/strbuf.h"
 #include "tls_funcs.h"
 
+#define OUT_TEXT_BATCH	(256 << 10)
+
 struct out_text {
 	struct output_opts opts;
 	uint64_t first_ts;
 	bool header_done;
-	struct strbuf sb;	/* the record being written */
+	struct strbuf sb;	/* the records not written yet */
 };
 
 static void *out_text_open(const struct output_opts *opts)
@@ -139,13 +144,21 @@ static void text_data(struct out_text *o, const uint8_t *d, size_t n)
 	}
 }
 
+static int out_text_flush(void *p)
+{
+	struct out_text *o = p;
+	int err = output_write(o->opts.out, o->sb.buf, o->sb.len);
+
+	strbuf_reset(&o->sb);
+	return err;
+}
+
 static int out_text_record(void *p, const struct record *r)
 {
 	struct out_text *o = p;
 
 	if (r->kind != REC_DATA && r->kind != REC_HANDSHAKE)
 		return 0;
-	strbuf_reset(&o->sb);
 	if (!o->header_done) {
 		text_header(o);
 		o->header_done = true;
@@ -167,7 +180,7 @@ static int out_text_record(void *p, const struct record *r)
 	}
 	if (o->sb.err)
 		return o->sb.err;
-	return output_write(o->opts.out, o->sb.buf, o->sb.len);
+	return o->sb.len >= OUT_TEXT_BATCH ? out_text_flush(o) : 0;
 }
 
 static void out_text_close(void *p)
@@ -184,5 +197,7 @@ const struct output_ops out_text_ops = {
 	.name = "text",
 	.open = out_text_open,
 	.record = out_text_record,
+	.flush = out_text_flush,
 	.close = out_text_close,
+	.batches = true,
 };

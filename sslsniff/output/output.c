@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include "output/output.h"
 
@@ -18,10 +19,23 @@ const struct output_ops *output_find(const char *name)
 
 int output_write(FILE *f, const void *buf, size_t len)
 {
+	off_t start = lseek(fileno(f), 0, SEEK_CUR);
+	size_t n;
+	int err;
+
 	errno = 0;
-	if (len && fwrite(buf, 1, len, f) != len)
-		return errno ? -errno : -EIO;
-	return 0;
+	n = len ? fwrite(buf, 1, len, f) : 0;
+	if (n == len)
+		return 0;
+	err = errno ? -errno : -EIO;
+	/*
+	 * A full disk took part of BUF: a file cut back to where it was ends
+	 * on a whole record. (F held nothing back before: its writer's FILE
+	 * is unbuffered, or flushed after each record.) A pipe cannot be.
+	 */
+	if (n && start >= 0)
+		(void)!ftruncate(fileno(f), start);
+	return err;
 }
 
 /* V in decimal at P; returns the end. */

@@ -9,6 +9,8 @@
 #include "sslsniff.h"
 #include "record/record.h"
 
+struct counters;
+
 struct output_opts {
 	FILE *out;
 	bool hexdump;		/* text: hexdump -C instead of raw bytes */
@@ -32,6 +34,10 @@ struct output_ops {
 	/* Writes out what the writer holds back (every poll round, and at
 	 * the end); may be NULL. 0 or -errno. */
 	int (*flush)(void *w);
+	/* The capture's final counts, once it stops (SIGINT, SIGTERM, the end
+	 * of an output): a writer that has room for them writes them out;
+	 * may be NULL. 0 or -errno. */
+	int (*stats)(void *w, const struct counters *c);
 	void (*close)(void *w);
 	/* The writer batches whole records itself (flush required): its FILE
 	 * is left unbuffered, so that nothing is copied twice. */
@@ -61,7 +67,10 @@ const char *output_tls_version(const struct event *ev);
 /* The writer called NAME ("text", "json"), or NULL. */
 const struct output_ops *output_find(const char *name);
 
-/* Writes all of BUF to F; 0 or -errno. */
+/*
+ * Writes all of BUF, whole records, to F (which holds nothing back); 0 or
+ * -errno. A file that took only part of it is cut back to where it was.
+ */
 int output_write(FILE *f, const void *buf, size_t len);
 
 #endif

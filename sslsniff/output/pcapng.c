@@ -8,7 +8,8 @@
  * once it holds PCAPNG_FLUSH_BYTES, and at every pcapng__flush(). So a
  * write(2) costs little per block, a reader following a pipe waits at most
  * until the next flush, and a file left by a kill ends on a block boundary
- * unless the kill lands inside a write.
+ * unless the kill lands inside a write. A write cut short by a full disk
+ * is taken back (the file truncated to where it was).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 /* Block types and option codes (section 4 and 11 of the draft). */
 #define BT_SHB			0x0A0D0D0AU
 #define BT_IDB			0x00000001U
+#define BT_ISB			0x00000005U
 #define BT_EPB			0x00000006U
 #define BT_DSB			0x0000000AU	/* Decryption Secrets Block */
 #define SECRETS_TLS_KEY_LOG	0x544c534bU	/* "TLSK": NSS key log lines */
@@ -32,6 +34,14 @@
 #define IF_NAME			2
 #define IF_DESCRIPTION		3
 #define IF_TSRESOL		9
+#define ISB_STARTTIME		2
+#define ISB_ENDTIME		3
+#define ISB_IFRECV		4
+#define ISB_IFDROP		5
+#define ISB_FILTERACCEPT	6
+#define ISB_OSDROP		7
+#define ISB_USRDELIV		8
+#define MAX_IFS			8	/* whose packets are counted for isb_usrdeliv */
 #define LINKTYPE_RAW		101	/* raw IPv4 or IPv6, told by the version nibble */
 #define TSRESOL_NS		9	/* 10^-9 s */
 
@@ -49,6 +59,7 @@ struct pcapng {
 	size_t len, cap;
 	size_t start;		/* where the block being assembled starts */
 	uint32_t nr_ifs;	/* interfaces described so far */
+	uint64_t written[MAX_IFS];	/* packets per interface */
 };
 
 static size_t pad4(size_t n)
@@ -140,6 +151,7 @@ static void put_end_opts(struct pcapng *p)
 
 int pcapng__flush(struct pcapng *p)
 {
+	off_t start = lseek(p->fd, 0, SEEK_CUR);
 	size_t off = 0;
 
 	if (p->err)
@@ -151,6 +163,9 @@ int pcapng__flush(struct pcapng *p)
 			continue;
 		if (n <= 0) {
 			p->err = n < 0 ? -errno : -EIO;
+			/* A full disk: the file cut back to its last whole block. */
+			if (off && start >= 0)
+				(void)!ftruncate(p->fd, start);
 			return p->err;
 		}
 		off += n;
@@ -263,6 +278,8 @@ int pcapng__packet_on(struct pcapng *p, uint32_t ifid, uint64_t ts_ns, const str
 	err = block_begin(p, BT_EPB, 20 + pad4(caplen), opt_size(comment) + 4);
 	if (err)
 		return err;
+	if (ifid < MAX_IFS)
+		p->written[ifid]++;
 	put_u32(p, ifid);
 	put_u32(p, ts_ns >> 32);
 	put_u32(p, (uint32_t)ts_ns);
@@ -297,6 +314,47 @@ int pcapng__tls_secrets(struct pcapng *p, const char *lines, size_t len)
 	p->len += len;
 	memset(p->buf + p->len, 0, pad4(len) - len);
 	p->len += pad4(len) - len;
+	return block_end(p);
+}
+
+/* A 64-bit option; a timestamp is one too, high word first as in an EPB. */
+static void put_opt_u64(struct pcapng *p, uint16_t code, uint64_t v)
+{
+	put_opt(p, code, &v, sizeof(v));
+}
+
+static void put_opt_ts(struct pcapng *p, uint16_t code, uint64_t ts_ns)
+{
+	uint32_t ts[2] = { ts_ns >> 32, (uint32_t)ts_ns };
+
+	put_opt(p, code, ts, sizeof(ts));
+}
+
+int pcapng__interface_stats(struct pcapng *p, uint32_t ifid, const struct pcapng_if_stats *s,
+			    const char *comment)
+{
+	const size_t u64_opt = 4 + 8;
+	int err;
+
+	if (p->err)
+		return p->err;
+	if (ifid >= p->nr_ifs)
+		return -EINVAL;
+	err = block_begin(p, BT_ISB, 12, 7 * u64_opt + opt_size(comment) + 4);
+	if (err)
+		return err;
+	put_u32(p, ifid);
+	put_u32(p, s->end_ns >> 32);
+	put_u32(p, (uint32_t)s->end_ns);
+	put_opt_ts(p, ISB_STARTTIME, s->start_ns);
+	put_opt_ts(p, ISB_ENDTIME, s->end_ns);
+	put_opt_u64(p, ISB_IFRECV, s->ifrecv);
+	put_opt_u64(p, ISB_IFDROP, s->ifdrop);
+	put_opt_u64(p, ISB_FILTERACCEPT, s->filteraccept);
+	put_opt_u64(p, ISB_OSDROP, s->osdrop);
+	put_opt_u64(p, ISB_USRDELIV, ifid < MAX_IFS ? p->written[ifid] : 0);
+	put_opt_str(p, OPT_COMMENT, comment);
+	put_end_opts(p);
 	return block_end(p);
 }
 

@@ -51,6 +51,28 @@ int pcapng__packet_on(struct pcapng *p, uint32_t ifid, uint64_t ts_ns, const str
 		      int iovcnt, const char *comment);
 
 /*
+ * An interface's counts since the capture started, for its Interface
+ * Statistics Block. Packets in pcapng's sense: for the synthetic interface
+ * a packet is a TLS call.
+ */
+struct pcapng_if_stats {
+	uint64_t start_ns, end_ns;	/* since the epoch */
+	uint64_t ifrecv;		/* seen where the interface's packets come from */
+	uint64_t ifdrop;		/* lost there, for want of room (ring buffer full) */
+	uint64_t filteraccept;		/* taken by the capture's filters */
+	uint64_t osdrop;		/* lost by the kernel before the capture saw them */
+};
+
+/*
+ * An Interface Statistics Block for interface IFID (isb_starttime,
+ * isb_endtime, isb_ifrecv, isb_ifdrop, isb_filteraccept, isb_osdrop and
+ * isb_usrdeliv: the packets written on it), with COMMENT (may be NULL) for
+ * the counts pcapng has no option for. 0 or -errno, as above.
+ */
+int pcapng__interface_stats(struct pcapng *p, uint32_t ifid, const struct pcapng_if_stats *s,
+			    const char *comment);
+
+/*
  * Writes the blocks that wait. 0 or -errno; after a failed write every
  * later call fails with the same error.
  */
