@@ -7,6 +7,7 @@
 #ifndef __SSLSNIFF_FUZZ_H
 #define __SSLSNIFF_FUZZ_H
 
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,17 +48,30 @@ static inline void fuzz_write_file(const char *path, const uint8_t *data, size_t
 		abort();
 }
 
-/* A directory of our own under /dev/shm (memory, not disk) for outputs. */
+static char fuzz_dir[64];
+
+static int fuzz_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static void fuzz_tmpdir_remove(void)
+{
+	nftw(fuzz_dir, fuzz_rm, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A directory of our own under /dev/shm (memory, not disk) for outputs,
+ * removed at exit (a crash leaves it, with what the parser wrote). */
 static inline const char *fuzz_tmpdir(void)
 {
-	static char dir[64];
-
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "/dev/shm/sslsniff-fuzz.XXXXXX");
-		if (!mkdtemp(dir))
+	if (!fuzz_dir[0]) {
+		snprintf(fuzz_dir, sizeof(fuzz_dir), "/dev/shm/sslsniff-fuzz.XXXXXX");
+		if (!mkdtemp(fuzz_dir))
 			abort();
+		atexit(fuzz_tmpdir_remove);
 	}
-	return dir;
+	return fuzz_dir;
 }
 
 /* A check the parser's contract promises: a failure is a finding. */
