@@ -105,7 +105,7 @@ printf 'hostile-reply:{req}' >"$T/reply"
 peer_serve srv --count 8 --reply "$T/reply"
 { printf 'hostile-reply:'; cat "$T/req"; } >"$T/want"
 
-sniff_start -f json
+sniff_start -f json -v
 # A process in each root with a hostile cache (its own ld.so may block on
 # it: it is killed at the end), then the sentinel root.
 for c in "${CACHES[@]}"; do
@@ -121,6 +121,9 @@ wait_for 20 attached_to "/proc/[0-9]+/root$LIBSSL" ||
 	fail "the root's real libssl was not attached after the hostile entries: $(cat "$T/err")"
 wait_for 10 pgrep -f "^/usr/bin/openssl s_client -connect 127.0.0.1:$PORT" >/dev/null || fail "no client in the root"
 RCLIENT=$(pgrep -f "^/usr/bin/openssl s_client -connect 127.0.0.1:$PORT")
+# every root looked at (in no set order)
+roots_seen() { (($(grep -c "^sslsniff: discover: pid [0-9]* is in a new root: " "$T/err") >= ${#CACHES[@]} + 1)); }
+wait_for 20 roots_seen || fail "not every root was looked at in 20 s: $(grep 'new root' "$T/err")"
 touch "$T/go"
 wait_for 20 grep -q hostile-reply "$T/got" || fail "the client in the root got no reply"
 peer_client
@@ -148,9 +151,9 @@ for h in trunc shoff; do
 		fail "$h: no warning that it was not attached"
 done
 grep -q "larger than any linker cache" "$T/err" || fail "the huge linker cache was read"
-n=$(grep -c "/etc/ld.so.cache" "$T/err")
+n=$(grep -c "^sslsniff: warning: .*/etc/ld.so.cache" "$T/err")
 ((n <= ${#CACHES[@]})) || fail "$n lines about the linker caches: $(grep "ld.so.cache" "$T/err")"
-grep -E "warning|error|attached" "$T/err" >&2
+grep -E "warning|error|attached|new root" "$T/err" >&2
 records --pid "$RCLIENT" --dir write --data >"$T/w"
 assert_bytes "$T/req" "$T/w" "the client in the hostile root"
 records --pid "$CLIENT" --dir write --data >"$T/w"
