@@ -106,10 +106,10 @@ peer_serve srv --count 8 --reply "$T/reply"
 { printf 'hostile-reply:'; cat "$T/req"; } >"$T/want"
 
 sniff_start -f json -v
-# A process in each root with a hostile cache (its own ld.so may block on
-# it: it is killed at the end), then the sentinel root.
+# A process in each root with a hostile cache (openssl's prompt, until the
+# end; its own ld.so may block on the cache), then the sentinel root.
 for c in "${CACHES[@]}"; do
-	timeout 60 chroot "$T/$c" /usr/bin/openssl version >/dev/null 2>&1 &
+	sleep 60 | timeout 60 chroot "$T/$c" /usr/bin/openssl >/dev/null 2>&1 &
 	BG_PIDS+=($!)
 done
 rm -f "$T/go"
