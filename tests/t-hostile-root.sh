@@ -35,6 +35,17 @@ for w in host:"$HOST/libssl.so.3" sys:"$LIBSSL"; do
 done
 wait_for 10 test -s "$T/witness.host" -a -s "$T/witness.sys" || fail "the witnesses did not start"
 
+# --- hostile linker caches, each in a root of its own ---
+# (copies of the first one, made before its hostile files: no inode is
+# shared, so that the first root's libssl is attached through its own cache)
+python3 "$TESTS_DIR/ldcache.py" "$HOST/ld.so.cache" /usr/lib/listed/libssl.so.3
+CACHES=(cache-abs cache-rel cache-fifo cache-huge cache-garbage cache-short cache-dir)
+for c in "${CACHES[@]}"; do
+	mkdir -p "$T/$c"
+	cp -a "$R/usr" "$R/lib"* "$T/$c/" 2>/dev/null
+	mkdir -p "$T/$c/etc" "$T/$c/usr/lib/listed"
+	cp "$LIBSSL" "$T/$c/usr/lib/listed/libssl.so.3"	# found only if the host's cache is read
+done
 # --- hostile library files, in the root's linker cache ---
 H=/usr/lib/hostile
 up=$(printf '../%.0s' {1..12})
@@ -76,17 +87,6 @@ for h in "${HOSTILE[@]}"; do paths+=("$H/$h/libssl.so.3"); done
 # The real libssl last: once it is attached, every entry before it was seen.
 python3 "$TESTS_DIR/ldcache.py" "$R/etc/ld.so.cache" "${paths[@]}" "$LIBSSL"
 
-# --- hostile linker caches, each in a root of its own ---
-# (the roots share the first one's files: hard links)
-python3 "$TESTS_DIR/ldcache.py" "$HOST/ld.so.cache" /usr/lib/listed/libssl.so.3
-CACHES=(cache-abs cache-rel cache-fifo cache-huge cache-garbage cache-short cache-dir)
-for c in "${CACHES[@]}"; do
-	mkdir -p "$T/$c"
-	cp -al "$R/usr" "$R/lib"* "$T/$c/" 2>/dev/null
-	mkdir -p "$T/$c/etc" "$T/$c/usr/lib/listed"
-	rm -rf "$T/$c$H"
-	cp "$LIBSSL" "$T/$c/usr/lib/listed/libssl.so.3"	# found only if the host's cache is read
-done
 ln -s "$HOST/ld.so.cache" "$T/cache-abs/etc/ld.so.cache"
 ln -s "../$up${HOST#/}/ld.so.cache" "$T/cache-rel/etc/ld.so.cache"
 mkfifo "$T/cache-fifo/etc/ld.so.cache"
