@@ -35,6 +35,17 @@ for w in host:"$HOST/libssl.so.3" sys:"$LIBSSL"; do
 done
 wait_for 10 test -s "$T/witness.host" -a -s "$T/witness.sys" || fail "the witnesses did not start"
 
+# --- hostile linker caches, each in a root of its own ---
+# (copies of the first one, made before its hostile files: no inode is
+# shared, so that the first root's libssl is attached through its own cache)
+python3 "$TESTS_DIR/ldcache.py" "$HOST/ld.so.cache" /usr/lib/listed/libssl.so.3
+CACHES=(cache-abs cache-rel cache-fifo cache-huge cache-garbage cache-short cache-dir)
+for c in "${CACHES[@]}"; do
+	mkdir -p "$T/$c"
+	cp -a "$R/usr" "$R/lib"* "$T/$c/" 2>/dev/null
+	mkdir -p "$T/$c/etc" "$T/$c/usr/lib/listed"
+	cp "$LIBSSL" "$T/$c/usr/lib/listed/libssl.so.3"	# found only if the host's cache is read
+done
 # --- hostile library files, in the root's linker cache ---
 H=/usr/lib/hostile
 up=$(printf '../%.0s' {1..12})
@@ -76,17 +87,6 @@ for h in "${HOSTILE[@]}"; do paths+=("$H/$h/libssl.so.3"); done
 # The real libssl last: once it is attached, every entry before it was seen.
 python3 "$TESTS_DIR/ldcache.py" "$R/etc/ld.so.cache" "${paths[@]}" "$LIBSSL"
 
-# --- hostile linker caches, each in a root of its own ---
-# (the roots share the first one's files: hard links)
-python3 "$TESTS_DIR/ldcache.py" "$HOST/ld.so.cache" /usr/lib/listed/libssl.so.3
-CACHES=(cache-abs cache-rel cache-fifo cache-huge cache-garbage cache-short cache-dir)
-for c in "${CACHES[@]}"; do
-	mkdir -p "$T/$c"
-	cp -al "$R/usr" "$R/lib"* "$T/$c/" 2>/dev/null
-	mkdir -p "$T/$c/etc" "$T/$c/usr/lib/listed"
-	rm -rf "$T/$c$H"
-	cp "$LIBSSL" "$T/$c/usr/lib/listed/libssl.so.3"	# found only if the host's cache is read
-done
 ln -s "$HOST/ld.so.cache" "$T/cache-abs/etc/ld.so.cache"
 ln -s "../$up${HOST#/}/ld.so.cache" "$T/cache-rel/etc/ld.so.cache"
 mkfifo "$T/cache-fifo/etc/ld.so.cache"
@@ -105,11 +105,11 @@ printf 'hostile-reply:{req}' >"$T/reply"
 peer_serve srv --count 8 --reply "$T/reply"
 { printf 'hostile-reply:'; cat "$T/req"; } >"$T/want"
 
-sniff_start -f json
-# A process in each root with a hostile cache (its own ld.so may block on
-# it: it is killed at the end), then the sentinel root.
+sniff_start -f json -v
+# A process in each root with a hostile cache (openssl's prompt, until the
+# end; its own ld.so may block on the cache), then the sentinel root.
 for c in "${CACHES[@]}"; do
-	timeout 60 chroot "$T/$c" /usr/bin/openssl version >/dev/null 2>&1 &
+	sleep 60 | timeout 60 chroot "$T/$c" /usr/bin/openssl >/dev/null 2>&1 &
 	BG_PIDS+=($!)
 done
 rm -f "$T/go"
@@ -121,6 +121,9 @@ wait_for 20 attached_to "/proc/[0-9]+/root$LIBSSL" ||
 	fail "the root's real libssl was not attached after the hostile entries: $(cat "$T/err")"
 wait_for 10 pgrep -f "^/usr/bin/openssl s_client -connect 127.0.0.1:$PORT" >/dev/null || fail "no client in the root"
 RCLIENT=$(pgrep -f "^/usr/bin/openssl s_client -connect 127.0.0.1:$PORT")
+# every root looked at (in no set order)
+roots_seen() { (($(grep -c "^sslsniff: discover: pid [0-9]* is in a new root: " "$T/err") >= ${#CACHES[@]} + 1)); }
+wait_for 20 roots_seen || fail "not every root was looked at in 20 s: $(grep 'new root' "$T/err")"
 touch "$T/go"
 wait_for 20 grep -q hostile-reply "$T/got" || fail "the client in the root got no reply"
 peer_client
@@ -136,7 +139,7 @@ sniff_stop
 ! grep -E "attached .*'[^']*($HOST|/usr/lib/listed/)" "$T/err" ||
 	fail "attached to a file outside the root"
 for h in "${HOSTILE[@]}"; do
-	n=$(grep -c "$H/$h/" "$T/err")
+	n=$(grep "$H/$h/" "$T/err" | grep -c "^sslsniff: \(warning\|error\|attached\)")
 	((n <= 1)) || fail "$h: $n lines about it: $(grep "$H/$h/" "$T/err")"
 done
 for h in abs rel magic fifo dev dir garbage; do
@@ -148,9 +151,9 @@ for h in trunc shoff; do
 		fail "$h: no warning that it was not attached"
 done
 grep -q "larger than any linker cache" "$T/err" || fail "the huge linker cache was read"
-n=$(grep -c "/etc/ld.so.cache" "$T/err")
+n=$(grep -c "^sslsniff: warning: .*/etc/ld.so.cache" "$T/err")
 ((n <= ${#CACHES[@]})) || fail "$n lines about the linker caches: $(grep "ld.so.cache" "$T/err")"
-grep -E "warning|error|attached" "$T/err" >&2
+grep -E "warning|error|attached|new root" "$T/err" >&2
 records --pid "$RCLIENT" --dir write --data >"$T/w"
 assert_bytes "$T/req" "$T/w" "the client in the hostile root"
 records --pid "$CLIENT" --dir write --data >"$T/w"

@@ -286,6 +286,7 @@ int discover_new_root(struct hashset *seen, int pid, discover_fn fn, void *ctx)
 		return 0;
 	snprintf(p, sizeof(p), "/proc/%d/root/etc/ld.so.cache", pid);
 	err = discover_ldcache(p, fn, ctx);
+	p_debug("discover: pid %d is in a new root: '%s': %s", pid, p, err ? strerror(-err) : "read");
 	/* A root without a cache this tool reads (musl, none at all): its
 	 * processes' mappings still show their libraries. */
 	return err == -ENOENT || err == -EINVAL || err == -ENOEXEC ? 0 : err;
