@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -298,21 +297,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static bool cap_effective(const struct __user_cap_data_struct *d, int cap)
-{
-	return d[cap / 32].effective & (1U << (cap % 32));
-}
-
-/* Loading BPF and attaching uprobes needs CAP_BPF and CAP_PERFMON (or root). */
+/*
+ * Uprobes need CAP_SYS_ADMIN: perf_event_open of the uprobe PMU refuses
+ * CAP_PERFMON alone (seen on 6.18), and CAP_SYS_ADMIN stands for CAP_BPF
+ * and CAP_PERFMON too.
+ */
 static bool have_capabilities(void)
 {
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
+	uint64_t caps = priv_caps_effective();
 
-	if (syscall(SYS_capget, &h, d))
-		return geteuid() == 0;
-	return cap_effective(d, CAP_SYS_ADMIN) ||
-	       (cap_effective(d, CAP_BPF) && cap_effective(d, CAP_PERFMON));
+	return caps ? caps & PRIV_CAP(CAP_SYS_ADMIN) : geteuid() == 0;
 }
 
 static int check_environment(const struct options *o)
@@ -320,7 +314,7 @@ static int check_environment(const struct options *o)
 	const char *btf = o->kernel_btf ? o->kernel_btf : KERNEL_BTF_PATH;
 
 	if (!have_capabilities()) {
-		p_err("need root, or CAP_BPF and CAP_PERFMON: run it with sudo");
+		p_err("need root, or CAP_SYS_ADMIN (uprobes): run it with sudo");
 		return -EPERM;
 	}
 	if (o->btf && access(o->btf, R_OK)) {

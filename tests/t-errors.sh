@@ -23,7 +23,7 @@ expect_error "sslsniff: error: kernel BTF '/nonexistent' is not readable" \
 	"$SSLSNIFF" --kernel-btf /nonexistent
 if command -v setpriv >/dev/null; then
 	cp "$SSLSNIFF" "$T/sslsniff-copy" && chmod 755 "$T" "$T/sslsniff-copy"
-	expect_error "sslsniff: error: need root, or CAP_BPF and CAP_PERFMON" \
+	expect_error "sslsniff: error: need root, or CAP_SYS_ADMIN (uprobes)" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$T/sslsniff-copy"
 fi
 expect_error "sslsniff: error: --lib openssl:/etc/passwd: not an ELF executable or library" \
