@@ -118,7 +118,7 @@ h = libdl.dlopen(b"libssl.so.3", RTLD_NOW | RTLD_LOCAL)
 session(h, 1)
 libdl.dlclose(h)
 if mapped():
-    sys.exit("libssl stays mapped after dlclose")
+    sys.exit(3)		# OpenSSL 3 pins itself (RTLD_NODELETE): never unmapped
 print("unmapped", flush=True)
 while not os.path.exists(stage):
     time.sleep(0.02)
@@ -133,7 +133,11 @@ PY
 python3 -S -E "$T/remap.py" "$PORT" "$T/req" "$T/stage" >"$T/remap.out" 2>"$T/remap.err" &
 REMAP=$!
 BG_PIDS+=($REMAP)
-wait_for 20 grep -q unmapped "$T/remap.out" || fail "remap: $(cat "$T/remap.err")"
+wait_for 20 grep -q unmapped "$T/remap.out" || {
+	wait "$REMAP"
+	[[ $? == 3 ]] && skip "the kill inside SSL_read passed; the remap cannot be made: this OpenSSL pins itself (RTLD_NODELETE), dlclose() leaves it mapped"
+	fail "remap: $(cat "$T/remap.err")"
+}
 touch "$T/stage"
 wait_for 20 grep -q remapped "$T/remap.out" || fail "remap: $(cat "$T/remap.err")"
 # The probes are on the file, for every process that maps it: a remap needs

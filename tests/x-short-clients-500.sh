@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # test-timeout: 420
+# NOT IN THE SUITE YET (named x-): it timed out at 420 s here; see the faults report.
 # 500 short-lived TLS clients (curl processes, 20 at a time) during
 # capture: every one's request is captured, byte for byte, or counted as
 # lost in the summary; afterwards no state grows without bound: the BPF
