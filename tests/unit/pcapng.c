@@ -78,6 +78,36 @@ int main(void)
 	CHECK(u32(file + epb + 28 + 24) == (12U << 16 | 1));	/* opt_comment, 12 bytes */
 	CHECK(!memcmp(file + epb + 28 + 28, "pid 1 comm x", 12));
 	CHECK(u32(file + epb + 28 + 40) == 0);			/* opt_endofopt */
+
+	/* The ISB: interface id, the end time, then the options in order. */
+	{
+		struct pcapng_if_stats st = { .start_ns = 1ULL << 40, .end_ns = (1ULL << 40) + 7,
+					      .ifrecv = 11, .ifdrop = 3, .filteraccept = 8,
+					      .osdrop = 2 };
+		size_t isb = len;
+		uint64_t v;
+
+		CHECK(pcapng__interface_stats(p, 1, &st, NULL) == -EINVAL);
+		CHECK(pcapng__interface_stats(p, 0, &st, "lost") == 0);
+		CHECK(pcapng__flush(p) == 0);
+		len = pread(fd, file, sizeof(file), 0);
+		CHECK(walk(len, types, 8) == 5 && types[4] == 5);
+		CHECK(u32(file + isb + 8) == 0 && u32(file + isb + 12) == 256 &&
+		      u32(file + isb + 16) == 7);
+		CHECK(u32(file + isb + 20) == (8U << 16 | 2));		/* isb_starttime */
+		CHECK(u32(file + isb + 24) == 256 && u32(file + isb + 28) == 0);
+		CHECK(u32(file + isb + 32) == (8U << 16 | 3));		/* isb_endtime */
+		for (int code = 4; code <= 8; code++) {
+			size_t o = isb + 44 + (code - 4) * 12;
+
+			CHECK(u32(file + o) == (8U << 16 | code));
+			memcpy(&v, file + o + 4, 8);
+			CHECK(v == (code == 4 ? 11 : code == 5 ? 3 : code == 6 ? 8 :
+				    code == 7 ? 2 : 2 /* usrdeliv: the two EPBs */));
+		}
+		CHECK(u32(file + isb + 104) == (4U << 16 | 1) &&
+		      !memcmp(file + isb + 108, "lost", 4));
+	}
 	pcapng__close(p);
 
 	/* A write error sticks: the file may end inside a block. */
