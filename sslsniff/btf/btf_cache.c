@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 #include "btf/btf_cache.h"
+#include "lib/fd_io.h"
 #include "lib/log.h"
 
 #define CACHE_BASE	"/var/cache/sslsniff"
@@ -129,23 +130,6 @@ void btf_cache__path(const struct btf_cache *c, const uint8_t key[DIGEST_LEN], c
 	snprintf(out, size, "%s/%s", c->dir, name);
 }
 
-static int read_all(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* The whole regular file FD, of at most ENTRY_MAX bytes: malloc'd. */
 static void *read_file(int fd, size_t *len)
 {
@@ -162,7 +146,7 @@ static void *read_file(int fd, size_t *len)
 	buf = malloc(st.st_size);
 	if (!buf)
 		return NULL;
-	err = read_all(fd, buf, st.st_size);
+	err = fd_read_all(fd, buf, st.st_size);
 	if (err) {
 		free(buf);
 		errno = -err;
@@ -224,23 +208,6 @@ int btf_cache__get(const struct btf_cache *c, const uint8_t key[DIGEST_LEN], voi
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* A temporary name of our own in the cache: threads and other sslsniffs too. */
 static int entry_tmp(const struct btf_cache *c, const char *name, char *tmp, size_t size)
 {
@@ -276,9 +243,9 @@ int btf_cache__put(const struct btf_cache *c, const uint8_t key[DIGEST_LEN], con
 		err = fd;
 		goto out;
 	}
-	err = write_all(fd, &h, sizeof(h));
+	err = fd_write_all(fd, &h, sizeof(h));
 	if (!err)
-		err = write_all(fd, data, len);
+		err = fd_write_all(fd, data, len);
 	if (close(fd) && !err)
 		err = -errno;
 	if (!err && renameat(c->dirfd, tmp, c->dirfd, name))
@@ -334,7 +301,7 @@ int btf_cache_memfd(const void *data, size_t len, char *out, size_t size)
 
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, data, len);
+	err = fd_write_all(fd, data, len);
 	if (err) {
 		close(fd);
 		return err;

@@ -14,6 +14,7 @@
 #include "btf/btf_subset.h"
 #include "btf/core_btf.h"
 #include "lib/digest.h"
+#include "lib/fd_io.h"
 #include "lib/log.h"
 #include "sslsniff.skel.h"
 
@@ -105,23 +106,6 @@ static int cache_key(const char *kernel_btf, const char *const *libs, size_t nr,
 	return err;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 static const char *btf_strerror(int err)
 {
 	static char buf[128];
@@ -204,7 +188,7 @@ int core_btf_write(const struct btf *btf, const char *out)
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, raw, size);
+	err = fd_write_all(fd, raw, size);
 	if (close(fd) && !err)
 		err = -errno;
 	if (!err && rename(tmp, out))
