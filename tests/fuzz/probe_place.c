@@ -6,6 +6,8 @@
  * segment (tests/fuzz/seeds.sh takes real ones). It is wrapped here in the
  * smallest ELF file that maps it executable at that address, so that the
  * decoder reads it through elf_file__read_text() as it reads a library's.
+ * Both decisions run on it: OpenSSL's internal site, and the return
+ * instructions of the function at SSL_write's offset (--return-probes=insn).
  */
 #include <elf.h>
 #include "fuzz.h"
@@ -20,6 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
 	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh));
 	struct internal_site site;
+	struct probe_returns rets;
 	struct elf_file *ef;
 	uint32_t plain, ex;
 	uint64_t vaddr;
@@ -53,6 +56,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(ef);
 	if (!probe_place_internal(ef, CODE_OFF + (uint64_t)plain, CODE_OFF + (uint64_t)ex, &site))
 		FUZZ_ASSERT(site.off >= CODE_OFF && site.off < CODE_OFF + len);
+	if (!probe_place_returns(ef, CODE_OFF + (uint64_t)plain, &rets)) {
+		FUZZ_ASSERT(rets.n <= PROBE_MAX_RETURNS);
+		for (size_t i = 0; i < rets.n; i++)
+			FUZZ_ASSERT(rets.off[i] >= CODE_OFF && rets.off[i] < CODE_OFF + len);
+	}
 	elf_file__close(ef);
 	return 0;
 }
