@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __SSLSNIFF_HTTP2_H
+#define __SSLSNIFF_HTTP2_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "proto/http.h"
+
+/*
+ * HTTP/2 of one connection, both directions: frames (all of RFC 9113's
+ * types), HEADERS with CONTINUATION through HPACK (one context per
+ * direction), streams paired into request and response, gRPC messages.
+ */
+struct http2_conn;
+
+/*
+ * MIDSTREAM: the connection was not seen from its start (no preface): the
+ * first bytes may be inside a frame, so decoding starts at the first place
+ * where frame headers chain plausibly, reporting what it skipped raw; a
+ * table index never seen is reported as unknown.
+ */
+struct http2_conn *http2_conn__new(bool midstream);
+void http2_conn__free(struct http2_conn *c);
+
+/*
+ * The next bytes of direction DIR, seen at TS_NS. Items go to EMIT before
+ * it returns. Returns 0 (a frame that makes no sense makes the parser
+ * resynchronise, reported as raw "resync" bytes, not an error).
+ */
+int http2_conn__feed(struct http2_conn *c, enum http_dir dir, const uint8_t *data,
+		     size_t len, uint64_t ts_ns, http_emit_fn emit, void *arg);
+
+/* The client connection preface, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", starts DATA. */
+bool http2_is_preface(const uint8_t *data, size_t len);
+
+/* True when DATA (at least 9 bytes) starts with frame headers that chain plausibly. */
+bool http2_looks_like(const uint8_t *data, size_t len);
+
+#endif
