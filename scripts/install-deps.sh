@@ -11,6 +11,8 @@ tests=(openssl curl wget python3 gnutls-bin libnss3-tools procps iproute2 bsdext
        dwarves dpkg-dev xz-utils binutils quilt
        util-linux ca-certificates tshark
        nginx wrk	# t-load-nginx-pcapng (and make bench)
+       nghttp2-client python3-h2	# t-http2-nghttp, t-http2-midstream
+       python3-grpcio	# t-grpc (Debian's calls the system's libssl.so.3)
        debootstrap)	# tests/matrix: Debian roots of other library versions
 
 # Configuring GnuTLS's and NSS's Debian sources for btf-db (scripts/).

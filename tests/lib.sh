@@ -257,3 +257,68 @@ for line in open(sys.argv[1]):
 print("\n".join(sorted(rows)))
 PY
 }
+
+# nginx_start LISTEN [HTTP [SERVER]]: Debian's nginx, its own prefix in
+# $T/nginx ($W), on 127.0.0.1 with TLS and the test certificate, serving
+# $W/html; LISTEN adds to the listen line ("ssl", "ssl http2"), HTTP and
+# SERVER are more directives for those blocks. Sets NPORT, NGINX (the
+# master) and WORKER (its one worker) once a request has been answered.
+nginx_start() {
+	W=$T/nginx
+	mkdir -p "$W/html" "$W/tmp"
+	# The worker runs as www-data: it must reach the files.
+	chmod 755 "$T" "$W" "$W/html"
+	NPORT=$(free_port)
+	cat >"$W/nginx.conf" <<CONF
+daemon off;
+user www-data;
+worker_processes 1;
+pid $W/nginx.pid;
+error_log $W/error.log warn;
+events { worker_connections 1024; }
+http {
+	default_type application/octet-stream;
+	types { text/html html; }
+	sendfile off;
+	keepalive_requests 1000000;
+	access_log off;
+	client_body_temp_path $W/tmp/body;
+	proxy_temp_path $W/tmp/proxy;
+	fastcgi_temp_path $W/tmp/fastcgi;
+	uwsgi_temp_path $W/tmp/uwsgi;
+	scgi_temp_path $W/tmp/scgi;
+	${2:-}
+	server {
+		listen 127.0.0.1:$NPORT $1;
+		ssl_certificate $CERT;
+		ssl_certificate_key $KEY;
+		root $W/html;
+		${3:-}
+	}
+}
+CONF
+	nginx -e "$W/error.log" -p "$W" -c "$W/nginx.conf" &
+	NGINX=$!
+	BG_PIDS+=($NGINX)
+	wait_for 10 curl -sk -o /dev/null "https://127.0.0.1:$NPORT/" ||
+		fail "nginx did not start: $(cat "$W/error.log")"
+	WORKER=$(pgrep -P "$NGINX" | head -n 1)
+	[[ -n $WORKER ]] || fail "no nginx worker"
+}
+
+# http_files: $W/html/index.html (a small page) and $W/html/1m.bin (1 MiB
+# of random bytes), readable by nginx's worker.
+http_files() {
+	printf '<!doctype html>\n<title>sslsniff</title>\n<p>%s</p>\n' "$(unique page)" \
+		>"$W/html/index.html"
+	head -c $((1 << 20)) /dev/urandom >"$W/html/1m.bin"
+	chmod 644 "$W/html/index.html" "$W/html/1m.bin"
+}
+
+# Debian's python3, whose h2 and grpcio make deps installs (a python3
+# earlier in PATH may not have them); http_check runs it on a script from
+# stdin that can import tests/http_json.py.
+PY3=/usr/bin/python3
+http_check() {
+	PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$TESTS_DIR $PY3 - "$@"
+}
