@@ -31,7 +31,7 @@ http_check "$T/out" "$T/call" "$NAME" <<'PY' || fail "gRPC JSON"
 import sys
 from http_json import *
 out, answers, name = sys.argv[1:]
-lens = [int(l.split()[-2]) for l in open(answers)]
+lens = [int(l.split()[1 if l.startswith("unary ") else 2]) for l in open(answers)]
 its = items(out)
 reqs = heads(its, "request", "client")
 assert [r["path"] for r in reqs] == ["/helloworld.Greeter/SayHello",
@@ -53,13 +53,18 @@ for r, method, answer_lens in zip(reqs, ("SayHello", "SayHelloStream"), (lens[:1
     t, = heads(its, "trailers", "server", sid)
     assert ["grpc-status", "0"] in t["headers"] and t["grpc"]["status"] == 0, t
     assert t["end_stream"] is True, t
-    # The body items stand for the DATA bytes: every message with its
-    # 5-byte prefix (or without the prefixes, which the grpc items say).
+    # The body items are the messages without their 5-byte prefixes (which
+    # the grpc_message items stand for), where they are in the DATA bytes.
+    # The client's DATA ends its stream; the server's trailers end its own.
     for who, ls, d in (("client", [len(name)], "read"), ("server", answer_lens, "write")):
         data = h2_data(stream_bytes(out, None, d), sid)
         assert len(data) == sum(5 + n for n in ls), (sid, who, len(data), ls)
-        b, total = body_of(its, sid, who)
-        assert total in (len(data), len(data) - 5 * len(ls)), (sid, who, total, len(data))
+        want, off = [], 0
+        for n in ls:
+            want.append((off + 5, n, who == "client" and n is ls[-1]))
+            off += 5 + n
+        got = [(b["offset"], b["length"], b["end"]) for b in heads(its, "body", who, sid)]
+        assert got == want, "stream %d %s body items %r, want %r" % (sid, who, got, want)
 print("gRPC: unary and streaming decoded; answers %r" % lens)
 PY
 
@@ -67,13 +72,20 @@ PY
 sniff_start -p "$GSRV"
 call
 sniff_stop
-L=$(( ${#NAME} ))
+L=${#NAME}
 for l in "> POST /helloworld.Greeter/SayHello HTTP/2 [stream 1] grpc helloworld.Greeter/SayHello" \
 	"> POST /helloworld.Greeter/SayHelloStream HTTP/2 [stream 3] grpc helloworld.Greeter/SayHelloStream" \
-	"> grpc message 0: $L bytes" "< grpc message 0: $((L + 6)) bytes" \
-	"< grpc message 2: $((L + 7)) bytes" "< trailers [stream 1]" "< trailers [stream 3]" \
-	"< grpc-status: 0" "> content-type: application/grpc"; do
+	"< HTTP/2 200 [stream 1] grpc helloworld.Greeter/SayHello" \
+	"< grpc-status: 0" "> content-type: application/grpc" "hello $NAME" "part 2 $NAME"; do
 	grep -qxF -- "$l" "$T/out" || { head -n 80 "$T/out" >&2; fail "no line '$l'"; }
+done
+# Message lines (the stage adds the stream tag), trailers (with the gRPC
+# call and its status after the tag).
+for l in "> grpc message 0: $L bytes( \[stream 1\])?" "< grpc message 0: $((L + 6)) bytes( \[stream 1\])?" \
+	"> grpc message 0: $L bytes( \[stream 3\])?" "< grpc message 2: $((L + 7)) bytes( \[stream 3\])?" \
+	"< trailers \[stream 1\]( grpc helloworld\.Greeter/SayHello)?( status 0)?" \
+	"< trailers \[stream 3\]( grpc helloworld\.Greeter/SayHelloStream)?( status 0)?"; do
+	grep -qxE -- "$l" "$T/out" || { head -n 80 "$T/out" >&2; fail "no line '$l'"; }
 done
 
 # --- --http-summary: the gRPC status after the HTTP one ---
