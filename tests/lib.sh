@@ -261,8 +261,9 @@ PY
 # nginx_start LISTEN [HTTP [SERVER]]: Debian's nginx, its own prefix in
 # $T/nginx ($W), on 127.0.0.1 with TLS and the test certificate, serving
 # $W/html; LISTEN adds to the listen line ("ssl", "ssl http2"), HTTP and
-# SERVER are more directives for those blocks. Sets NPORT, NGINX (the
-# master) and WORKER (its one worker) once a request has been answered.
+# SERVER are more directives for those blocks (HTTP's default: no access
+# log). Sets NPORT, NGINX (the master) and WORKER (its one worker) once a
+# request has been answered.
 nginx_start() {
 	W=$T/nginx
 	mkdir -p "$W/html" "$W/tmp"
@@ -281,13 +282,12 @@ http {
 	types { text/html html; }
 	sendfile off;
 	keepalive_requests 1000000;
-	access_log off;
 	client_body_temp_path $W/tmp/body;
 	proxy_temp_path $W/tmp/proxy;
 	fastcgi_temp_path $W/tmp/fastcgi;
 	uwsgi_temp_path $W/tmp/uwsgi;
 	scgi_temp_path $W/tmp/scgi;
-	${2:-}
+	${2:-access_log off;}
 	server {
 		listen 127.0.0.1:$NPORT $1;
 		ssl_certificate $CERT;

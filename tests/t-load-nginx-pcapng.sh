@@ -17,47 +17,11 @@ PLAIN=$TESTS_DIR/../bin/sslsniff
 SSLSNIFF=$PLAIN
 SECONDS_LOAD=60
 
-W=$T/nginx
-mkdir -p "$W/html" "$W/tmp"
-chmod 755 "$T" "$W" "$W/html"
+nginx_start ssl "log_format bytes '\$bytes_sent \$request_length';
+	access_log $T/nginx/bytes.log bytes;" "ssl_protocols TLSv1.3;"
 head -c 1024 /dev/urandom >"$W/html/1k.bin"
 chmod 644 "$W/html/1k.bin"
-NPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
-cat >"$W/nginx.conf" <<CONF
-daemon off;
-user www-data;
-worker_processes 1;
-pid $W/nginx.pid;
-error_log $W/error.log warn;
-events { worker_connections 1024; }
-http {
-	default_type application/octet-stream;
-	sendfile off;
-	keepalive_requests 1000000;
-	log_format bytes '\$bytes_sent \$request_length';
-	access_log $W/bytes.log bytes;
-	client_body_temp_path $W/tmp/body;
-	proxy_temp_path $W/tmp/proxy;
-	fastcgi_temp_path $W/tmp/fastcgi;
-	uwsgi_temp_path $W/tmp/uwsgi;
-	scgi_temp_path $W/tmp/scgi;
-	server {
-		listen 127.0.0.1:$NPORT ssl;
-		ssl_certificate $CERT;
-		ssl_certificate_key $KEY;
-		ssl_protocols TLSv1.3;
-		root $W/html;
-	}
-}
-CONF
-nginx -e "$W/error.log" -p "$W" -c "$W/nginx.conf" &
-NGINX=$!
-BG_PIDS+=($NGINX)
-wait_for 10 curl -sfk -o /dev/null "https://127.0.0.1:$NPORT/1k.bin" ||
-	fail "nginx did not start: $(cat "$W/error.log")"
-WORKER=$(pgrep -P "$NGINX" | head -n 1)
-[[ -n $WORKER ]] || fail "no nginx worker"
+curl -sfk -o /dev/null "https://127.0.0.1:$NPORT/1k.bin" || fail "nginx does not serve 1k.bin"
 : >"$W/bytes.log"	# the start-up request is not traced
 
 # The pcapng, read as it comes: block by block, EPBs counted, the last
