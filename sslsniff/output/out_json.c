@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/json_writer.h"
+#include "output/json_http.h"
 #include "output/output.h"
 #include "tls_funcs.h"
 #include "tls_names.h"
@@ -66,17 +67,13 @@ static int out_json_flush(void *p)
 	return err;
 }
 
-static int out_json_record(void *p, const struct record *r)
+/* What every object starts with: the process, the call, the connection. */
+static void out_json_common(struct out_json *o, const char *type, const struct event *ev)
 {
-	struct out_json *o = p;
-	const struct event *ev = r->ev;
-	const struct tls_func_info *fi = ev ? tls_func_info(ev->func) : NULL;
+	const struct tls_func_info *fi = tls_func_info(ev->func);
 	struct jsonw *w = &o->w;
 
-	if (r->kind != REC_DATA && r->kind != REC_HANDSHAKE)
-		return 0;
-	jsonw_start_object(w);
-	jsonw_string_field(w, "type", r->kind == REC_HANDSHAKE ? "handshake" : "data");
+	jsonw_string_field(w, "type", type);
 	jsonw_uint_field(w, "timestamp_ns", ev->ts_ns + o->opts.realtime_offset_ns);
 	jsonw_uint_field(w, "pid", ev->pid);
 	jsonw_uint_field(w, "tid", ev->tid);
@@ -87,6 +84,16 @@ static int out_json_record(void *p, const struct record *r)
 	jsonw_string_field(w, "function", fi ? fi->symbol : "unknown");
 	jsonw_uint_field(w, "latency_ns", ev->latency_ns);
 	out_json_conn(w, ev);
+}
+
+static void out_json_call(struct out_json *o, const struct record *r)
+{
+	const struct event *ev = r->ev;
+	const struct tls_func_info *fi = tls_func_info(ev->func);
+	struct jsonw *w = &o->w;
+
+	jsonw_start_object(w);
+	out_json_common(o, r->kind == REC_HANDSHAKE ? "handshake" : "data", ev);
 	if (r->kind == REC_HANDSHAKE) {
 		jsonw_int_field(w, "ret", ev->ret);
 	} else {
@@ -96,8 +103,36 @@ static int out_json_record(void *p, const struct record *r)
 		jsonw_base64(w, r->data, r->data_len);
 		jsonw_uint_field(w, "truncated", r->truncated);
 		jsonw_uint_field(w, "lost", r->lost);
+		if (r->nr_http)
+			json_http_items(w, r->http, r->nr_http);
 	}
 	jsonw_end_object(w);
+}
+
+/* --http-summary: an object per exchange, with the process that saw it end. */
+static void out_json_exchanges(struct out_json *o, const struct record *r)
+{
+	for (uint32_t i = 0; i < r->nr_http; i++) {
+		if (r->http[i].kind != HTTP_ITEM_EXCHANGE)
+			continue;
+		jsonw_start_object(&o->w);
+		out_json_common(o, "exchange", r->ev);
+		json_http_exchange(&o->w, &r->http[i]);
+		jsonw_end_object(&o->w);
+	}
+}
+
+static int out_json_record(void *p, const struct record *r)
+{
+	struct out_json *o = p;
+	struct jsonw *w = &o->w;
+
+	if (r->kind != REC_DATA && r->kind != REC_HANDSHAKE)
+		return 0;
+	if (!o->opts.http_summary)
+		out_json_call(o, r);
+	else if (r->kind == REC_DATA)
+		out_json_exchanges(o, r);
 	if (jsonw_error(w))
 		return jsonw_error(w);
 	return w->sb.len >= OUT_JSON_BATCH ? out_json_flush(o) : 0;
