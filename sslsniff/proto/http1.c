@@ -52,6 +52,7 @@ struct h1_dir {
 	bool line_ok;		/* the head's start line is complete and valid */
 	bool seen_line;		/* a start line was seen in this direction */
 	size_t nonl_run;	/* bytes without a line break, before the first start line */
+	bool bol;		/* resync: the last byte before this feed ended a line */
 	/* The message being read. */
 	bool response;
 	enum http_version version;
@@ -751,6 +752,7 @@ static void h1_fail(struct h1_feed *f, const uint8_t *p, size_t n, bool copy)
 	struct h1_dir *d = f->d;
 	bool in_response = d->response && d->state != H1_START && d->state != H1_RESYNC;
 
+	d->bol = n ? p[n - 1] == '\n' : false;
 	if (!d->seen_line && !d->line_ok &&
 	    (!c->midstream || (n >= H1_LINE_MAX && !memchr(p, '\n', n)))) {
 		c->not_http = true;
@@ -975,7 +977,8 @@ static void h1_chunk_line_done(struct h1_feed *f, const uint8_t *p, size_t n, bo
 		d->state = H1_CHUNK_DATA;
 		return;
 	}
-	h1_emit_body(f, p, 0, true);
+	/* The end, as an empty piece in the fed bytes (P may be the buffer). */
+	h1_emit_body(f, f->data, 0, true);
 	h1_set_state(d, H1_TRAILERS);
 }
 
@@ -1070,14 +1073,18 @@ static size_t h1_resync(struct h1_feed *f, size_t pos)
 	for (;;) {
 		const uint8_t *nl;
 
-		if (i == 0 || f->data[i - 1] == '\n') {
+		bool bol = i ? f->data[i - 1] == '\n' : d->bol;
+
+		/* At a line boundary any start line will do (one cut short too:
+		 * the head state finds out); where only a feed starts, nothing
+		 * says a line does, so it must begin with a known method. */
+		if (bol || !i) {
 			size_t n = f->len - i;
 			enum h1_line k = h1_line_kind(f->data + i, n < H1_LINE_MAX ? n : H1_LINE_MAX,
 						      want);
 
-			if (k == H1_LINE_REQ || k == H1_LINE_RESP ||
-			    (k == H1_LINE_MAYBE && n < H1_LINE_MAX &&
-			     h1_prefix_strong(f->data + i, n)))
+			if (k != H1_LINE_NO && (k != H1_LINE_MAYBE || n < H1_LINE_MAX) &&
+			    (bol || h1_prefix_strong(f->data + i, n)))
 				break;
 		}
 		nl = memchr(f->data + i, '\n', f->len - i);
@@ -1097,6 +1104,7 @@ static size_t h1_resync(struct h1_feed *f, size_t pos)
 		return f->len - pos;
 	}
 	h1_emit_raw(f, f->dir, f->data + pos, i - pos, "resync", false);
+	d->bol = i > pos ? f->data[i - 1] == '\n' : d->bol;
 	if (i < f->len)
 		h1_set_state(d, H1_START);
 	return i - pos;
