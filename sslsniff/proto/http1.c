@@ -15,6 +15,27 @@
  * Worst case some 260 KiB plus the arena. Bodies are never copied: their
  * pieces point into the fed bytes, and the body path does no work per byte
  * beyond finding the end of a chunk-size line.
+ *
+ * What a passive reader cannot know, and what it does then:
+ *   - which end is the client: the one that sends request lines (a status
+ *     line marks the server); before either, raw items guess the traced
+ *     process is the client;
+ *   - midstream, the first bytes of each direction are raw "resync" up to a
+ *     start line at a line boundary, or at the start of a feed when it
+ *     begins with a known method or "HTTP/1." (records often start
+ *     messages); a response whose request was not seen has no method, so a
+ *     response to an unseen HEAD is taken to have the body its
+ *     Content-Length announces, and what follows is read as that body until
+ *     the next resync;
+ *   - a response without Content-Length or chunked ends when the connection
+ *     closes, which no feed says: its body pieces never end and it has no
+ *     exchange;
+ *   - framing that cannot be trusted (Content-Lengths that differ, a request
+ *     coding other than chunked, a bad chunk) is reported (the head's
+ *     content_length -1, a counter) and what follows is raw "resync";
+ *   - "not http" (-EPROTO): a connection seen from its start whose first
+ *     bytes in a direction are no start line, or, midstream, 8 KiB without
+ *     a line break before the first start line. Every later feed is raw.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -852,6 +873,11 @@ static void h1_head_done(struct h1_feed *f, const uint8_t *p, size_t n, bool tra
 	struct h1_msg m;
 	int err = h1_parse(f, p, n, trailers, &m);
 
+	/* Both directions may have started a head before either showed which
+	 * end is the client: the one completed second must agree. */
+	if (!err && !trailers && f->c->client_dir >= 0 &&
+	    m.response == (f->dir == f->c->client_dir))
+		err = -EINVAL;
 	if (err) {
 		h1_fail(f, p, n, copy);
 		return;

@@ -596,6 +596,16 @@ static void test_malformed(void)
 	     "S RAW v11 s0 not http \"HTTP/1.1 200 OK\\r\\n\\r\\n\"\n",
 	     -EPROTO, { C, "\x16\x03\x01\x02\x03\x01" }, { S, "HTTP/1.1 200 OK\r\n\r\n" });
 
+	/* Both directions start a status line before either is complete: the
+	 * first completed makes its end the server, the other is refused
+	 * (found by the fuzzer: both were taken as responses). */
+	CONV("two servers", false,
+	     "S HEAD resp v11 s1 204 \"No Content\" cl=-1 ct=- end=1\n"
+	     "S EXCH v11 s1 - - a=- 204 req=0 resp=0 t=0-200\n"
+	     "C RAW v11 s0 resync \"HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n\"\n",
+	     0, { S, "HTTP/1.1 200 OK\r\nCon" }, { C, "HTTP/1.1 204 No Content\r\n\r\n" },
+	     { S, "tent-Length: 0\r\n\r\n" });
+
 	/* A response line where a request was due (the roles are known). */
 	CONV("status line from the client", false,
 	     "C HEAD req v11 s1 GET / a=- cl=-1 ct=- end=1\n"
