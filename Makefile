@@ -112,6 +112,9 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
 	$(call msg,UNIT,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
+# The HPACK test checks the decoder against libnghttp2's encoder and inflater.
+$(OUTPUT)/unit/hpack: LDLIBS += -lnghttp2
+
 unit: $(UNIT_BINS)
 
 # The suite runs the sanitized build: every test exercises the user-space
