@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <zlib.h>
 #include "proto/http1.h"
 #include "unit.h"
 
@@ -401,6 +402,76 @@ static void test_curl_nginx(void)
 	     { S, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n" });
 }
 
+/* nginx 1.22.1 with gzip on, to curl --compressed: chunked, as captured
+ * (see the top); the body, unchunked, must inflate to the 17-byte file. */
+static const char nginx_gzip[] =
+	"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Tue, 01 Dec 2026 15:40:13 GMT\r\n"
+	"Content-Type: text/html\r\nLast-Modified: Tue, 01 Dec 2026 15:31:33 GMT\r\n"
+	"Transfer-Encoding: chunked\r\nConnection: keep-alive\r\nETag: W/\"6b0ee855-11\"\r\n"
+	"Content-Encoding: gzip\r\n\r\n25\r\n"
+	"\x1f\x8b\x08\x00\x00\x00\x00\x00\x04\x03\xcbH\xcd\xc9\xc9WH+\xca\xcfU\xc8K\xcf\xcc\xab"
+	"\xe0\x02\x00" "E\xd5\xbf\xd8\x11\x00\x00\x00\r\n0\r\n\r\n";
+
+struct gz {
+	uint8_t body[256];
+	size_t len;
+	int ends, exchanges, heads;
+};
+
+static void gz_item(const struct http_item *it, void *arg)
+{
+	struct gz *g = arg;
+
+	if (it->kind == HTTP_ITEM_BODY && !it->from_client) {
+		CHECK(it->body.offset == g->len && g->len + it->body.len <= sizeof(g->body));
+		if (g->len + it->body.len <= sizeof(g->body))
+			memcpy(g->body + g->len, it->body.data, it->body.len);
+		g->len += it->body.len;
+		g->ends += it->body.end;
+	}
+	g->exchanges += it->kind == HTTP_ITEM_EXCHANGE;
+	if (it->kind == HTTP_ITEM_HEAD && !it->from_client) {
+		CHECK(it->head.status == 200 && it->head.content_length == -1 && !it->head.end_stream);
+		CHECK(it->head.nr_headers == 8);
+		g->heads++;
+	}
+}
+
+static void test_nginx_gzip(void)
+{
+	const char *req = "GET /index.html HTTP/1.1\r\nHost: 127.0.0.1:18482\r\n"
+			  "User-Agent: curl/7.88.1\r\nAccept: */*\r\n"
+			  "Accept-Encoding: deflate, gzip, br, zstd\r\n\r\n";
+
+	for (size_t piece = 1; piece <= sizeof(nginx_gzip); piece++) {
+		struct http1_conn *c = http1_conn__new(false);
+		struct gz g = {};
+		char out[64];
+		z_stream z = {};
+
+		CHECK(!http1_conn__feed(c, C, (const uint8_t *)req, strlen(req), 1, gz_item, &g));
+		for (size_t off = 0; off < sizeof(nginx_gzip) - 1; off += piece) {
+			size_t n = sizeof(nginx_gzip) - 1 - off < piece ? sizeof(nginx_gzip) - 1 - off : piece;
+
+			CHECK(!http1_conn__feed(c, S, (const uint8_t *)nginx_gzip + off, n, 2, gz_item, &g));
+		}
+		CHECK(g.len == 0x25 && g.ends == 1 && g.exchanges == 1 && g.heads == 1);
+		CHECK(inflateInit2(&z, 16 + MAX_WBITS) == Z_OK);
+		z.next_in = g.body;
+		z.avail_in = (uInt)g.len;
+		z.next_out = (Bytef *)out;
+		z.avail_out = sizeof(out);
+		CHECK(inflate(&z, Z_FINISH) == Z_STREAM_END);
+		CHECK(z.total_out == 17 && !memcmp(out, "hello from nginx\n", 17));
+		inflateEnd(&z);
+		http1_conn__free(c);
+		if (unit_failures) {
+			printf("  in nginx gzip, pieces of %zu\n", piece);
+			return;
+		}
+	}
+}
+
 static void test_chunked(void)
 {
 	CONV("chunked with extensions and trailers", false,
@@ -720,6 +791,7 @@ int main(void)
 	test_looks_like();
 	test_curl_nginx();
 	test_chunked();
+	test_nginx_gzip();
 	test_pipelined();
 	test_no_body();
 	test_upgrade();
