@@ -626,6 +626,33 @@ static void test_midstream(void)
 	     { S, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" });
 }
 
+/* Midstream, a feed that starts a message (as TLS records often do) is
+ * taken at its first byte when it begins with a known method or "HTTP/1.";
+ * with any other token only after a line break. Fed whole: a piece cut
+ * inside a line is no record start. */
+static void test_midstream_feed_start(void)
+{
+	static const char *const feeds[][2] = {
+		{ "S", "HTTP/1.1 304 Not Modified\r\nETag: \"e\"\r\n\r\n" },
+		{ "C", "BREW /pot HTTP/1.1\r\n\r\nBREW /pot2 HTTP/1.1\r\n\r\n" },
+		{ "C", "GET /x HTTP/1.1\r\n\r\n" },
+	};
+	struct http1_conn *c = http1_conn__new(true);
+
+	rec_reset(&rec, false);
+	for (size_t i = 0; i < 3; i++)
+		CHECK(!feed1(c, &rec, feeds[i][0][0] == 'C' ? C : S, (const uint8_t *)feeds[i][1],
+			     strlen(feeds[i][1]), 10 * (i + 1)));
+	rec_done(&rec);
+	CHECK_STR(rec.out,
+		  "S HEAD resp v11 s1 304 \"Not Modified\" cl=-1 ct=- end=1\n  ETag: \"e\"\n"
+		  "S EXCH v11 s1 - - a=- 304 req=0 resp=0 t=0-10\n"
+		  "C RAW v11 s0 resync \"BREW /pot HTTP/1.1\\r\\n\\r\\n\"\n"
+		  "C HEAD req v11 s2 BREW /pot2 a=- cl=-1 ct=- end=1\n"
+		  "C HEAD req v11 s3 GET /x a=- cl=-1 ct=- end=1\n");
+	http1_conn__free(c);
+}
+
 static void test_malformed(void)
 {
 	/* A header line without a colon: that head raw, the next one parsed. */
@@ -798,6 +825,7 @@ int main(void)
 	test_connect();
 	test_until_close();
 	test_midstream();
+	test_midstream_feed_start();
 	test_malformed();
 	test_bounds();
 	free(rec.out);
