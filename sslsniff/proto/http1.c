@@ -102,6 +102,7 @@ struct http1_conn {
 	size_t q_bytes;
 	uint32_t next_stream;		/* the next request's */
 	uint32_t resp_stream;		/* the oldest unanswered request's */
+	uint32_t unpaired_stream;	/* the last counted in unpaired_responses */
 	struct http1_stats stats;
 	struct arena arena;
 };
@@ -341,11 +342,12 @@ static enum h1_framing h1_framing(const struct h1_msg *m, const struct h1_req *r
 /* The stream a response of this connection answers (1xx too). */
 static uint32_t h1_response_stream(struct http1_conn *c)
 {
-	if (c->resp_stream == c->next_stream) {
-		/* No request pending: it was not seen. */
+	/* No request pending: it was not seen. */
+	if (c->resp_stream == c->next_stream)
 		c->next_stream++;
-		c->stats.unpaired_responses++;
-	} else if (!h1_q_find(c, c->resp_stream)) {
+	/* Counted once, though a 1xx came first. */
+	if (!h1_q_find(c, c->resp_stream) && c->unpaired_stream != c->resp_stream) {
+		c->unpaired_stream = c->resp_stream;
 		c->stats.unpaired_responses++;
 	}
 	return c->resp_stream;

@@ -638,6 +638,7 @@ static void test_midstream_feed_start(void)
 		{ "C", "GET /x HTTP/1.1\r\n\r\n" },
 	};
 	struct http1_conn *c = http1_conn__new(true);
+	struct http1_stats st;
 
 	rec_reset(&rec, false);
 	for (size_t i = 0; i < 3; i++)
@@ -650,6 +651,19 @@ static void test_midstream_feed_start(void)
 		  "C RAW v11 s0 resync \"BREW /pot HTTP/1.1\\r\\n\\r\\n\"\n"
 		  "C HEAD req v11 s2 BREW /pot2 a=- cl=-1 ct=- end=1\n"
 		  "C HEAD req v11 s3 GET /x a=- cl=-1 ct=- end=1\n");
+	http1_conn__free(c);
+
+	/* A 1xx and its final response, their request unseen: one pair. */
+	c = http1_conn__new(true);
+	rec_reset(&rec, false);
+	feed(c, &rec, S, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+	     5, WHOLE);
+	rec_done(&rec);
+	CHECK_STR(rec.out, "S HEAD resp v11 s1 100 \"Continue\" cl=-1 ct=- end=1\n"
+			   "S HEAD resp v11 s1 200 \"OK\" cl=0 ct=- end=1\n  Content-Length: 0\n"
+			   "S EXCH v11 s1 - - a=- 200 req=0 resp=0 t=0-5\n");
+	http1_conn__stats(c, &st);
+	CHECK(st.unpaired_responses == 1 && st.heads == 2 && !st.resync_bytes);
 	http1_conn__free(c);
 }
 
