@@ -1329,6 +1329,115 @@ static void check_block_bound(void)
 	convo_free(&v);
 }
 
+/* ---- more open streams than the table holds ---- */
+
+static void check_eviction(void)
+{
+	struct convo v;
+	struct got_list l = { 0 };
+	struct http2_conn *c;
+	struct http2_stats st;
+	size_t heads = 0;
+
+	memset(&v, 0, sizeof(v));
+	peer_init(&v.cl, true, &v.w, NULL);
+	peer_init(&v.sv, false, &v.w, NULL);
+	v.sv.hold = true;	/* no answers: all stay open */
+	{
+		nghttp2_settings_entry si[] = { { NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 1000 } };
+
+		nghttp2_submit_settings(v.cl.s, NGHTTP2_FLAG_NONE, NULL, 0);
+		nghttp2_submit_settings(v.sv.s, NGHTTP2_FLAG_NONE, si, 1);
+		pump(&v.cl, &v.sv);
+	}
+	for (int i = 0; i < 300; i++) {
+		static const nghttp2_nv h[] = {
+			NV(":method", "GET"), NV(":scheme", "https"), NV(":authority", "localhost"),
+			NV(":path", "/open"),
+		};
+
+		if (nghttp2_submit_request(v.cl.s, NULL, h, 4, NULL, NULL) <= 0)
+			abort();
+	}
+	pump(&v.cl, &v.sv);
+	c = http2_conn__new(false);
+	rng_state = 11;
+	feed_wire(c, &v.w, HTTP_DIR_SENT, 0, NULL, &l);
+	http2_conn__stats(c, &st);
+	for (size_t i = 0; i < l.nr; i++)
+		heads += l.g[i].it.kind == HTTP_ITEM_HEAD && str_eq(l.g[i].path, "/open");
+	/* All heard, the oldest 44 dropped from the table (and counted). */
+	if (getenv("H2_DEBUG"))
+		printf("evict: wire %zu heads %zu evicted %llu resyncs %llu items %zu\n", v.w.nr, heads,
+		       (unsigned long long)st.streams_evicted, (unsigned long long)st.resyncs, l.nr);
+	CHECK(heads == 300 && st.streams_evicted == 44 && !st.resyncs);
+	got_free(&l);
+	http2_conn__free(c);
+	convo_free(&v);
+}
+
+/* ---- frames nghttp2 does not send: built by hand ---- */
+
+static size_t frame(uint8_t *p, uint32_t len, uint8_t type, uint8_t flags, uint32_t stream,
+		    const void *payload)
+{
+	uint8_t h[9] = { len >> 16, len >> 8, len, type, flags, stream >> 24, stream >> 16,
+			 stream >> 8, stream };
+
+	memcpy(p, h, 9);
+	memcpy(p + 9, payload, len);
+	return 9 + len;
+}
+
+static void check_handmade(void)
+{
+	static const uint8_t hdrs[] = { 0x82, 0x84, 0x87, 0x41, 0x03, 'a', '.', 'b' };
+	uint8_t b[512], zeros[64] = { 0 };
+	size_t n = 0, unknown = 0, orphan_cont = 0, orphan_data = 0, heads = 0;
+	struct got_list l = { 0 };
+	struct http2_conn *c = http2_conn__new(true);
+	struct http2_stats st;
+
+	/* Midstream: a frame's tail, a CONTINUATION whose HEADERS came before,
+	 * DATA of a stream never seen, a request, a frame of an unknown type. */
+	memcpy(b, "\x11\x22\x33", 3), n = 3;
+	n += frame(b + n, 4, 0x9, 0x4, 5, "\x40\x01x\x01");
+	n += frame(b + n, 6, 0x0, 0x1, 7, "abcdef");
+	n += frame(b + n, sizeof(hdrs), 0x1, 0x5, 9, hdrs);
+	n += frame(b + n, 8, 0x6, 0x1, 0, zeros);
+	n += frame(b + n, 3, 0xfa, 0x0, 0, "xyz");
+	n += frame(b + n, 8, 0x6, 0x0, 0, zeros);
+	CHECK(!http2_conn__feed(c, HTTP_DIR_SENT, b, n, 1, on_item, &l));
+	http2_conn__stats(c, &st);
+	for (size_t i = 0; i < l.nr; i++) {
+		const struct got *g = &l.g[i];
+
+		if (g->it.kind == HTTP_ITEM_FRAME && g->it.frame.type == 0xfa)
+			unknown += !strcmp(g->it.frame.summary, "type=0xfa flags=0x00, 3 bytes");
+		if (g->it.kind == HTTP_ITEM_FRAME && g->it.frame.type == 0x9)
+			orphan_cont += !strcmp(g->it.frame.summary,
+					       "CONTINUATION without its HEADERS, 4 bytes skipped");
+		if (g->it.kind == HTTP_ITEM_FRAME && g->it.frame.type == 0x0)
+			orphan_data += g->it.stream == 7;
+		if (g->it.kind == HTTP_ITEM_HEAD)
+			heads += g->it.stream == 9 && str_eq(g->method, "GET") &&
+				 str_eq(g->path, "/") && str_eq(g->authority, "a.b") &&
+				 g->it.head.end_stream && g->it.from_client;
+	}
+	if (getenv("H2_DEBUG"))
+		for (size_t i = 0; i < l.nr; i++)
+			printf("  hand item %d stream %u %s raw %u\n", l.g[i].it.kind, l.g[i].it.stream,
+			       l.g[i].it.kind == HTTP_ITEM_FRAME ? l.g[i].it.frame.summary : "",
+			       l.g[i].it.kind == HTTP_ITEM_RAW ? l.g[i].it.raw.len : 0);
+	CHECK(l.nr_raw == 1 && l.raw_bytes == 3);
+	CHECK(unknown == 1 && orphan_cont == 1 && orphan_data == 1 && heads == 1);
+	CHECK(st.orphans == 2 && st.resync_bytes == 3);
+	CHECK(l.nr > 6 && l.g[l.nr - 1].it.kind == HTTP_ITEM_FRAME &&
+	      !strcmp(l.g[l.nr - 1].it.frame.summary, "PING 0000000000000000"));
+	got_free(&l);
+	http2_conn__free(c);
+}
+
 static void check_detect(const struct convo *v)
 {
 	const struct chunk *s = NULL;
@@ -1343,12 +1452,42 @@ static void check_detect(const struct convo *v)
 	CHECK(!http2_looks_like(v->w.c[0].b.p, 8));
 }
 
+/*
+ * The fuzz target's seeds (tests/fuzz/http2.c's format) into DIR: windows
+ * of the conversation, from its start and from the middle, in the wire's
+ * own pieces.
+ */
+static void write_seeds(const struct convo *v, const char *dir)
+{
+	static const size_t starts[] = { 0, 9, 40, 80, 120, 160, 200, 240 };
+
+	for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++) {
+		struct buf b = { 0 };
+		uint8_t mid = starts[k] != 0;
+		char path[4096];
+
+		buf_add(&b, &mid, 1);
+		for (size_t i = starts[k]; i < v->w.nr && b.n < 12000; i++) {
+			size_t n = v->w.c[i].b.n < 4000 ? v->w.c[i].b.n : 4000;
+			uint8_t hdr[3] = { !v->w.c[i].from_client, n & 0xff, n >> 8 };
+
+			buf_add(&b, hdr, 3);
+			buf_add(&b, v->w.c[i].b.p, n);
+		}
+		snprintf(path, sizeof(path), "%s/nghttp2-%zu", dir, starts[k]);
+		unit_write_file(path, b.p, b.n);
+		free(b.p);
+	}
+}
+
 int main(void)
 {
 	struct convo v;
 	size_t late_checked = 0;
 
 	converse(&v);
+	if (getenv("H2_SEEDS_DIR"))
+		write_seeds(&v, getenv("H2_SEEDS_DIR"));
 	check_detect(&v);
 	for (uint64_t seed = 1; seed <= 24; seed++) {
 		for (int view = 0; view < 2; view++) {
@@ -1374,6 +1513,8 @@ int main(void)
 	       "boundaries before the first frame\n", late_checked, midstream_early);
 	CHECK(late_checked >= 30 && midstream_early <= 6);
 	check_block_bound();
+	check_eviction();
+	check_handmade();
 out:
 	convo_free(&v);
 	UNIT_DONE("http2");
