@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <string.h>
 #include "proto/hpack.h"
 
 #define HUFF_SYMS	257	/* 256 bytes and EOS */
@@ -87,41 +88,68 @@ static void huff_build(void)
 	}
 }
 
+/* The symbol whose code begins TOP (left-aligned), its length in *LEN. */
+static inline unsigned int huff_symbol(uint32_t top, unsigned int *len)
+{
+	unsigned int l = huff.fast_len[top >> 24];
+
+	if (l <= 8) {
+		*len = l;
+		return huff.fast_sym[top >> 24];
+	}
+	while (top >= huff.limit[l])
+		l++;
+	*len = l;
+	return huff.sorted[huff.base[l] + (top >> (32 - l)) - huff.first[l]];
+}
+
 int hpack_huffman_decode(const uint8_t *in, size_t len, uint8_t *out)
 {
 	const uint8_t *end = in + len;
 	uint8_t *o = out;
-	uint64_t acc = 0;	/* the next bits, left-aligned */
+	uint64_t acc = 0;	/* the next bits, left-aligned (more may follow: input) */
 	unsigned int n = 0;	/* how many */
+	unsigned int sym, l;
 
 	if (len > (size_t)INT_MAX / 8 * 5)
 		return -EBADMSG;	/* the length would not fit the return value */
 	pthread_once(&huff_once, huff_build);
 	for (;;) {
-		uint32_t top;
-		unsigned int l, sym;
+		if (end - in >= 8) {
+			/* Eight bytes at once: the bits past N it ORs in are the
+			 * input's next, which the next refill ORs in again. */
+			uint64_t w;
 
-		while (n <= 56 && in < end) {
-			acc |= (uint64_t)*in++ << (56 - n);
-			n += 8;
-		}
-		if (!n)
-			break;
-		/* Past the end, ones: padding is EOS's first bits, so a string
-		 * ending in padding decodes to a code longer than what is left. */
-		top = acc >> 32;
-		if (n < 32)
-			top |= UINT32_MAX >> n;
-		l = huff.fast_len[top >> 24];
-		if (l <= 8) {
-			sym = huff.fast_sym[top >> 24];
+			memcpy(&w, in, 8);
+			acc |= __builtin_bswap64(w) >> n;
+			in += (63 - n) >> 3;
+			n |= 56;
 		} else {
-			while (top >= huff.limit[l])
-				l++;
-			sym = huff.sorted[huff.base[l] + (top >> (32 - l)) - huff.first[l]];
+			while (n <= 56 && in < end) {
+				acc |= (uint64_t)*in++ << (56 - n);
+				n += 8;
+			}
 		}
+		if (n < HUFF_MAX_LEN)
+			break;
+		/* A whole code is there, whatever its length. */
+		do {
+			sym = huff_symbol(acc >> 32, &l);
+			if (sym == HUFF_EOS)
+				return -EBADMSG;
+			*o++ = sym;
+			acc <<= l;
+			n -= l;
+		} while (n >= HUFF_MAX_LEN);
+	}
+	/* The end: fewer than 30 bits, all the input's (in == end). Past
+	 * them, ones: padding is EOS's first bits, so a string ending in
+	 * padding decodes to a code longer than what is left. */
+	while (n) {
+		uint32_t top = (acc >> 32) | (UINT32_MAX >> n);
+
+		sym = huff_symbol(top, &l);
 		if (l > n) {
-			/* Only at the end (refilled: n > 56 while input is left). */
 			if (n > 7 || top != UINT32_MAX)
 				return -EBADMSG;
 			break;
