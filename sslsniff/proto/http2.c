@@ -116,14 +116,16 @@ static void h2_settings_end(struct h2_feed *x)
 
 /* ---- header blocks: HEADERS or PUSH_PROMISE, then CONTINUATION until END_HEADERS ---- */
 
-static void h2_block_report(struct h2_feed *x, const char *what)
+/* WHAT became of the block; RESET: the direction's HPACK context too. */
+static void h2_block_report(struct h2_feed *x, const char *what, bool reset)
 {
 	struct h2_dir *d = x->d;
 	struct h2_hdr h = { .type = d->block_type, .flags = d->block_flags, .len = d->block_total };
 	char sum[sizeof(d->sum)];
 
-	snprintf(sum, sizeof(sum), "%s header block of %u bytes %s, HPACK context reset",
-		 h2_type_name(d->block_type), d->block_total, what);
+	snprintf(sum, sizeof(sum), "%s header block of %u bytes %s%s",
+		 h2_type_name(d->block_type), d->block_total, what,
+		 reset ? ", HPACK context reset" : "");
 	h2_emit_frame(x, &h, d->block_stream, sum);
 }
 
@@ -135,8 +137,33 @@ static void h2_block_lost(struct h2_feed *x, const char *what)
 
 	d->in_block = false;
 	x->c->stats.blocks_dropped++;
-	h2_block_report(x, what);
+	h2_block_report(x, what, true);
 	h2_hpack_reset(x->c, d);
+	if (d->block_type == H2_HEADERS && d->block_flags & H2_F_END_STREAM &&
+	    (s = h2_stream_find(x->c, d->block_stream)))
+		h2_stream_end(x, s, x->dir);
+}
+
+/*
+ * A feed whose items hold H2_ARENA_MAX already (small blocks naming large
+ * table entries): the block is decoded only to keep the table in step, its
+ * head reported, not kept.
+ */
+static void h2_block_unkept(struct h2_feed *x)
+{
+	struct h2_dir *d = x->d;
+	struct http_header *fields;
+	struct h2_stream *s;
+	uint32_t nr;
+
+	bool bad = hpack__decode(d->hpack, d->block ? d->block : (const uint8_t *)"",
+				 d->block_len, &x->c->scratch, &fields, &nr);
+
+	arena_reset(&x->c->scratch);
+	x->c->stats.heads_dropped++;
+	h2_block_report(x, "decoded, not kept (a record's items over 8 MiB)", bad);
+	if (bad)
+		h2_hpack_reset(x->c, d);
 	if (d->block_type == H2_HEADERS && d->block_flags & H2_F_END_STREAM &&
 	    (s = h2_stream_find(x->c, d->block_stream)))
 		h2_stream_end(x, s, x->dir);
@@ -155,6 +182,10 @@ static void h2_block_done(struct h2_feed *x)
 		goto out;
 	}
 	d->in_block = false;
+	if (x->c->arena.total > H2_ARENA_MAX) {
+		h2_block_unkept(x);
+		goto out;
+	}
 	/* An empty block may have no buffer: not NULL + 0 to the decoder. */
 	err = hpack__decode(d->hpack, d->block ? d->block : (const uint8_t *)"", d->block_len,
 			    &x->c->arena, &fields, &nr);
@@ -164,7 +195,7 @@ static void h2_block_done(struct h2_feed *x)
 		x->c->stats.hpack_errors++;
 		snprintf(what, sizeof(what), "malformed after %u fields (%s)", nr,
 			 err == -ENOMEM ? "no memory" : "HPACK");
-		h2_block_report(x, what);
+		h2_block_report(x, what, true);
 		h2_hpack_reset(x->c, d);
 	}
 	h2_head(x, push ? d->promised : d->block_stream, fields, nr,
@@ -271,6 +302,7 @@ static struct h2_stream *h2_data_stream(struct h2_feed *x)
 
 	if (s) {
 		s->seq = ++c->seq;
+		s->data[x->dir] = true;
 		return s;
 	}
 	s = h2_stream_get(c, d->f.stream, &fresh);
@@ -278,6 +310,7 @@ static struct h2_stream *h2_data_stream(struct h2_feed *x)
 		return NULL;
 	c->stats.orphans++;
 	s->start_ns = x->ts;
+	s->data[x->dir] = true;
 	snprintf(sum, sizeof(sum), "DATA on stream %u, whose headers were not seen", d->f.stream);
 	h2_emit_frame(x, &d->f, d->f.stream, sum);
 	return s;
@@ -793,6 +826,7 @@ void http2_conn__free(struct http2_conn *c)
 		c->graveyard = next;
 	}
 	arena_free(&c->arena);
+	arena_free(&c->scratch);
 	free(c);
 }
 

@@ -40,6 +40,8 @@ struct http2_stats {
 	uint64_t hpack_resets;		/* decoding contexts started afresh: table out of step */
 	uint64_t streams_evicted;	/* open streams dropped from a full table */
 	uint64_t orphans;		/* streams (or CONTINUATIONs) whose start was not seen */
+	uint64_t heads_dropped;		/* heads not kept: a feed's items over 8 MiB (HPACK
+					 * makes 256 KiB of a 10-byte block) */
 	uint64_t nomem;			/* items or strings lost to a failed allocation */
 };
 

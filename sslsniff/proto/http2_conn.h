@@ -16,6 +16,7 @@
 #include "proto/http2_frame.h"
 
 #define H2_BLOCK_MAX	(256u << 10)
+#define H2_ARENA_MAX	(8u << 20)	/* what one feed's items may hold */
 #define H2_BLOCK_KEEP	(16u << 10)	/* block buffer kept between blocks */
 #define H2_STREAMS_MAX	256u
 #define H2_SMALL	64u
@@ -99,6 +100,7 @@ struct h2_stream {
 	int grpc_status;
 	bool head[2];			/* a final head seen per direction */
 	bool ended[2];			/* END_STREAM per direction */
+	bool data[2];			/* a DATA frame seen per direction */
 	bool grpc, grpc_lost[2];
 	struct grpc_reader rd[2];
 	struct h2_strs *strs;
@@ -111,7 +113,8 @@ struct http2_conn {
 	struct h2_stream *streams;
 	uint32_t nr_streams, cap_streams;
 	uint64_t seq;
-	struct arena arena;
+	struct arena arena;		/* the items' strings, emptied at each feed */
+	struct arena scratch;		/* blocks decoded only to keep HPACK in step */
 	struct h2_strs *graveyard;	/* strings of streams ended during this feed */
 	struct http2_stats stats;
 };

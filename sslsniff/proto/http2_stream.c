@@ -246,7 +246,8 @@ static int64_t h2_number(struct http_str v)
 
 /*
  * Request, response or trailers: the pseudo-headers say (RFC 9113 8.3), or
- * a block after the final one, or END_STREAM without them (8.1). A block
+ * a block after the final one or after DATA, or END_STREAM without them
+ * (8.1). A block
  * whose pseudo-headers were table entries we never saw goes by its side.
  */
 static enum http_head_kind h2_head_kind(struct h2_feed *x, const struct h2_stream *s,
@@ -257,7 +258,8 @@ static enum http_head_kind h2_head_kind(struct h2_feed *x, const struct h2_strea
 		return HTTP_HEAD_REQUEST;
 	if (f->status.ptr)
 		return HTTP_HEAD_RESPONSE;
-	if (s->head[x->dir] || (end_stream && !nr_unknown && !f->pseudo))
+	/* After DATA in its direction, a block can only be trailers. */
+	if (s->head[x->dir] || s->data[x->dir] || (end_stream && !nr_unknown && !f->pseudo))
 		return HTTP_HEAD_TRAILERS;
 	return h2_from_client(x->c, x->dir) ? HTTP_HEAD_REQUEST : HTTP_HEAD_RESPONSE;
 }
