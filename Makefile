@@ -114,6 +114,8 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
 
 # The HPACK test checks the decoder against libnghttp2's encoder and inflater.
 $(OUTPUT)/unit/hpack: LDLIBS += -lnghttp2
+# The HTTP/2 test holds a conversation between libnghttp2's client and server.
+$(OUTPUT)/unit/http2: LDLIBS += -lnghttp2
 
 unit: $(UNIT_BINS)
 

@@ -10,7 +10,7 @@ build=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev libdw-dev zl
 tests=(openssl curl wget python3 gnutls-bin libnss3-tools procps iproute2 bsdextrautils
        dwarves dpkg-dev xz-utils binutils quilt
        util-linux ca-certificates tshark
-       libnghttp2-dev	# tests/unit/hpack.c: nghttp2's HPACK encoder and inflater
+       libnghttp2-dev	# tests/unit/hpack.c, http2.c: nghttp2's HPACK and its sessions
        nginx wrk	# t-load-nginx-pcapng (and make bench)
        debootstrap)	# tests/matrix: Debian roots of other library versions
 

@@ -53,6 +53,9 @@ static void check_item(struct ctx *x, const struct http_item *it)
 		FUZZ_ASSERT(h->content_length >= -1 && !h->nr_unknown);
 		FUZZ_ASSERT(h->nr_headers <= 512 && (h->headers || !h->nr_headers));
 		FUZZ_ASSERT(it->stream);
+		/* Requests come from the client, responses from the server. */
+		FUZZ_ASSERT(h->kind != HTTP_HEAD_REQUEST || it->from_client);
+		FUZZ_ASSERT(h->kind != HTTP_HEAD_RESPONSE || !it->from_client);
 		touch_str(x, h->method);
 		touch_str(x, h->path);
 		touch_str(x, h->authority);

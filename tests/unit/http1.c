@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <zlib.h>
 #include "proto/http1.h"
 #include "unit.h"
 
@@ -401,6 +402,76 @@ static void test_curl_nginx(void)
 	     { S, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n" });
 }
 
+/* nginx 1.22.1 with gzip on, to curl --compressed: chunked, as captured
+ * (see the top); the body, unchunked, must inflate to the 17-byte file. */
+static const char nginx_gzip[] =
+	"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Tue, 01 Dec 2026 15:40:13 GMT\r\n"
+	"Content-Type: text/html\r\nLast-Modified: Tue, 01 Dec 2026 15:31:33 GMT\r\n"
+	"Transfer-Encoding: chunked\r\nConnection: keep-alive\r\nETag: W/\"6b0ee855-11\"\r\n"
+	"Content-Encoding: gzip\r\n\r\n25\r\n"
+	"\x1f\x8b\x08\x00\x00\x00\x00\x00\x04\x03\xcbH\xcd\xc9\xc9WH+\xca\xcfU\xc8K\xcf\xcc\xab"
+	"\xe0\x02\x00" "E\xd5\xbf\xd8\x11\x00\x00\x00\r\n0\r\n\r\n";
+
+struct gz {
+	uint8_t body[256];
+	size_t len;
+	int ends, exchanges, heads;
+};
+
+static void gz_item(const struct http_item *it, void *arg)
+{
+	struct gz *g = arg;
+
+	if (it->kind == HTTP_ITEM_BODY && !it->from_client) {
+		CHECK(it->body.offset == g->len && g->len + it->body.len <= sizeof(g->body));
+		if (g->len + it->body.len <= sizeof(g->body))
+			memcpy(g->body + g->len, it->body.data, it->body.len);
+		g->len += it->body.len;
+		g->ends += it->body.end;
+	}
+	g->exchanges += it->kind == HTTP_ITEM_EXCHANGE;
+	if (it->kind == HTTP_ITEM_HEAD && !it->from_client) {
+		CHECK(it->head.status == 200 && it->head.content_length == -1 && !it->head.end_stream);
+		CHECK(it->head.nr_headers == 8);
+		g->heads++;
+	}
+}
+
+static void test_nginx_gzip(void)
+{
+	const char *req = "GET /index.html HTTP/1.1\r\nHost: 127.0.0.1:18482\r\n"
+			  "User-Agent: curl/7.88.1\r\nAccept: */*\r\n"
+			  "Accept-Encoding: deflate, gzip, br, zstd\r\n\r\n";
+
+	for (size_t piece = 1; piece <= sizeof(nginx_gzip); piece++) {
+		struct http1_conn *c = http1_conn__new(false);
+		struct gz g = {};
+		char out[64];
+		z_stream z = {};
+
+		CHECK(!http1_conn__feed(c, C, (const uint8_t *)req, strlen(req), 1, gz_item, &g));
+		for (size_t off = 0; off < sizeof(nginx_gzip) - 1; off += piece) {
+			size_t n = sizeof(nginx_gzip) - 1 - off < piece ? sizeof(nginx_gzip) - 1 - off : piece;
+
+			CHECK(!http1_conn__feed(c, S, (const uint8_t *)nginx_gzip + off, n, 2, gz_item, &g));
+		}
+		CHECK(g.len == 0x25 && g.ends == 1 && g.exchanges == 1 && g.heads == 1);
+		CHECK(inflateInit2(&z, 16 + MAX_WBITS) == Z_OK);
+		z.next_in = g.body;
+		z.avail_in = (uInt)g.len;
+		z.next_out = (Bytef *)out;
+		z.avail_out = sizeof(out);
+		CHECK(inflate(&z, Z_FINISH) == Z_STREAM_END);
+		CHECK(z.total_out == 17 && !memcmp(out, "hello from nginx\n", 17));
+		inflateEnd(&z);
+		http1_conn__free(c);
+		if (unit_failures) {
+			printf("  in nginx gzip, pieces of %zu\n", piece);
+			return;
+		}
+	}
+}
+
 static void test_chunked(void)
 {
 	CONV("chunked with extensions and trailers", false,
@@ -553,6 +624,47 @@ static void test_midstream(void)
 	     { S, "dy of the previous response\r\nmore of it\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc" },
 	     { C, "ue\r\nAccept: */*\r\n\r\nGET /next HTTP/1.1\r\nHost: h\r\n\r\n" },
 	     { S, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" });
+}
+
+/* Midstream, a feed that starts a message (as TLS records often do) is
+ * taken at its first byte when it begins with a known method or "HTTP/1.";
+ * with any other token only after a line break. Fed whole: a piece cut
+ * inside a line is no record start. */
+static void test_midstream_feed_start(void)
+{
+	static const char *const feeds[][2] = {
+		{ "S", "HTTP/1.1 304 Not Modified\r\nETag: \"e\"\r\n\r\n" },
+		{ "C", "BREW /pot HTTP/1.1\r\n\r\nBREW /pot2 HTTP/1.1\r\n\r\n" },
+		{ "C", "GET /x HTTP/1.1\r\n\r\n" },
+	};
+	struct http1_conn *c = http1_conn__new(true);
+	struct http1_stats st;
+
+	rec_reset(&rec, false);
+	for (size_t i = 0; i < 3; i++)
+		CHECK(!feed1(c, &rec, feeds[i][0][0] == 'C' ? C : S, (const uint8_t *)feeds[i][1],
+			     strlen(feeds[i][1]), 10 * (i + 1)));
+	rec_done(&rec);
+	CHECK_STR(rec.out,
+		  "S HEAD resp v11 s1 304 \"Not Modified\" cl=-1 ct=- end=1\n  ETag: \"e\"\n"
+		  "S EXCH v11 s1 - - a=- 304 req=0 resp=0 t=0-10\n"
+		  "C RAW v11 s0 resync \"BREW /pot HTTP/1.1\\r\\n\\r\\n\"\n"
+		  "C HEAD req v11 s2 BREW /pot2 a=- cl=-1 ct=- end=1\n"
+		  "C HEAD req v11 s3 GET /x a=- cl=-1 ct=- end=1\n");
+	http1_conn__free(c);
+
+	/* A 1xx and its final response, their request unseen: one pair. */
+	c = http1_conn__new(true);
+	rec_reset(&rec, false);
+	feed(c, &rec, S, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+	     5, WHOLE);
+	rec_done(&rec);
+	CHECK_STR(rec.out, "S HEAD resp v11 s1 100 \"Continue\" cl=-1 ct=- end=1\n"
+			   "S HEAD resp v11 s1 200 \"OK\" cl=0 ct=- end=1\n  Content-Length: 0\n"
+			   "S EXCH v11 s1 - - a=- 200 req=0 resp=0 t=0-5\n");
+	http1_conn__stats(c, &st);
+	CHECK(st.unpaired_responses == 1 && st.heads == 2 && !st.resync_bytes);
+	http1_conn__free(c);
 }
 
 static void test_malformed(void)
@@ -720,12 +832,14 @@ int main(void)
 	test_looks_like();
 	test_curl_nginx();
 	test_chunked();
+	test_nginx_gzip();
 	test_pipelined();
 	test_no_body();
 	test_upgrade();
 	test_connect();
 	test_until_close();
 	test_midstream();
+	test_midstream_feed_start();
 	test_malformed();
 	test_bounds();
 	free(rec.out);
