@@ -10,6 +10,7 @@
 #include "lib/json_writer.h"
 #include "output/json_http.h"
 #include "output/output.h"
+#include "record/alpn.h"
 #include "tls_funcs.h"
 #include "tls_names.h"
 
@@ -34,13 +35,15 @@ static const char *direction_name(enum direction dir)
 	return dir == DIR_READ ? "read" : dir == DIR_WRITE ? "write" : "none";
 }
 
-/* fd, fd_source, src, dst, tls_version and cipher, each only when known. */
+/* fd, fd_source, src, dst, tls_version, cipher and alpn, each only when known. */
 static void out_json_conn(struct jsonw *w, const struct event *ev)
 {
 	char src[CONN_ADDR_LEN], dst[CONN_ADDR_LEN];
 	const char *fd_source = output_fd_source(ev);
 	const char *tls_version = output_tls_version(ev);
 	const char *cipher = tls_event_cipher(ev);
+	size_t alpn_n;
+	const char *alpn = record_alpn(ev, &alpn_n);
 
 	if (fd_source) {
 		jsonw_int_field(w, "fd", ev->fd);
@@ -55,6 +58,13 @@ static void out_json_conn(struct jsonw *w, const struct event *ev)
 	if (cipher) {
 		jsonw_name(w, "cipher");
 		jsonw_string(w, cipher, strnlen(cipher, SSLSNIFF_CIPHER_LEN));
+	}
+	if (alpn) {
+		jsonw_name(w, "alpn");
+		jsonw_string(w, alpn, alpn_n);
+		/* Only the first bytes of a longer name are carried. */
+		if (record_alpn_truncated(ev))
+			jsonw_uint_field(w, "alpn_len", ev->alpn_len);
 	}
 }
 

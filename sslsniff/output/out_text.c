@@ -15,6 +15,7 @@
 #include "output/text_http.h"
 #include "proto/http.h"
 #include "proto/http_names.h"
+#include "record/alpn.h"
 #include "tls_funcs.h"
 
 #define OUT_TEXT_BATCH	(256 << 10)
@@ -63,7 +64,32 @@ static const char *row_label(const struct event *ev)
 	return fi && fi->dir == DIR_WRITE ? "WRITE/SEND" : "READ/RECV";
 }
 
-/* -x: "src -> dst", or the bare fd, or "-" when nothing is known. */
+/*
+ * -x: " alpn NAME" after the connection. The name is the peers' choice of
+ * bytes: anything but printable ASCII is shown as \xHH, and a cut one
+ * ends in "...".
+ */
+static void text_alpn(struct out_text *o, const struct event *ev)
+{
+	size_t n;
+	const char *p = record_alpn(ev, &n);
+
+	if (!p)
+		return;
+	text_put(o, " alpn ", 6);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		if (c > 0x20 && c < 0x7f && c != '\\')
+			text_put(o, (const char *)&c, 1);
+		else
+			text_printf(o, "\\x%02x", c);
+	}
+	if (record_alpn_truncated(ev))
+		text_put(o, "...", 3);
+}
+
+/* -x: "src -> dst", or the bare fd, or "-" when nothing is known; then the ALPN protocol. */
 static void text_conn(struct out_text *o, const struct event *ev)
 {
 	char src[CONN_ADDR_LEN], dst[CONN_ADDR_LEN];
@@ -74,6 +100,7 @@ static void text_conn(struct out_text *o, const struct event *ev)
 		text_printf(o, " fd %d", ev->fd);
 	else
 		text_put(o, " -", 2);
+	text_alpn(o, ev);
 }
 
 static void text_row(struct out_text *o, const struct event *ev)
