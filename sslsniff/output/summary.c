@@ -78,6 +78,12 @@ static uint64_t counters_untracked(const struct counters *c)
 	       c->bpf[STAT_LOST_EVENTS_OTHER];
 }
 
+static void summary_print_nonzero(FILE *f, const char *what, uint64_t n)
+{
+	if (n)
+		fprintf(f, ", %" PRIu64 " %s", n, what);
+}
+
 /* What the protocol stage could not follow is said, not hidden. */
 static void summary_print_http(FILE *f, const struct proto_stats *p)
 {
@@ -92,6 +98,20 @@ static void summary_print_http(FILE *f, const struct proto_stats *p)
 		fprintf(f, ", %" PRIu64 " restarts after missing bytes", p->gaps);
 	if (p->conns_evicted)
 		fprintf(f, ", %" PRIu64 " connections' state forgotten", p->conns_evicted);
+	summary_print_nonzero(f, "HTTP/1 heads shown raw", p->http1.bad_heads);
+	summary_print_nonzero(f, "HTTP/1 bodies of unknown framing", p->http1.bad_framing);
+	summary_print_nonzero(f, "HTTP/1 requests past the pipelining queue",
+			      p->http1.dropped_requests);
+	summary_print_nonzero(f, "HTTP/1 responses without their request",
+			      p->http1.unpaired_responses);
+	summary_print_nonzero(f, "HTTP/2 header blocks undecoded (too large or cut)",
+			      p->http2.blocks_dropped);
+	summary_print_nonzero(f, "HTTP/2 header blocks malformed", p->http2.hpack_errors);
+	summary_print_nonzero(f, "HPACK tables restarted", p->http2.hpack_resets);
+	summary_print_nonzero(f, "HTTP/2 streams forgotten", p->http2.streams_evicted);
+	summary_print_nonzero(f, "HTTP/2 streams begun before the start", p->http2.orphans);
+	summary_print_nonzero(f, "HTTP/2 heads not shown (8 MiB a record)", p->http2.heads_dropped);
+	summary_print_nonzero(f, "HTTP items lost to memory", p->http2.nomem);
 }
 
 void summary_print(FILE *f, const struct counters *c)
@@ -130,6 +150,17 @@ static void summary_json_http(struct jsonw *w, const struct proto_stats *p)
 	jsonw_uint_field(w, "resync_bytes", p->resync_bytes);
 	jsonw_uint_field(w, "gaps", p->gaps);
 	jsonw_uint_field(w, "evicted_connections", p->conns_evicted);
+	jsonw_uint_field(w, "http1_bad_heads", p->http1.bad_heads);
+	jsonw_uint_field(w, "http1_bad_framing", p->http1.bad_framing);
+	jsonw_uint_field(w, "http1_dropped_requests", p->http1.dropped_requests);
+	jsonw_uint_field(w, "http1_unpaired_responses", p->http1.unpaired_responses);
+	jsonw_uint_field(w, "http2_blocks_dropped", p->http2.blocks_dropped);
+	jsonw_uint_field(w, "http2_hpack_errors", p->http2.hpack_errors);
+	jsonw_uint_field(w, "http2_hpack_resets", p->http2.hpack_resets);
+	jsonw_uint_field(w, "http2_streams_evicted", p->http2.streams_evicted);
+	jsonw_uint_field(w, "http2_orphan_streams", p->http2.orphans);
+	jsonw_uint_field(w, "http2_heads_dropped", p->http2.heads_dropped);
+	jsonw_uint_field(w, "nomem", p->http2.nomem);
 	jsonw_end_object(w);
 }
 

@@ -15,6 +15,7 @@
 #include "proto/http1.h"
 #include "proto/http2.h"
 #include "proto/proto.h"
+#include "record/alpn.h"
 #include "tls_funcs.h"
 
 /* Past this many connections the least recently used one's state goes. */
@@ -44,7 +45,9 @@ struct proto {
 	struct http_item *items;	/* the current record's */
 	uint32_t nr_items, cap_items;
 	int err;
-	struct proto_stats stats;
+	struct proto_stats stats;	/* the stage's own counts */
+	struct proto_stats gone;	/* parsers' counts, of those freed */
+	struct proto_stats sum;		/* what proto__stats() last gave */
 };
 
 struct proto *proto__new(void)
@@ -63,8 +66,36 @@ struct proto *proto__new(void)
 	return p;
 }
 
-static void conn_parsers_free(struct proto_conn *pc)
+/* A parser's counts outlive it: added to the stage's when it goes. */
+static void stats_add_parsers(struct proto_stats *st, const struct proto_conn *pc)
 {
+	struct http1_stats h1 = {};
+	struct http2_stats h2 = {};
+
+	if (pc->h1) {
+		http1_conn__stats(pc->h1, &h1);
+		st->resync_bytes += h1.resync_bytes;
+		st->http1.bad_heads += h1.bad_heads;
+		st->http1.bad_framing += h1.bad_framing;
+		st->http1.dropped_requests += h1.dropped_requests;
+		st->http1.unpaired_responses += h1.unpaired_responses;
+	}
+	if (pc->h2) {
+		http2_conn__stats(pc->h2, &h2);
+		st->resync_bytes += h2.resync_bytes;
+		st->http2.blocks_dropped += h2.blocks_dropped;
+		st->http2.hpack_errors += h2.hpack_errors;
+		st->http2.hpack_resets += h2.hpack_resets;
+		st->http2.streams_evicted += h2.streams_evicted;
+		st->http2.orphans += h2.orphans;
+		st->http2.heads_dropped += h2.heads_dropped;
+		st->http2.nomem += h2.nomem;
+	}
+}
+
+static void conn_parsers_free(struct proto *p, struct proto_conn *pc)
+{
+	stats_add_parsers(&p->gone, pc);
 	http1_conn__free(pc->h1);
 	http2_conn__free(pc->h2);
 	pc->h1 = NULL;
@@ -79,7 +110,8 @@ void proto__free(struct proto *p)
 		return;
 	for (pc = p->lru_head; pc; pc = next) {
 		next = pc->next;
-		conn_parsers_free(pc);
+		http1_conn__free(pc->h1);
+		http2_conn__free(pc->h2);
 		free(pc);
 	}
 	hashmap_free(&p->conns);
@@ -87,9 +119,18 @@ void proto__free(struct proto *p)
 	free(p);
 }
 
-const struct proto_stats *proto__stats(const struct proto *p)
+/* The stage's counts and every parser's, freed or live. */
+const struct proto_stats *proto__stats(struct proto *p)
 {
-	return &p->stats;
+	struct proto_stats *s = &p->sum;
+
+	*s = p->stats;
+	s->resync_bytes += p->gone.resync_bytes;
+	s->http1 = p->gone.http1;
+	s->http2 = p->gone.http2;
+	for (struct proto_conn *pc = p->lru_head; pc; pc = pc->next)
+		stats_add_parsers(s, pc);
+	return s;
 }
 
 static void lru_unlink(struct proto *p, struct proto_conn *pc)
@@ -122,7 +163,7 @@ static struct proto_conn *conn_evict(struct proto *p)
 
 	lru_unlink(p, pc);
 	hashmap_del(&p->conns, pc->key);
-	conn_parsers_free(pc);
+	conn_parsers_free(p, pc);
 	p->stats.conns_evicted++;
 	return pc;
 }
@@ -148,7 +189,7 @@ static struct proto_conn *conn_get(struct proto *p, const struct event *ev)
 	if (pc) {
 		lru_unlink(p, pc);
 		hashmap_del(&p->conns, key);
-		conn_parsers_free(pc);
+		conn_parsers_free(p, pc);
 		free(pc);
 		p->nr_conns--;
 		p->stats.conns_evicted++;
@@ -192,15 +233,16 @@ static void proto_emit(const struct http_item *it, void *arg)
 	if (it->kind == HTTP_ITEM_HEAD) {
 		p->stats.messages++;
 		p->stats.unknown_headers += it->head.nr_unknown;
-	} else if (it->kind == HTTP_ITEM_RAW && it->raw.why && !strcmp(it->raw.why, "resync")) {
-		p->stats.resync_bytes += it->raw.len;
 	}
 }
 
 /* What the library negotiated, when the record carries it. */
 static enum proto_kind alpn_kind(const struct event *ev)
 {
-	(void)ev;
+	if (record_alpn_is(ev, "h2"))
+		return PROTO_HTTP2;
+	if (record_alpn_is(ev, "http/1.1") || record_alpn_is(ev, "http/1.0"))
+		return PROTO_HTTP1;
 	return PROTO_UNKNOWN;
 }
 
@@ -227,7 +269,7 @@ static enum proto_kind proto_detect(const struct event *ev, const uint8_t *data,
 static int conn_start(struct proto *p, struct proto_conn *pc, enum proto_kind kind,
 		      bool midstream)
 {
-	conn_parsers_free(pc);
+	conn_parsers_free(p, pc);
 	if (kind == PROTO_HTTP1) {
 		pc->h1 = http1_conn__new(midstream);
 		if (!pc->h1)
@@ -318,7 +360,7 @@ int proto__record(struct proto *p, struct record *r)
 		if (kind == PROTO_UNKNOWN) {
 			kind = proto_detect(r->ev, r->data, r->data_len, &midstream);
 			if (kind == PROTO_UNKNOWN) {
-				conn_parsers_free(pc);
+				conn_parsers_free(p, pc);
 				pc->kind = PROTO_UNKNOWN;
 				return 0;
 			}

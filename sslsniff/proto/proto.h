@@ -22,6 +22,21 @@ struct proto_stats {
 	uint64_t unknown_headers;	/* header fields naming table entries never seen */
 	uint64_t resync_bytes;		/* skipped to find the next message or frame */
 	uint64_t gaps;			/* records with bytes missing: the parser restarted after them */
+	struct {
+		uint64_t bad_heads;		/* malformed or over-long heads, shown raw */
+		uint64_t bad_framing;		/* disagreeing Content-Length, bad chunking */
+		uint64_t dropped_requests;	/* past the pipelining queue: replies unpaired */
+		uint64_t unpaired_responses;	/* no request seen */
+	} http1;
+	struct {
+		uint64_t blocks_dropped;	/* header blocks over the bound, or cut short */
+		uint64_t hpack_errors;		/* header blocks HPACK found malformed */
+		uint64_t hpack_resets;		/* tables started afresh, out of step */
+		uint64_t streams_evicted;	/* open streams dropped from a full table */
+		uint64_t orphans;		/* streams whose start was not seen */
+		uint64_t heads_dropped;		/* heads past a feed's 8 MiB of items */
+		uint64_t nomem;			/* items lost to a failed allocation */
+	} http2;
 };
 
 struct proto *proto__new(void);
@@ -34,6 +49,7 @@ void proto__free(struct proto *p);
  */
 int proto__record(struct proto *p, struct record *r);
 
-const struct proto_stats *proto__stats(const struct proto *p);
+/* Every count, the live parsers' included. */
+const struct proto_stats *proto__stats(struct proto *p);
 
 #endif
