@@ -131,6 +131,9 @@ static void th_body(struct text_http *t, const struct http_item *it)
 	text_raw(t->sb, b->data, b->len, t->escape);
 	if (b->data[b->len - 1] != '\n')
 		strbuf_put(t->sb, "\n", 1);
+	/* The end of a message's body parts it from the next row. */
+	if (b->end)
+		strbuf_put(t->sb, "\n", 1);
 }
 
 static void th_raw(struct text_http *t, const struct http_item *it)
