@@ -131,7 +131,7 @@ void summary_print(FILE *f, const struct counters *c)
 	if (c->packets_on)
 		fprintf(f, "; packets: %" PRIu64 " written, %" PRIu64 " dropped before capture",
 			c->match.packets, c->packets_dropped);
-	if (c->proto_on && c->proto.conns)
+	if (c->proto_on && c->proto.http1_conns + c->proto.http2_conns)
 		summary_print_http(f, &c->proto);
 	/* Ring records the decoder refused: none unless the BPF side is broken. */
 	if (c->dec.malformed)
