@@ -32,6 +32,10 @@
  *   - a response without Content-Length or chunked ends when the connection
  *     closes, which no feed says: its body pieces never end and it has no
  *     exchange;
+ *   - an exchange is reported when its response ends, with the request body
+ *     bytes seen by then: a server may answer before the body is all sent
+ *     (nginx's 405 to a POST does), and waiting for the rest could wait for
+ *     ever (a 413 and a close);
  *   - framing that cannot be trusted (Content-Lengths that differ, a request
  *     coding other than chunked, a bad chunk) is reported (the head's
  *     content_length -1, a counter) and what follows is raw "resync";
