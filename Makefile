@@ -112,6 +112,11 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
 	$(call msg,UNIT,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
+# The HPACK test checks the decoder against libnghttp2's encoder and inflater.
+$(OUTPUT)/unit/hpack: LDLIBS += -lnghttp2
+# The HTTP/2 test holds a conversation between libnghttp2's client and server.
+$(OUTPUT)/unit/http2: LDLIBS += -lnghttp2
+
 unit: $(UNIT_BINS)
 
 # The suite runs the sanitized build: every test exercises the user-space

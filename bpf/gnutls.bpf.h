@@ -42,9 +42,23 @@ struct gnutls_key_st {
 	} proto;
 };
 
+/*
+ * An extension's private data, by extension id (enum extensions_t): what
+ * _gnutls_hello_ext_get_priv() returns when set.
+ */
 typedef struct {
 	void *transport_recv_ptr;	/* the fd, when the application gave one */
+	struct {
+		void *priv;
+		__u8 set;
+	} ext_data[64];			/* MAX_EXT_TYPES; the index is relocated */
 } internals_st;
+
+/* lib/ext/alpn.h: the ALPN extension's private data. */
+typedef struct {
+	__u8 *selected_protocol;	/* into its own protocols[] */
+	unsigned int selected_protocol_size;
+} alpn_ext_st;
 
 struct gnutls_session_int {
 	security_parameters_st security_parameters;
@@ -53,6 +67,38 @@ struct gnutls_session_int {
 };
 
 #pragma clang attribute pop
+
+/* lib/gnutls_int.h: the extension ids, the same from 3.5 to 3.8 at least. */
+enum extensions_t {
+	GNUTLS_EXTENSION_ALPN = 10,
+};
+
+/*
+ * The ALPN protocol selected, as gnutls_alpn_get_selected_protocol() finds
+ * it: the extension's private data, set once negotiated. The array's
+ * index is a constant of the access, so the value of GNUTLS_EXTENSION_ALPN
+ * in the library's BTF is checked to be it; alpn_ext_st is in the BTF only
+ * when lib/ext/alpn.c's DWARF went into it (btf-db from 3.7, DWARF layouts).
+ */
+static __always_inline void gnutls_alpn(const struct gnutls_session_int *s, char *out, __u8 *out_len)
+{
+	const alpn_ext_st *priv = NULL;
+	__u8 *p = NULL;
+	__u32 len = 0;
+	__u8 set = 0;
+
+	if (!bpf_core_type_exists(alpn_ext_st) ||
+	    !bpf_core_enum_value_exists(enum extensions_t, GNUTLS_EXTENSION_ALPN) ||
+	    bpf_core_enum_value(enum extensions_t, GNUTLS_EXTENSION_ALPN) != GNUTLS_EXTENSION_ALPN)
+		return;
+	if (bpf_core_read_user(&set, sizeof(set), &s->internals.ext_data[GNUTLS_EXTENSION_ALPN].set) ||
+	    !set ||
+	    bpf_core_read_user(&priv, sizeof(priv), &s->internals.ext_data[GNUTLS_EXTENSION_ALPN].priv) ||
+	    !priv || bpf_core_read_user(&p, sizeof(p), &priv->selected_protocol) ||
+	    bpf_core_read_user(&len, sizeof(len), &priv->selected_protocol_size))
+		return;
+	alpn_read(out, out_len, p, len);
+}
 
 /*
  * The negotiated suite: its id, and its IANA-style name, else GnuTLS's own.
@@ -83,13 +129,14 @@ static __always_inline void gnutls_cipher(const struct gnutls_session_int *s, ch
 
 /*
  * The transport pointer as an fd (gnutls_transport_set_int() stores it
- * there), and with META the protocol version and the cipher suite. An
+ * there), and with META the protocol version, the cipher suite and the
+ * ALPN protocol. An
  * application with its own pull function keeps a pointer there instead:
  * the caller checks that the value names a socket of the task. Dead code,
  * relocations unchecked, when the program was loaded without GnuTLS's BTF.
  */
-static __always_inline bool gnutls_read_conn(const void *session, __s32 *fd, __u16 *version,
-					     char *cipher, __u16 *cipher_id, const bool meta)
+static __always_inline bool gnutls_read_conn(const void *session, __s32 *fd, struct event *h,
+					     const bool meta)
 {
 	const struct gnutls_session_int *s = session;
 	const version_entry_st *ver;
@@ -104,8 +151,9 @@ static __always_inline bool gnutls_read_conn(const void *session, __s32 *fd, __u
 		return true;
 	ver = BPF_CORE_READ_USER(s, security_parameters.pversion);
 	if (ver)
-		*version = BPF_CORE_READ_USER(ver, major) << 8 | BPF_CORE_READ_USER(ver, minor);
-	gnutls_cipher(s, cipher, cipher_id);
+		h->tls_version = BPF_CORE_READ_USER(ver, major) << 8 | BPF_CORE_READ_USER(ver, minor);
+	gnutls_cipher(s, h->cipher, &h->cipher_id);
+	gnutls_alpn(s, h->alpn, &h->alpn_len);
 	return true;
 }
 

@@ -45,9 +45,14 @@ struct ssl_session_st {
 	unsigned char handshake_traffic_hash[SSLSNIFF_SECRET_LEN];		\
 	unsigned char exporter_master_secret[SSLSNIFF_SECRET_LEN]
 
-/* 1.1.1: the SSLv3 state is a struct of its own, behind a pointer. */
+/*
+ * 1.1.1: the SSLv3 state is a struct of its own, behind a pointer. It
+ * holds the ALPN protocol selected (SSL_get0_alpn_selected() reads it).
+ */
 struct ssl3_state_st {
 	unsigned char client_random[SSLSNIFF_RANDOM_LEN];
+	unsigned char *alpn_selected;
+	__u64 alpn_selected_len;	/* size_t */
 } __attribute__((preserve_access_index));
 
 struct ssl_st___s3ptr {
@@ -59,12 +64,16 @@ struct ssl_st___s3ptr {
 struct ssl_st___s3emb {
 	struct {
 		unsigned char client_random[SSLSNIFF_RANDOM_LEN];
+		unsigned char *alpn_selected;
+		__u64 alpn_selected_len;
 	} s3;
 };
 
 struct ssl_connection_st___s3emb {
 	struct {
 		unsigned char client_random[SSLSNIFF_RANDOM_LEN];
+		unsigned char *alpn_selected;
+		__u64 alpn_selected_len;
 	} s3;
 };
 #pragma clang attribute pop
@@ -137,15 +146,50 @@ static __always_inline void openssl_cipher(const struct ssl_session_st *sess, ch
 		out[0] = '\0';
 }
 
+/* The ALPN protocol selected, wherever this layout keeps the SSLv3 state. */
+static __always_inline void openssl_alpn(const void *ssl, char *out, __u8 *out_len)
+{
+	unsigned char *p = NULL;
+	__u64 len = 0;
+
+	if (bpf_core_type_exists(struct ssl_connection_st)) {
+		/* 3.2 on: in SSL_CONNECTION, embedded */
+		const struct ssl_connection_st___s3emb *sc = ssl;
+
+		if (!bpf_core_field_exists(sc->s3.alpn_selected) ||
+		    bpf_core_read_user(&p, sizeof(p), &sc->s3.alpn_selected) ||
+		    bpf_core_read_user(&len, sizeof(len), &sc->s3.alpn_selected_len))
+			return;
+	} else if (bpf_core_field_exists(((struct ssl_st___s3emb *)0)->s3)) {
+		/* 3.0 and 3.1: in SSL, embedded */
+		const struct ssl_st___s3emb *s = ssl;
+
+		if (!bpf_core_field_exists(s->s3.alpn_selected) ||
+		    bpf_core_read_user(&p, sizeof(p), &s->s3.alpn_selected) ||
+		    bpf_core_read_user(&len, sizeof(len), &s->s3.alpn_selected_len))
+			return;
+	} else if (bpf_core_field_exists(((struct ssl_st___s3ptr *)0)->s3)) {
+		/* 1.1.1: behind SSL's s3 pointer */
+		const struct ssl_st___s3ptr *s = ssl;
+		struct ssl3_state_st *s3 = BPF_CORE_READ_USER(s, s3);
+
+		if (!s3 || !bpf_core_field_exists(s3->alpn_selected) ||
+		    bpf_core_read_user(&p, sizeof(p), &s3->alpn_selected) ||
+		    bpf_core_read_user(&len, sizeof(len), &s3->alpn_selected_len))
+			return;
+	}
+	alpn_read(out, out_len, p, len);
+}
+
 /*
- * The socket fd under the read BIO, and with META the protocol version
- * and the cipher suite (CIPHER holds SSLSNIFF_CIPHER_LEN bytes). Which branch
- * holds is known at load time: the others are dead, and their relocations
- * never checked, as is all of it when the program was loaded without
- * OpenSSL's BTF.
+ * The socket fd under the read BIO, and with META the protocol version,
+ * the cipher suite and the ALPN protocol into H. Which branch holds is
+ * known at load time: the others are dead, and their relocations never
+ * checked, as is all of it when the program was loaded without OpenSSL's
+ * BTF.
  */
-static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 *version,
-					      char *cipher, __u16 *cipher_id, const bool meta)
+static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, struct event *h,
+					      const bool meta)
 {
 	int v = 0, type = -1;
 
@@ -161,7 +205,7 @@ static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 
 			return true;
 		if (bpf_core_read_user(&v, sizeof(v), &sc->version))
 			return false;
-		openssl_cipher(BPF_CORE_READ_USER(sc, session), cipher, cipher_id);
+		openssl_cipher(BPF_CORE_READ_USER(sc, session), h->cipher, &h->cipher_id);
 	} else if (bpf_core_field_exists(struct ssl_st, rbio)) {
 		const struct ssl_st *s = ssl;
 
@@ -170,11 +214,12 @@ static __always_inline bool openssl_read_conn(const void *ssl, __s32 *fd, __u16 
 			return true;
 		if (bpf_core_read_user(&v, sizeof(v), &s->version))
 			return false;
-		openssl_cipher(BPF_CORE_READ_USER(s, session), cipher, cipher_id);
+		openssl_cipher(BPF_CORE_READ_USER(s, session), h->cipher, &h->cipher_id);
 	} else {
 		return false;
 	}
-	*version = v;
+	h->tls_version = v;
+	openssl_alpn(ssl, h->alpn, &h->alpn_len);
 	return true;
 }
 

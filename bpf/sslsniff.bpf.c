@@ -13,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "sslsniff.h"
+#include "alpn.bpf.h"
 #include "gnutls.bpf.h"
 #include "nspr.bpf.h"
 #include "openssl.bpf.h"
@@ -135,7 +136,9 @@ struct conn_cache {
 	__u8 saddr[16];
 	__u8 daddr[16];
 	char cipher[SSLSNIFF_CIPHER_LEN];
-	bool has_meta;		/* version and cipher are the library's */
+	char alpn[SSLSNIFF_ALPN_LEN];
+	__u8 alpn_len;
+	bool has_meta;		/* version, cipher and ALPN are the library's */
 };
 
 struct {
@@ -457,18 +460,16 @@ static __always_inline void emit_lost_tail(struct emit_ctx *e)
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* The library's struct view of the connection (fd; with META version and cipher into H). */
+/* The library's struct view of the connection (fd; with META version, cipher and ALPN into H). */
 static __always_inline bool read_conn(const struct call_state *s, __s32 *fd, struct event *h,
 				      const bool meta)
 {
 	void *handle = (void *)s->handle;
 
 	if (func_is_openssl(s->func))
-		return openssl_read_conn(handle, fd, &h->tls_version, h->cipher, &h->cipher_id,
-					 meta);
+		return openssl_read_conn(handle, fd, h, meta);
 	if (func_is_gnutls(s->func))
-		return gnutls_read_conn(handle, fd, &h->tls_version, h->cipher, &h->cipher_id,
-					meta);
+		return gnutls_read_conn(handle, fd, h, meta);
 	if (func_is_nspr(s->func))
 		return nspr_read_conn(handle, fd);
 	return false;
@@ -491,6 +492,8 @@ static __always_inline bool conn_from_cache(struct event *h, const struct handle
 		h->tls_version = c->tls_version;
 		h->cipher_id = c->cipher_id;
 		__builtin_memcpy(h->cipher, c->cipher, sizeof(h->cipher));
+		h->alpn_len = c->alpn_len;
+		__builtin_memcpy(h->alpn, c->alpn, sizeof(h->alpn));
 	}
 	return true;
 }
@@ -513,6 +516,8 @@ static __always_inline void conn_to_cache(const struct event *h, const struct ha
 	__builtin_memcpy(c->saddr, h->saddr, sizeof(c->saddr));
 	__builtin_memcpy(c->daddr, h->daddr, sizeof(c->daddr));
 	__builtin_memcpy(c->cipher, h->cipher, sizeof(c->cipher));
+	c->alpn_len = h->alpn_len;
+	__builtin_memcpy(c->alpn, h->alpn, sizeof(c->alpn));
 	bpf_map_update_elem(&conn_cache, key, c, BPF_ANY);
 }
 
@@ -521,7 +526,9 @@ static __always_inline void conn_to_cache(const struct event *h, const struct ha
  * fd is read every call (the handle may move to another socket); the rest
  * comes from the cache while the fd names the same socket, once the
  * handshake has given a cipher, by name or by id (NSS's records never have
- * one).
+ * one), and only from a data call: an SSL_do_handshake that returns
+ * unfinished (non-blocking) may have the suite from the ServerHello but not
+ * yet the ALPN protocol of the EncryptedExtensions after it.
  */
 static __always_inline bool fill_from_struct(struct event *h, const struct call_state *s,
 					     const struct handle_key *key)
@@ -547,7 +554,7 @@ static __always_inline bool fill_from_struct(struct event *h, const struct call_
 	if (!sock)
 		return false;
 	fill_conn(h, fd);
-	if (!meta || h->cipher[0] || h->cipher_id)
+	if (h->kind != EV_HANDSHAKE && (!meta || h->cipher[0] || h->cipher_id))
 		conn_to_cache(h, key, sock, meta);
 	return true;
 }

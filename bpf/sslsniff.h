@@ -10,6 +10,12 @@
 #define SSLSNIFF_CIPHER_LEN	48
 #define SSLSNIFF_RANDOM_LEN	32	/* a hello's random */
 #define SSLSNIFF_SECRET_LEN	64	/* EVP_MAX_MD_SIZE: a secret or hash, up to SHA-512 */
+/*
+ * The negotiated ALPN protocol's first bytes: "h2", "http/1.1", "acme-tls/1",
+ * "postgresql" and nearly every other registered name fit whole; a longer
+ * one (up to 255, RFC 7301) is cut, its full length in alpn_len.
+ */
+#define SSLSNIFF_ALPN_LEN	16
 
 /*
  * A call's plaintext is sent as chunks of at most CHUNK_MAX bytes. Each chunk
@@ -128,11 +134,13 @@ struct event {
 	__u8 fd_source;		/* enum fd_source */
 	__u16 tls_version;	/* e.g. 0x0304 for TLS 1.3, 0 when unknown */
 	__u16 cipher_id;	/* IANA's, e.g. 0x1302, 0 when unknown */
-	__u8 pad[2];
+	__u8 alpn_len;		/* of the protocol ALPN selected, 0 when none or unknown */
+	__u8 pad;
 	__u8 saddr[16];		/* local address; IPv4 in the first 4 bytes */
 	__u8 daddr[16];		/* remote address */
 	char comm[SSLSNIFF_COMM_LEN];
 	char cipher[SSLSNIFF_CIPHER_LEN];	/* the library's name for it, "" unread */
+	char alpn[SSLSNIFF_ALPN_LEN];	/* its first alpn_len bytes, not terminated */
 	__u8 data[];
 };
 

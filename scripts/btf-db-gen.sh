@@ -117,14 +117,22 @@ gen_gnutls() {	# gen_gnutls VERSION SUITE FAMILY
 		# shellcheck disable=SC2046
 		(cd "$build" && ../configure $(gnutls_confargs "$tree") >/dev/null)
 	fi
-	# struct gnutls_session_int (lib/gnutls_int.h), from the library's own
-	# object (libtool's .libs/). Automake must not rerun (Debian's patches
-	# are newer than its outputs); _Atomic reference counts are built as
-	# plain ints (same size and alignment): pahole 1.24 cannot encode them.
-	rm -f "$build/lib/state.lo" "$build/lib/.libs/state.o"
-	make -s -C "$build/lib" state.lo CFLAGS="-g -O2 -D_Atomic=" WARN_CFLAGS= \
-		AUTOMAKE=: ACLOCAL=: AUTOCONF=: AUTOHEADER=: >/dev/null
-	encode "$build/lib/.libs/state.o" "$out" gnutls_session_int
+	# struct gnutls_session_int (lib/gnutls_int.h) and the ALPN extension's
+	# alpn_ext_st (lib/ext/alpn.h), from the library's own objects
+	# (libtool's .libs/). Automake must not rerun (Debian's patches are
+	# newer than its outputs); _Atomic reference counts are built as plain
+	# ints (same size and alignment): pahole 1.24 cannot encode them.
+	local dir obj
+	for obj in state ext/alpn; do
+		dir=$build/lib/$(dirname "$obj")
+		rm -f "$dir/${obj##*/}.lo" "$dir/.libs/${obj##*/}.o"
+		make -s -C "$dir" "${obj##*/}.lo" CFLAGS="-g -O2 -D_Atomic=" WARN_CFLAGS= \
+			AUTOMAKE=: ACLOCAL=: AUTOCONF=: AUTOHEADER=: >/dev/null
+	done
+	ld -r "$build/lib/.libs/state.o" "$build/lib/ext/.libs/alpn.o" -o "$build/btf-input.o"
+	encode "$build/btf-input.o" "$out" gnutls_session_int
+	[[ $(bpftool btf dump file "$out" | grep -c "TYPEDEF 'alpn_ext_st'") == 1 ]] ||
+		{ echo "btf-db-gen: no alpn_ext_st in $out" >&2; exit 1; }
 	index_add gnutls "$family" "$(gnutls_version "$ver")" "${out#"$DB"/}"
 }
 

@@ -10,6 +10,7 @@ build=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev libdw-dev zl
 tests=(openssl curl wget python3 gnutls-bin libnss3-tools procps iproute2 bsdextrautils
        dwarves dpkg-dev xz-utils binutils quilt
        util-linux ca-certificates tshark
+       libnghttp2-dev	# tests/unit/hpack.c, http2.c: nghttp2's HPACK and its sessions
        nginx wrk	# t-load-nginx-pcapng (and make bench)
        nghttp2-client python3-h2	# t-http2-nghttp, t-http2-midstream
        python3-grpcio	# t-grpc (Debian's calls the system's libssl.so.3)

@@ -74,6 +74,8 @@ enum {
 	OPT_CAPTURE_PACKETS,
 	OPT_NO_HOLD,
 	OPT_RETURN_PROBES,
+	OPT_RAW,
+	OPT_HTTP_SUMMARY,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -109,6 +111,10 @@ static const struct argp_option argp_opts[] = {
 	{ "latency", 'l', NULL, 0, "Text: add the call latency in ms", 1 },
 	{ "handshake", OPT_HANDSHAKE, NULL, 0, "Show SSL_do_handshake latency rows", 1 },
 	{ "hexdump", OPT_HEXDUMP, NULL, 0, "Text: show data as hexdump -C", 1 },
+	{ "raw", OPT_RAW, NULL, 0,
+	  "Show the bytes as they are: no HTTP/1, HTTP/2 or gRPC decoding", 1 },
+	{ "http-summary", OPT_HTTP_SUMMARY, NULL, 0,
+	  "One line (or JSON object) per HTTP request and its response, nothing else", 1 },
 	{ "max-bytes", OPT_MAX_BYTES, "N", 0,
 	  "Capture at most N bytes per call; the rest is counted as truncated", 1 },
 	{ "stats", OPT_STATS, NULL, 0,
@@ -253,6 +259,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_HEXDUMP:
 		o->hexdump = true;
+		break;
+	case OPT_RAW:
+		o->raw = true;
+		break;
+	case OPT_HTTP_SUMMARY:
+		o->http_summary = true;
 		break;
 	case OPT_MAX_BYTES:
 		if (parse_uint(arg, UINT32_MAX, &v) || !v)
@@ -543,6 +555,7 @@ static int open_outputs(const struct options *o, const struct output_ops *ops,
 		oo->hexdump = o->hexdump;
 		oo->extra = o->extra;
 		oo->latency = o->latency;
+		oo->http_summary = o->http_summary;
 		oo->escape = isatty(fileno(oo->out));
 		oo->realtime_offset_ns = offset;
 		outs[n].ops = ops;
@@ -707,6 +720,10 @@ int main(int argc, char **argv)
 	ops = output_find(o.format);
 	if (!ops) {
 		p_err("unknown --format '%s': use text or json", o.format);
+		return 1;
+	}
+	if (o.raw && o.http_summary) {
+		p_err("--http-summary needs the HTTP decoding that --raw turns off");
 		return 1;
 	}
 	if (check_outputs(&o))

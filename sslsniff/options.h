@@ -43,6 +43,8 @@ struct options {
 	const char *detect;		/* --detect FILE */
 	const char *btf;		/* --btf FILE: OpenSSL layout forced */
 	bool hexdump;
+	bool raw;			/* --raw: no protocol stage, the bytes as they are */
+	bool http_summary;		/* --http-summary: a line per HTTP exchange */
 	bool extra;
 	bool latency;
 	bool handshake;

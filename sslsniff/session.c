@@ -22,6 +22,7 @@
 #include "output/summary.h"
 #include "record/conn_match.h"
 #include "record/decode.h"
+#include "proto/proto.h"
 #include "session.h"
 #include "source/packets.h"
 #include "source/ring.h"
@@ -46,6 +47,7 @@ struct session {
 	volatile bool exec_stop;
 	struct ring_reader *rb;
 	struct decoder *dec;
+	struct proto *proto;		/* the protocol stage, or NULL with --raw */
 	struct packets *packets;	/* --capture-packets, or NULL */
 	struct conn_match *match;	/* ... and which of them are traced */
 	struct session_output *outs;
@@ -201,7 +203,11 @@ static int session_write(struct session *c, const struct record *r)
 static int session_record(const struct record *r, void *arg)
 {
 	struct session *c = arg;
-	int err = session_write(c, r);
+	struct record rp = *r;
+	int err = c->proto ? proto__record(c->proto, &rp) : 0;
+
+	if (!err)
+		err = session_write(c, &rp);
 
 	if (!err && c->match)
 		err = conn_match__record(c->match, r);
@@ -434,6 +440,10 @@ static const struct counters *session_counters(struct session *c)
 {
 	session_read_bpf_stats(c);
 	c->counters.dec = *decoder__stats(c->dec);
+	if (c->proto) {
+		c->counters.proto_on = true;
+		c->counters.proto = *proto__stats(c->proto);
+	}
 	if (c->packets) {
 		c->counters.packets_on = true;
 		c->counters.match = *conn_match__stats(c->match);
@@ -585,7 +595,9 @@ int session_run(const struct options *opts, struct session_output *outs, int nr_
 		goto out;
 	c.dec = decoder__new(session_record, &c);
 	c.watch = watcher__new(session_rescan, &c);
-	if (!c.dec || !c.watch) {
+	if (!opts->raw)
+		c.proto = proto__new();
+	if (!c.dec || !c.watch || (!opts->raw && !c.proto)) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -615,6 +627,7 @@ out:
 	ring_reader__free(c.rb);
 	session_close_outputs(&c, false);
 	decoder__free(c.dec);
+	proto__free(c.proto);
 	conn_match__free(c.match);
 	packets__close(c.packets);
 	summary__free(c.summary);

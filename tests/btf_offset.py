@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """btf_offset.py FILE TYPE MEMBER[.MEMBER...]: the byte offset of a member
 path in a BTF file, through embedded structs, anonymous or behind typedefs
-(gnutls_session_int internals.transport_recv_ptr). TYPE names a struct or a
-typedef of one. Prints nothing and exits 1 when the path does not resolve."""
+(gnutls_session_int internals.transport_recv_ptr), and array elements
+(internals.ext_data[10].priv). TYPE names a struct or a typedef of one. Prints nothing and exits 1 when the path does not resolve."""
 import json
 import subprocess
 import sys
@@ -26,13 +26,25 @@ def main():
     structs = [t for t in structs.values() if t["kind"] == "STRUCT"]
     if len(structs) != 1:
         sys.exit(1)
+    def size(t):
+        if t["kind"] == "ARRAY":
+            return t["nr_elems"] * size(resolve(t["type_id"]))
+        return 8 if t["kind"] == "PTR" else t["size"]
+
     t, bits = structs[0], 0
     for m in members:
-        found = [x for x in t.get("members", []) if x["name"] == m]
+        name, _, index = m.partition("[")
+        found = [x for x in t.get("members", []) if x["name"] == name]
         if len(found) != 1:
             sys.exit(1)
         bits += found[0]["bits_offset"]
         t = resolve(found[0]["type_id"])
+        if index:	# an element: name[N]
+            n = int(index.rstrip("]"))
+            if t["kind"] != "ARRAY" or n >= t["nr_elems"]:
+                sys.exit(1)
+            t = resolve(t["type_id"])
+            bits += n * size(t) * 8
     print(bits // 8)
 
 

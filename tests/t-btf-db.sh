@@ -2,8 +2,9 @@
 # test-timeout: 1500
 # btf-db against ground truth: every entry is regenerated from its Debian
 # source package byte for byte, and the offsets the BPF program reads
-# (OpenSSL's ssl_st, bio_st...; GnuTLS's session transport pointer, version
-# and suite, by name and id; NSPR's socket fd) equal offsetof() compiled against that
+# (OpenSSL's ssl_st, bio_st..., the SSLv3 state's selected ALPN; GnuTLS's
+# session transport pointer, version, suite by name and id, and the ALPN
+# extension's data; NSPR's socket fd) equal offsetof() compiled against that
 # version's own headers, in the tree configured as Debian configures it.
 . "$(dirname "$0")/lib.sh"
 need bpftool pahole gcc make perl
@@ -18,14 +19,6 @@ BTF_DB_OUT=$T/db "$ROOT/scripts/btf-db-gen.sh" >"$T/gen.log" 2>&1 || {
 }
 diff <(grep -v '^#' "$ROOT/btf-db/index") <(grep -v '^#' "$T/db/index") ||
 	fail "the regenerated index differs from btf-db/index"
-
-# btf_offset FILE STRUCT MEMBER: the member's byte offset in the BTF.
-btf_offset() {
-	bpftool btf dump file "$1" | awk -v s="STRUCT '$2'" -v m="'$3'" '
-		$0 ~ "^\\[[0-9]+\\] " s " " { f = 1; next }
-		/^\[/ { f = 0 }
-		f && $1 == m { sub("bits_offset=", "", $3); print $3 / 8; exit }'
-}
 
 # check_offsets FILE WANT: every "type member.path offset" line of WANT
 # (printed by offsetof()) is where the BTF puts it.
@@ -42,9 +35,17 @@ gnutls_offsets() {	# gnutls_offsets TREE: offsetof() with GnuTLS's headers
 	local tree=$1 b=$1/build-btf
 	cat >"$T/goff.c" <<'C'
 #include "gnutls_int.h"
+#include "ext/alpn.h"
 #define OFF(s, t, m) printf("%s %s %zu\n", s, #m, offsetof(t, m))
 int main(void)
 {
+	/* The ALPN extension's data, by its id's value. */
+	printf("gnutls_session_int internals.ext_data[%d].priv %zu\n", GNUTLS_EXTENSION_ALPN,
+	       offsetof(struct gnutls_session_int, internals.ext_data[GNUTLS_EXTENSION_ALPN].priv));
+	printf("gnutls_session_int internals.ext_data[%d].set %zu\n", GNUTLS_EXTENSION_ALPN,
+	       offsetof(struct gnutls_session_int, internals.ext_data[GNUTLS_EXTENSION_ALPN].set));
+	OFF("alpn_ext_st", alpn_ext_st, selected_protocol);
+	OFF("alpn_ext_st", alpn_ext_st, selected_protocol_size);
 	OFF("gnutls_session_int", struct gnutls_session_int, internals.transport_recv_ptr);
 	OFF("gnutls_session_int", struct gnutls_session_int, security_parameters.pversion);
 	OFF("gnutls_session_int", struct gnutls_session_int, security_parameters.cs);
@@ -127,12 +128,22 @@ int main(void)
 	OFF("ssl_connection_st", SSL_CONNECTION, rbio);
 	OFF("ssl_connection_st", SSL_CONNECTION, session);
 	OFF("ssl_st", SSL, type);
+	OFF("ssl_connection_st", SSL_CONNECTION, s3.alpn_selected);
+	OFF("ssl_connection_st", SSL_CONNECTION, s3.alpn_selected_len);
 	if (offsetof(SSL_CONNECTION, ssl))
 		printf("SSL is not at the start of SSL_CONNECTION\n");
 #else
 	OFF("ssl_st", SSL, version);
 	OFF("ssl_st", SSL, rbio);
 	OFF("ssl_st", SSL, session);
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L	/* 3.0 and 3.1: the SSLv3 state embedded */
+	OFF("ssl_st", SSL, s3.alpn_selected);
+	OFF("ssl_st", SSL, s3.alpn_selected_len);
+#else						/* 1.1.1: behind a pointer */
+	OFF("ssl_st", SSL, s3);
+	OFF("ssl3_state_st", SSL3_STATE, alpn_selected);
+	OFF("ssl3_state_st", SSL3_STATE, alpn_selected_len);
+#endif
 #endif
 	OFF("ssl_session_st", SSL_SESSION, cipher);
 	OFF("ssl_cipher_st", SSL_CIPHER, name);
@@ -147,7 +158,7 @@ C
 		"$T/off.c" -o "$T/off" || fail "cannot compile offsetof() against $tree"
 	"$T/off" >"$T/want"
 	while read -r sm off; do
-		got=$(btf_offset "$ROOT/btf-db/$file" "${sm%.*}" "${sm#*.}")
+		got=$(python3 "$TESTS_DIR/btf_offset.py" "$ROOT/btf-db/$file" "${sm%%.*}" "${sm#*.}")
 		[[ $got == "$off" ]] || fail "$file: $sm at $got in BTF, $off by offsetof(): $(cat "$T/want")"
 	done <"$T/want"
 	# The program relocates against it (every CO-RE branch resolves, the

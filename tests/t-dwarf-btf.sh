@@ -75,8 +75,10 @@ grep -q "^\[[0-9]*\] FWD " "$T/ours.txt" || fail "no FWD: pointers to non-roots 
 
 # Every other layout btf-db-gen.sh has built (OpenSSL 1.1.1 to 4.0, GnuTLS):
 # the same against pahole, from the objects it left in the cache.
-GNUTLS_ROOTS=(gnutls_session_int gnutls_cipher_suite_entry_st version_entry_st)
-for obj in "$CACHE"/src/openssl-*/build-btf/btf-input.o "$CACHE"/src/gnutls28-*/build-btf/lib/state.o; do
+# GnuTLS's objects are lib/state.c's with lib/ext/alpn.c's (alpn_ext_st).
+GNUTLS_ROOTS=(gnutls_session_int gnutls_cipher_suite_entry_st version_entry_st alpn_ext_st
+	extensions_t)
+for obj in "$CACHE"/src/openssl-*/build-btf/btf-input.o "$CACHE"/src/gnutls28-*/build-btf/btf-input.o; do
 	[[ -f $obj ]] || continue
 	roots=("${ROOTS[@]}")
 	[[ $obj == */gnutls28-* ]] && roots=("${GNUTLS_ROOTS[@]}")

@@ -24,8 +24,11 @@
 static const char *const libssl_roots[] = { "ssl_st", "ssl_connection_st", "ssl_session_st",
 					    "ssl_cipher_st", "ssl3_state_st", NULL };
 static const char *const libcrypto_roots[] = { "bio_st", "bio_method_st", NULL };
+/* GnuTLS's ALPN data (alpn_ext_st) is reached from the session only
+ * through a void *, and by an index of enum extensions_t: roots of their own. */
 static const char *const gnutls_roots[] = { "gnutls_session_int", "version_entry_st",
-					    "gnutls_cipher_suite_entry_st", NULL };
+					    "gnutls_cipher_suite_entry_st", "alpn_ext_st",
+					    "extensions_t", NULL };
 static const char *const nspr_roots[] = { "PRFilePrivate", NULL };
 
 /*

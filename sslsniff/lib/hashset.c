@@ -110,6 +110,36 @@ int hashmap_put(struct hashmap *m, uint64_t key, void *val)
 	return 0;
 }
 
+/*
+ * Linear probing's deletion: the entries after the hole that would no
+ * longer be found past it move back into it (no tombstones to wear the
+ * table out under a stream of short-lived keys).
+ */
+void hashmap_del(struct hashmap *m, uint64_t key)
+{
+	struct hashset *s = &m->keys;
+	size_t mask = s->cap - 1, hole, j;
+
+	if (!s->cap)
+		return;
+	hole = hashset_probe(s->slot, s->cap, key);
+	if (s->slot[hole] != key)
+		return;
+	for (j = (hole + 1) & mask; s->slot[j]; j = (j + 1) & mask) {
+		size_t home = s->slot[j] & mask;
+
+		/* Stays when its home lies cyclically in (hole, j]. */
+		if (hole < j ? home > hole && home <= j : home > hole || home <= j)
+			continue;
+		s->slot[hole] = s->slot[j];
+		m->vals[hole] = m->vals[j];
+		hole = j;
+	}
+	s->slot[hole] = 0;
+	m->vals[hole] = NULL;
+	s->nr--;
+}
+
 uint64_t hashset_key(const void *p, size_t n)
 {
 	const unsigned char *b = p;

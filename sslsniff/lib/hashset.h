@@ -32,6 +32,8 @@ void hashmap_free(struct hashmap *m);
 void *hashmap_get(const struct hashmap *m, uint64_t key);
 /* Sets KEY's value (VAL not NULL). 0 or -ENOMEM. */
 int hashmap_put(struct hashmap *m, uint64_t key, void *val);
+/* Forgets KEY, if it is there. */
+void hashmap_del(struct hashmap *m, uint64_t key);
 
 /* FNV-1a over N bytes, never 0: a key for hashset_add() and hashmap_put(). */
 uint64_t hashset_key(const void *p, size_t n);

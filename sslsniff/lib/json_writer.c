@@ -59,6 +59,42 @@ void jsonw_end_object(struct jsonw *w)
 		jsonw_put(w, "\n", 1);
 }
 
+void jsonw_start_array(struct jsonw *w)
+{
+	if (w->depth && !(w->sb.len && w->sb.buf[w->sb.len - 1] == ':'))
+		jsonw_sep(w);
+	jsonw_put(w, "[", 1);
+	w->depth++;
+	w->need_comma &= ~(1U << (w->depth & 7));
+}
+
+void jsonw_end_array(struct jsonw *w)
+{
+	w->depth--;
+	jsonw_put(w, "]", 1);
+}
+
+void jsonw_elem(struct jsonw *w)
+{
+	jsonw_sep(w);
+}
+
+void jsonw_bool(struct jsonw *w, bool v)
+{
+	jsonw_put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jsonw_null(struct jsonw *w)
+{
+	jsonw_put(w, "null", 4);
+}
+
+void jsonw_bool_field(struct jsonw *w, const char *name, bool v)
+{
+	jsonw_name(w, name);
+	jsonw_bool(w, v);
+}
+
 /* Length of the valid UTF-8 sequence at S (at most N bytes), 0 if invalid. */
 static size_t utf8_seq_len(const unsigned char *s, size_t n)
 {

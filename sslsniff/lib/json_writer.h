@@ -2,6 +2,7 @@
 #ifndef __SSLSNIFF_JSON_WRITER_H
 #define __SSLSNIFF_JSON_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/strbuf.h"
@@ -25,6 +26,13 @@ void jsonw_start_object(struct jsonw *w);
 void jsonw_end_object(struct jsonw *w);
 /* NAME is written as it is: plain ASCII without quotes or backslashes. */
 void jsonw_name(struct jsonw *w, const char *name);
+/* Arrays: each scalar element after jsonw_elem(); objects and arrays
+ * separate themselves. */
+void jsonw_start_array(struct jsonw *w);
+void jsonw_end_array(struct jsonw *w);
+void jsonw_elem(struct jsonw *w);
+void jsonw_bool(struct jsonw *w, bool v);
+void jsonw_null(struct jsonw *w);
 /* Escapes quotes, backslashes, every byte < 0x20 and bytes that are not UTF-8. */
 void jsonw_string(struct jsonw *w, const char *s, size_t len);
 void jsonw_uint(struct jsonw *w, uint64_t v);
@@ -34,5 +42,6 @@ void jsonw_base64(struct jsonw *w, const uint8_t *data, size_t len);
 void jsonw_string_field(struct jsonw *w, const char *name, const char *s);
 void jsonw_uint_field(struct jsonw *w, const char *name, uint64_t v);
 void jsonw_int_field(struct jsonw *w, const char *name, int64_t v);
+void jsonw_bool_field(struct jsonw *w, const char *name, bool v);
 
 #endif

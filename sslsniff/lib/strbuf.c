@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/strbuf.h"
@@ -33,4 +35,17 @@ void strbuf_free(struct strbuf *sb)
 {
 	free(sb->buf);
 	memset(sb, 0, sizeof(*sb));
+}
+
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		strbuf_put(sb, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

@@ -40,6 +40,9 @@ static inline void strbuf_put(struct strbuf *sb, const void *s, size_t n)
 		sb->len += n;
 	}
 }
+/* A short formatted piece (at most 255 bytes: lines, not data). */
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Empties it for the next record, keeping the memory. */
 void strbuf_reset(struct strbuf *sb);
 void strbuf_free(struct strbuf *sb);

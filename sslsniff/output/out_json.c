@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/json_writer.h"
+#include "output/json_http.h"
 #include "output/output.h"
+#include "record/alpn.h"
 #include "tls_funcs.h"
 #include "tls_names.h"
 
@@ -33,13 +35,15 @@ static const char *direction_name(enum direction dir)
 	return dir == DIR_READ ? "read" : dir == DIR_WRITE ? "write" : "none";
 }
 
-/* fd, fd_source, src, dst, tls_version and cipher, each only when known. */
+/* fd, fd_source, src, dst, tls_version, cipher and alpn, each only when known. */
 static void out_json_conn(struct jsonw *w, const struct event *ev)
 {
 	char src[CONN_ADDR_LEN], dst[CONN_ADDR_LEN];
 	const char *fd_source = output_fd_source(ev);
 	const char *tls_version = output_tls_version(ev);
 	const char *cipher = tls_event_cipher(ev);
+	size_t alpn_n;
+	const char *alpn = record_alpn(ev, &alpn_n);
 
 	if (fd_source) {
 		jsonw_int_field(w, "fd", ev->fd);
@@ -55,6 +59,13 @@ static void out_json_conn(struct jsonw *w, const struct event *ev)
 		jsonw_name(w, "cipher");
 		jsonw_string(w, cipher, strnlen(cipher, SSLSNIFF_CIPHER_LEN));
 	}
+	if (alpn) {
+		jsonw_name(w, "alpn");
+		jsonw_string(w, alpn, alpn_n);
+		/* Only the first bytes of a longer name are carried. */
+		if (record_alpn_truncated(ev))
+			jsonw_uint_field(w, "alpn_len", ev->alpn_len);
+	}
 }
 
 static int out_json_flush(void *p)
@@ -66,17 +77,13 @@ static int out_json_flush(void *p)
 	return err;
 }
 
-static int out_json_record(void *p, const struct record *r)
+/* What every object starts with: the process, the call, the connection. */
+static void out_json_common(struct out_json *o, const char *type, const struct event *ev)
 {
-	struct out_json *o = p;
-	const struct event *ev = r->ev;
-	const struct tls_func_info *fi = ev ? tls_func_info(ev->func) : NULL;
+	const struct tls_func_info *fi = tls_func_info(ev->func);
 	struct jsonw *w = &o->w;
 
-	if (r->kind != REC_DATA && r->kind != REC_HANDSHAKE)
-		return 0;
-	jsonw_start_object(w);
-	jsonw_string_field(w, "type", r->kind == REC_HANDSHAKE ? "handshake" : "data");
+	jsonw_string_field(w, "type", type);
 	jsonw_uint_field(w, "timestamp_ns", ev->ts_ns + o->opts.realtime_offset_ns);
 	jsonw_uint_field(w, "pid", ev->pid);
 	jsonw_uint_field(w, "tid", ev->tid);
@@ -87,6 +94,16 @@ static int out_json_record(void *p, const struct record *r)
 	jsonw_string_field(w, "function", fi ? fi->symbol : "unknown");
 	jsonw_uint_field(w, "latency_ns", ev->latency_ns);
 	out_json_conn(w, ev);
+}
+
+static void out_json_call(struct out_json *o, const struct record *r)
+{
+	const struct event *ev = r->ev;
+	const struct tls_func_info *fi = tls_func_info(ev->func);
+	struct jsonw *w = &o->w;
+
+	jsonw_start_object(w);
+	out_json_common(o, r->kind == REC_HANDSHAKE ? "handshake" : "data", ev);
 	if (r->kind == REC_HANDSHAKE) {
 		jsonw_int_field(w, "ret", ev->ret);
 	} else {
@@ -96,8 +113,36 @@ static int out_json_record(void *p, const struct record *r)
 		jsonw_base64(w, r->data, r->data_len);
 		jsonw_uint_field(w, "truncated", r->truncated);
 		jsonw_uint_field(w, "lost", r->lost);
+		if (r->nr_http)
+			json_http_items(w, r->http, r->nr_http);
 	}
 	jsonw_end_object(w);
+}
+
+/* --http-summary: an object per exchange, with the process that saw it end. */
+static void out_json_exchanges(struct out_json *o, const struct record *r)
+{
+	for (uint32_t i = 0; i < r->nr_http; i++) {
+		if (r->http[i].kind != HTTP_ITEM_EXCHANGE)
+			continue;
+		jsonw_start_object(&o->w);
+		out_json_common(o, "exchange", r->ev);
+		json_http_exchange(&o->w, &r->http[i]);
+		jsonw_end_object(&o->w);
+	}
+}
+
+static int out_json_record(void *p, const struct record *r)
+{
+	struct out_json *o = p;
+	struct jsonw *w = &o->w;
+
+	if (r->kind != REC_DATA && r->kind != REC_HANDSHAKE)
+		return 0;
+	if (!o->opts.http_summary)
+		out_json_call(o, r);
+	else if (r->kind == REC_DATA)
+		out_json_exchanges(o, r);
 	if (jsonw_error(w))
 		return jsonw_error(w);
 	return w->sb.len >= OUT_JSON_BATCH ? out_json_flush(o) : 0;

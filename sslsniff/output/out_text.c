@@ -7,11 +7,15 @@
  * kill leaves none cut short (unless it lands inside that write).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "output/output.h"
 #include "lib/strbuf.h"
+#include "output/text_bytes.h"
+#include "output/text_http.h"
+#include "proto/http.h"
+#include "proto/http_names.h"
+#include "record/alpn.h"
 #include "tls_funcs.h"
 
 #define OUT_TEXT_BATCH	(256 << 10)
@@ -37,21 +41,7 @@ static void text_put(struct out_text *o, const char *s, size_t n)
 	strbuf_put(&o->sb, s, n);
 }
 
-static void text_printf(struct out_text *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void text_printf(struct out_text *o, const char *fmt, ...)
-{
-	char line[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		text_put(o, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
+#define text_printf(o, ...)	strbuf_printf(&(o)->sb, __VA_ARGS__)
 
 static void text_header(struct out_text *o)
 {
@@ -74,7 +64,32 @@ static const char *row_label(const struct event *ev)
 	return fi && fi->dir == DIR_WRITE ? "WRITE/SEND" : "READ/RECV";
 }
 
-/* -x: "src -> dst", or the bare fd, or "-" when nothing is known. */
+/*
+ * -x: " alpn NAME" after the connection. The name is the peers' choice of
+ * bytes: anything but printable ASCII is shown as \xHH, and a cut one
+ * ends in "...".
+ */
+static void text_alpn(struct out_text *o, const struct event *ev)
+{
+	size_t n;
+	const char *p = record_alpn(ev, &n);
+
+	if (!p)
+		return;
+	text_put(o, " alpn ", 6);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		if (c > 0x20 && c < 0x7f && c != '\\')
+			text_put(o, (const char *)&c, 1);
+		else
+			text_printf(o, "\\x%02x", c);
+	}
+	if (record_alpn_truncated(ev))
+		text_put(o, "...", 3);
+}
+
+/* -x: "src -> dst", or the bare fd, or "-" when nothing is known; then the ALPN protocol. */
 static void text_conn(struct out_text *o, const struct event *ev)
 {
 	char src[CONN_ADDR_LEN], dst[CONN_ADDR_LEN];
@@ -85,6 +100,7 @@ static void text_conn(struct out_text *o, const struct event *ev)
 		text_printf(o, " fd %d", ev->fd);
 	else
 		text_put(o, " -", 2);
+	text_alpn(o, ev);
 }
 
 static void text_row(struct out_text *o, const struct event *ev)
@@ -107,43 +123,6 @@ static void text_row(struct out_text *o, const struct event *ev)
 	text_put(o, "\n", 1);
 }
 
-static void text_hexdump(struct out_text *o, const uint8_t *d, size_t n)
-{
-	for (size_t off = 0; off < n; off += 16) {
-		char ascii[17] = {};
-
-		text_printf(o, "%08zx ", off);
-		for (size_t i = 0; i < 16; i++) {
-			if (i == 8)
-				text_put(o, " ", 1);
-			if (off + i < n) {
-				text_printf(o, " %02x", d[off + i]);
-				ascii[i] = d[off + i] >= 0x20 && d[off + i] < 0x7f ? d[off + i] : '.';
-			} else {
-				text_put(o, "   ", 3);
-			}
-		}
-		text_printf(o, "  |%s|\n", ascii);
-	}
-	text_printf(o, "%08zx\n", n);
-}
-
-/* On a terminal, control bytes other than tab and newline would drive it. */
-static void text_data(struct out_text *o, const uint8_t *d, size_t n)
-{
-	size_t start = o->sb.len;
-
-	text_put(o, (const char *)d, n);
-	if (!o->opts.escape || o->sb.err)
-		return;
-	for (size_t i = start; i < o->sb.len; i++) {
-		unsigned char c = o->sb.buf[i];
-
-		if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f)
-			o->sb.buf[i] = '.';
-	}
-}
-
 static int out_text_flush(void *p)
 {
 	struct out_text *o = p;
@@ -153,30 +132,119 @@ static int out_text_flush(void *p)
 	return err;
 }
 
+static void text_data_block(struct out_text *o, const struct record *r)
+{
+	text_put(o, "----- DATA -----\n", 17);
+	if (o->opts.hexdump)
+		text_hexdump(&o->sb, r->data, r->data_len);
+	else
+		text_raw(&o->sb, r->data, r->data_len, o->opts.escape);
+	if (!o->opts.hexdump && r->data_len)
+		text_put(o, "\n", 1);
+	if (r->truncated || r->lost)
+		text_printf(o, "----- END DATA (TRUNCATED, %u bytes lost) -----\n\n",
+			    r->truncated + r->lost);
+	else
+		text_put(o, "----- END DATA -----\n\n", 22);
+}
+
+/* What the protocol stage made of the bytes, or the bytes when it made nothing. */
+static void text_record_data(struct out_text *o, const struct record *r)
+{
+	if (!r->http) {
+		text_data_block(o, r);
+		return;
+	}
+	if (!r->nr_http)
+		text_printf(o, "(%u bytes of an HTTP message that a later record completes)\n\n",
+			    r->data_len);
+	text_http_items(&o->sb, r->http, r->nr_http, o->opts.hexdump, o->opts.escape);
+	if (r->truncated || r->lost)
+		text_printf(o, "----- (TRUNCATED, %u bytes lost) -----\n\n", r->truncated + r->lost);
+}
+
+static void text_exchange_header(struct out_text *o)
+{
+	text_printf(o, "%-18s %-16s %-7s %-7s %-7s %-30s %-6s %-10s %-10s %s\n", "TIME(s)",
+		    "COMM", "PID", "VERSION", "METHOD", "PATH", "STATUS", "REQ_BYTES",
+		    "RESP_BYTES", "LAT(ms)");
+}
+
+static void text_str_col(struct out_text *o, struct http_str s, int width)
+{
+	size_t n = s.ptr ? s.len : 1;
+
+	text_raw(&o->sb, (const uint8_t *)(s.ptr ? s.ptr : "-"), n, o->opts.escape);
+	/* Never cut: a long path pushes the columns after it. */
+	for (size_t i = n; i < (size_t)width; i++)
+		text_put(o, " ", 1);
+	text_put(o, " ", 1);
+}
+
+/* --http-summary: one line per request and its response. */
+static void text_exchange(struct out_text *o, const struct event *ev, const struct http_item *it)
+{
+	const struct http_exchange *x = &it->exchange;
+	char comm[SSLSNIFF_COMM_LEN + 1] = {};
+	uint64_t end = ev->ts_ns;	/* the record that ended it */
+
+	memcpy(comm, ev->comm, sizeof(ev->comm));
+	if (!o->first_ts)
+		o->first_ts = end;
+	text_printf(o, "%-18.9f %-16s %-7u %-7s ", (double)(end - o->first_ts) / 1e9, comm,
+		    ev->pid, http_version_name(it->version));
+	text_str_col(o, x->method, 7);
+	if (it->grpc) {
+		char path[240];
+
+		snprintf(path, sizeof(path), "/%.*s/%.*s", (int)it->grpc_service.len,
+			 it->grpc_service.ptr ? it->grpc_service.ptr : "",
+			 (int)it->grpc_method.len, it->grpc_method.ptr ? it->grpc_method.ptr : "");
+		text_str_col(o, (struct http_str){ path, strlen(path) }, 30);
+	} else {
+		text_str_col(o, x->path, 30);
+	}
+	if (x->status)
+		text_printf(o, "%-6d ", x->status);
+	else
+		text_printf(o, "%-6s ", x->reset ? "reset" : "-");
+	if (it->grpc && it->grpc_status >= 0)
+		text_printf(o, "grpc=%d ", it->grpc_status);
+	text_printf(o, "%-10llu %-10llu %.3f\n", (unsigned long long)x->req_bytes,
+		    (unsigned long long)x->resp_bytes,
+		    (double)(x->end_ns > x->start_ns ? x->end_ns - x->start_ns : 0) / 1e6);
+}
+
+static void text_exchanges(struct out_text *o, const struct record *r)
+{
+	for (uint32_t i = 0; i < r->nr_http; i++) {
+		if (r->http[i].kind != HTTP_ITEM_EXCHANGE)
+			continue;
+		if (!o->header_done) {
+			text_exchange_header(o);
+			o->header_done = true;
+		}
+		text_exchange(o, r->ev, &r->http[i]);
+	}
+}
+
 static int out_text_record(void *p, const struct record *r)
 {
 	struct out_text *o = p;
 
 	if (r->kind != REC_DATA && r->kind != REC_HANDSHAKE)
 		return 0;
-	if (!o->header_done) {
-		text_header(o);
-		o->header_done = true;
-	}
-	text_row(o, r->ev);
-	if (r->kind == REC_DATA) {
-		text_put(o, "----- DATA -----\n", 17);
-		if (o->opts.hexdump)
-			text_hexdump(o, r->data, r->data_len);
-		else
-			text_data(o, r->data, r->data_len);
-		if (!o->opts.hexdump && r->data_len)
-			text_put(o, "\n", 1);
-		if (r->truncated || r->lost)
-			text_printf(o, "----- END DATA (TRUNCATED, %u bytes lost) -----\n\n",
-				    r->truncated + r->lost);
-		else
-			text_put(o, "----- END DATA -----\n\n", 22);
+	if (o->opts.http_summary) {
+		if (r->kind == REC_DATA)
+			text_exchanges(o, r);
+	} else {
+		if (!o->header_done) {
+			text_header(o);
+			o->header_done = true;
+		}
+		text_row(o, r->ev);
+		if (r->kind == REC_DATA)
+			text_record_data(o, r);
 	}
 	if (o->sb.err)
 		return o->sb.err;

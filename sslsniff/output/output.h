@@ -17,6 +17,7 @@ struct output_opts {
 	bool extra;		/* text: UID and TID columns */
 	bool latency;		/* text: LAT(ms) column */
 	bool escape;		/* text: show control bytes as '.' (a terminal) */
+	bool http_summary;	/* text, json: one line per HTTP exchange, nothing else */
 	int64_t realtime_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	bool keylog_embed;		/* pcapng: secrets records as Decryption Secrets Blocks */
 	const char *capture_iface;	/* pcapng: real packets of this interface, or NULL */

@@ -78,6 +78,42 @@ static uint64_t counters_untracked(const struct counters *c)
 	       c->bpf[STAT_LOST_EVENTS_OTHER];
 }
 
+static void summary_print_nonzero(FILE *f, const char *what, uint64_t n)
+{
+	if (n)
+		fprintf(f, ", %" PRIu64 " %s", n, what);
+}
+
+/* What the protocol stage could not follow is said, not hidden. */
+static void summary_print_http(FILE *f, const struct proto_stats *p)
+{
+	fprintf(f, "; http: %" PRIu64 " messages on %" PRIu64 " connections", p->messages,
+		p->http1_conns + p->http2_conns);
+	if (p->unknown_headers)
+		fprintf(f, ", %" PRIu64 " headers unknown (table entries from before the start)",
+			p->unknown_headers);
+	if (p->resync_bytes)
+		fprintf(f, ", %" PRIu64 " bytes skipped to resynchronise", p->resync_bytes);
+	if (p->gaps)
+		fprintf(f, ", %" PRIu64 " restarts after missing bytes", p->gaps);
+	if (p->conns_evicted)
+		fprintf(f, ", %" PRIu64 " connections' state forgotten", p->conns_evicted);
+	summary_print_nonzero(f, "HTTP/1 heads shown raw", p->http1.bad_heads);
+	summary_print_nonzero(f, "HTTP/1 bodies of unknown framing", p->http1.bad_framing);
+	summary_print_nonzero(f, "HTTP/1 requests past the pipelining queue",
+			      p->http1.dropped_requests);
+	summary_print_nonzero(f, "HTTP/1 responses without their request",
+			      p->http1.unpaired_responses);
+	summary_print_nonzero(f, "HTTP/2 header blocks undecoded (too large or cut)",
+			      p->http2.blocks_dropped);
+	summary_print_nonzero(f, "HTTP/2 header blocks malformed", p->http2.hpack_errors);
+	summary_print_nonzero(f, "HPACK tables restarted", p->http2.hpack_resets);
+	summary_print_nonzero(f, "HTTP/2 streams forgotten", p->http2.streams_evicted);
+	summary_print_nonzero(f, "HTTP/2 streams begun before the start", p->http2.orphans);
+	summary_print_nonzero(f, "HTTP/2 heads not shown (8 MiB a record)", p->http2.heads_dropped);
+	summary_print_nonzero(f, "HTTP items lost to memory", p->http2.nomem);
+}
+
 void summary_print(FILE *f, const struct counters *c)
 {
 	const uint64_t *s = c->bpf;
@@ -95,10 +131,37 @@ void summary_print(FILE *f, const struct counters *c)
 	if (c->packets_on)
 		fprintf(f, "; packets: %" PRIu64 " written, %" PRIu64 " dropped before capture",
 			c->match.packets, c->packets_dropped);
+	if (c->proto_on && c->proto.http1_conns + c->proto.http2_conns)
+		summary_print_http(f, &c->proto);
 	/* Ring records the decoder refused: none unless the BPF side is broken. */
 	if (c->dec.malformed)
 		fprintf(f, "; malformed: %" PRIu64 " ring records", c->dec.malformed);
 	fputc('\n', f);
+}
+
+static void summary_json_http(struct jsonw *w, const struct proto_stats *p)
+{
+	jsonw_name(w, "http");
+	jsonw_start_object(w);
+	jsonw_uint_field(w, "http1_connections", p->http1_conns);
+	jsonw_uint_field(w, "http2_connections", p->http2_conns);
+	jsonw_uint_field(w, "messages", p->messages);
+	jsonw_uint_field(w, "unknown_headers", p->unknown_headers);
+	jsonw_uint_field(w, "resync_bytes", p->resync_bytes);
+	jsonw_uint_field(w, "gaps", p->gaps);
+	jsonw_uint_field(w, "evicted_connections", p->conns_evicted);
+	jsonw_uint_field(w, "http1_bad_heads", p->http1.bad_heads);
+	jsonw_uint_field(w, "http1_bad_framing", p->http1.bad_framing);
+	jsonw_uint_field(w, "http1_dropped_requests", p->http1.dropped_requests);
+	jsonw_uint_field(w, "http1_unpaired_responses", p->http1.unpaired_responses);
+	jsonw_uint_field(w, "http2_blocks_dropped", p->http2.blocks_dropped);
+	jsonw_uint_field(w, "http2_hpack_errors", p->http2.hpack_errors);
+	jsonw_uint_field(w, "http2_hpack_resets", p->http2.hpack_resets);
+	jsonw_uint_field(w, "http2_streams_evicted", p->http2.streams_evicted);
+	jsonw_uint_field(w, "http2_orphan_streams", p->http2.orphans);
+	jsonw_uint_field(w, "http2_heads_dropped", p->http2.heads_dropped);
+	jsonw_uint_field(w, "nomem", p->http2.nomem);
+	jsonw_end_object(w);
 }
 
 static void summary_json(struct jsonw *w, const struct counters *c)
@@ -129,6 +192,8 @@ static void summary_json(struct jsonw *w, const struct counters *c)
 		jsonw_end_object(w);
 	}
 	jsonw_end_object(w);
+	if (c->proto_on)
+		summary_json_http(w, &c->proto);
 	if (c->packets_on) {
 		jsonw_name(w, "packets");
 		jsonw_start_object(w);

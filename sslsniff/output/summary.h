@@ -8,6 +8,7 @@
 #include "record/conn_match.h"
 #include "record/decode.h"
 #include "record/record.h"
+#include "proto/proto.h"
 #include "tls_funcs.h"
 
 /*
@@ -21,6 +22,8 @@ struct counters {
 	struct decode_stats dec;
 	bool packets_on;		/* --capture-packets */
 	struct conn_match_stats match;
+	bool proto_on;			/* the protocol stage ran (not --raw) */
+	struct proto_stats proto;
 	uint64_t packets_dropped;	/* by the kernel or libpcap, before capture */
 	struct {
 		uint64_t records, bytes;
@@ -45,7 +48,10 @@ void summary_print(FILE *f, const struct counters *c);
  *    "ring_full_calls":N,"unreadable_bytes":N,"untracked_calls":N,
  *    "by_library":{"openssl":{"records":N,"bytes":N},...}}
  *
- * and with --capture-packets "packets":{"written":N,"dropped":N,"unmatched":N}.
+ * with the protocol stage on (not --raw) "http":{"http1_connections":N,
+ * "http2_connections":N,"messages":N,"unknown_headers":N,"resync_bytes":N,
+ * "gaps":N,"evicted_connections":N}, and with --capture-packets
+ * "packets":{"written":N,"dropped":N,"unmatched":N}.
  * The figures are those of the summary line, except that lost bytes and
  * records include calls of which nothing reached user space (ring buffer
  * full); by_library splits the records and captured bytes by the library of

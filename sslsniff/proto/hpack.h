@@ -12,7 +12,9 @@
  * of a connection. Unlike an endpoint's inflater it never gives up on an
  * index it has no entry for (a table filled before the capture started):
  * such a field is reported with HTTP_HDR_*_UNKNOWN, and entries added later
- * are used as the endpoints use them.
+ * are used as the endpoints use them. An unknown name or value is "" (not
+ * NULL: ptr is never NULL), length 0. Every name and value is followed by
+ * a NUL.
  */
 struct hpack;
 
@@ -30,8 +32,10 @@ void hpack__set_limit(struct hpack *t, uint32_t limit);
  * Decodes one complete header block (HEADERS or PUSH_PROMISE fragment with
  * its CONTINUATIONs). Fields are appended to *FIELDS (allocated in ARENA,
  * strings too), *NR_FIELDS set. Returns 0, or -EBADMSG when the block is
- * malformed at some point: the fields before that point are returned, and
- * the table may be out of step from then on (the caller says so).
+ * malformed at some point, or past the bounds hpack.c states (1024 fields,
+ * 256 KiB of names and values), or -ENOMEM: the fields before that point
+ * are returned, and the table may be out of step from then on (the caller
+ * says so).
  */
 int hpack__decode(struct hpack *t, const uint8_t *block, size_t len, struct arena *arena,
 		  struct http_header **fields, uint32_t *nr_fields);

@@ -30,7 +30,25 @@ void http1_conn__free(struct http1_conn *c);
 int http1_conn__feed(struct http1_conn *c, enum http_dir dir, const uint8_t *data,
 		     size_t len, uint64_t ts_ns, http_emit_fn emit, void *arg);
 
-/* True when these are the first bytes of an HTTP/1 request or response line. */
+/*
+ * True when these are the first bytes of an HTTP/1 request or response line:
+ * a whole line "TOKEN SP target SP HTTP/1.d" or "HTTP/1.d SP ddd ...", or,
+ * when the line is cut short, at least a known method, a space and one byte
+ * of the target ("GET /"), or "HTTP/1." and nothing inconsistent after it.
+ */
 bool http1_looks_like(const uint8_t *data, size_t len);
+
+/* What a connection's parser could not show as messages (nothing is dropped
+ * silently: each of these was also reported as a raw item or a field). */
+struct http1_stats {
+	uint64_t heads;			/* requests, responses and trailers parsed */
+	uint64_t bad_heads;		/* malformed or over-long, reported raw */
+	uint64_t bad_framing;		/* disagreeing Content-Length, bad chunking */
+	uint64_t resync_bytes;		/* reported raw "resync" */
+	uint64_t dropped_requests;	/* pending queue full: their responses unpaired */
+	uint64_t unpaired_responses;	/* no request seen (midstream, dropped) */
+};
+
+void http1_conn__stats(const struct http1_conn *c, struct http1_stats *st);
 
 #endif

@@ -30,6 +30,23 @@ void http2_conn__free(struct http2_conn *c);
 int http2_conn__feed(struct http2_conn *c, enum http_dir dir, const uint8_t *data,
 		     size_t len, uint64_t ts_ns, http_emit_fn emit, void *arg);
 
+/* What a connection could not decode, for the summary (nothing is dropped silently). */
+struct http2_stats {
+	uint64_t frames;		/* frame headers read */
+	uint64_t resyncs;		/* times frame alignment was looked for */
+	uint64_t resync_bytes;		/* bytes skipped finding it (reported raw) */
+	uint64_t blocks_dropped;	/* header blocks over the bound, or cut short */
+	uint64_t hpack_errors;		/* header blocks the decoder found malformed */
+	uint64_t hpack_resets;		/* decoding contexts started afresh: table out of step */
+	uint64_t streams_evicted;	/* open streams dropped from a full table */
+	uint64_t orphans;		/* streams (or CONTINUATIONs) whose start was not seen */
+	uint64_t heads_dropped;		/* heads not kept: a feed's items over 8 MiB (HPACK
+					 * makes 256 KiB of a 10-byte block) */
+	uint64_t nomem;			/* items or strings lost to a failed allocation */
+};
+
+void http2_conn__stats(const struct http2_conn *c, struct http2_stats *st);
+
 /* The client connection preface, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", starts DATA. */
 bool http2_is_preface(const uint8_t *data, size_t len);
 

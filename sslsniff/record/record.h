@@ -7,6 +7,7 @@
 #include "sslsniff.h"
 
 struct packet;
+struct http_item;
 
 /*
  * What every writer receives, whatever its source: the ring buffer's calls
@@ -28,6 +29,13 @@ struct record {
 	uint32_t lost;		/* DATA: bytes of the captured range that are missing */
 	uint32_t truncated;	/* DATA: bytes not captured (--max-bytes) */
 	const struct packet *packet;	/* REC_PACKET */
+	/*
+	 * DATA: what the protocol stage found in these bytes; NULL when it did
+	 * not parse them (--raw, a protocol it does not know), and an empty
+	 * array when they are part of a message that a later record completes.
+	 */
+	const struct http_item *http;
+	uint32_t nr_http;
 };
 
 #endif

@@ -28,6 +28,7 @@ max_len() {
 	elf | dwarf | probe_place) echo 16384 ;;
 	btf_load) echo 32768 ;;
 	decode) echo 8192 ;;
+	http2) echo 16384 ;;
 	*) echo 4096 ;;
 	esac
 }

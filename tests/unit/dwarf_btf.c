@@ -463,6 +463,14 @@ static void dump_members(const struct btf *btf, const char *prefix, int id, uint
 	}
 }
 
+static void dump_enum(const struct btf *btf, const char *prefix, const struct btf_type *t)
+{
+	const struct btf_enum *e = btf_enum(t);
+
+	for (int i = 0; i < btf_vlen(t); i++, e++)
+		printf("%s.%s val=%d\n", prefix, btf__name_by_offset(btf, e->name_off), e->val);
+}
+
 static int dump(const char *file, char **roots)
 {
 	struct btf *btf = btf__parse(file, NULL);
@@ -477,13 +485,20 @@ static int dump(const char *file, char **roots)
 
 		if (id < 0)
 			id = btf__find_by_name_kind(btf, *roots, BTF_KIND_UNION);
-		if (id < 0) {
+		/* A root known only by its typedef (GnuTLS's alpn_ext_st, extensions_t). */
+		if (id < 0 && (id = btf__find_by_name_kind(btf, *roots, BTF_KIND_TYPEDEF)) >= 0)
+			id = btf__resolve_type(btf, id);
+		if (id < 0 || !(btf_is_composite(btf__type_by_id(btf, id)) ||
+				btf_is_enum(btf__type_by_id(btf, id)))) {
 			printf("%s missing\n", *roots);
 			rc = 1;
 			continue;
 		}
 		printf("%s size=%u\n", *roots, btf__type_by_id(btf, id)->size);
-		dump_members(btf, *roots, id, 0);
+		if (btf_is_enum(btf__type_by_id(btf, id)))
+			dump_enum(btf, *roots, btf__type_by_id(btf, id));
+		else
+			dump_members(btf, *roots, id, 0);
 	}
 	btf__free(btf);
 	return rc;

@@ -73,6 +73,27 @@ int main(void)
 	jsonw_uint_field(&w, "z", 4);
 	jsonw_end_object(&w);
 	CHECK_STR(terminated(&w), "{\"a\":1,\"o\":{\"p\":{\"x\":2},\"y\":3},\"z\":4}\n");
+
+	/* Arrays of arrays and of objects, scalars, booleans and null. */
+	jsonw_reset(&w);
+	jsonw_start_object(&w);
+	jsonw_name(&w, "h");
+	jsonw_start_array(&w);
+	jsonw_start_array(&w);
+	jsonw_elem(&w);
+	jsonw_string(&w, "a", 1);
+	jsonw_elem(&w);
+	jsonw_null(&w);
+	jsonw_end_array(&w);
+	jsonw_start_array(&w);
+	jsonw_end_array(&w);
+	jsonw_start_object(&w);
+	jsonw_bool_field(&w, "t", true);
+	jsonw_end_object(&w);
+	jsonw_end_array(&w);
+	jsonw_bool_field(&w, "f", false);
+	jsonw_end_object(&w);
+	CHECK_STR(terminated(&w), "{\"h\":[[\"a\",null],[],{\"t\":true}],\"f\":false}\n");
 	jsonw_free(&w);
 	UNIT_DONE("json_writer");
 }

@@ -13,12 +13,12 @@ CHUNK_LAST = 1
 
 def event(kind, call_id=1, pid=100, tid=100, length=0, cap_len=0, offset=0, chunk=b"",
           lost=0, flags=0, func=2, ret=0, tls_version=0x0304, cipher_id=0x1302,
-          cipher=b"TLS_AES_256_GCM_SHA384"):
-    hdr = struct.pack("<QQQQIIIIIIIIiiHHHBBBBHH2x16s16s16s48s", call_id, 1000, 20, 0xdead,
+          cipher=b"TLS_AES_256_GCM_SHA384", alpn=b"h2"):
+    hdr = struct.pack("<QQQQIIIIIIIIiiHHHBBBBHHBx16s16s16s48s16s", call_id, 1000, 20, 0xdead,
                       pid, tid, 0, length, cap_len, offset, len(chunk), lost, ret, 5, 2,
-                      443, 50000, kind, func, flags, 2, tls_version, cipher_id,
-                      b"\x7f\0\0\1", b"\x7f\0\0\1", b"curl", cipher)
-    assert len(hdr) == 184
+                      443, 50000, kind, func, flags, 2, tls_version, cipher_id, len(alpn),
+                      b"\x7f\0\0\1", b"\x7f\0\0\1", b"curl", cipher, alpn)
+    assert len(hdr) == 200
     return hdr + chunk
 
 

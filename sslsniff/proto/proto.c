@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The protocol stage. A connection is known by the process and the
+ * library's handle (SSL *, gnutls_session_t, PRFileDesc *): what every data
+ * record carries whatever the fd source. Its protocol is decided on its
+ * first record that says: the preface or a request/status line at the
+ * start, frames that chain, or the ALPN the library negotiated (so a
+ * connection met in the middle is still known to be HTTP/2). Until then
+ * records pass with no items and the writers show their bytes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/hashset.h"
+#include "proto/http1.h"
+#include "proto/http2.h"
+#include "proto/proto.h"
+#include "record/alpn.h"
+#include "tls_funcs.h"
+
+/* Past this many connections the least recently used one's state goes. */
+#define PROTO_MAX_CONNS		4096
+
+enum proto_kind {
+	PROTO_UNKNOWN,
+	PROTO_HTTP1,
+	PROTO_HTTP2,
+};
+
+struct proto_conn {
+	uint64_t key;
+	uint32_t pid;
+	uint64_t handle;
+	enum proto_kind kind;
+	bool restart;			/* bytes went missing: start the parser again */
+	struct http1_conn *h1;
+	struct http2_conn *h2;
+	struct proto_conn *prev, *next;	/* most recently used first */
+};
+
+struct proto {
+	struct hashmap conns;		/* key → struct proto_conn */
+	struct proto_conn *lru_head, *lru_tail;
+	uint32_t nr_conns;
+	struct http_item *items;	/* the current record's */
+	uint32_t nr_items, cap_items;
+	int err;
+	struct proto_stats stats;	/* the stage's own counts */
+	struct proto_stats gone;	/* parsers' counts, of those freed */
+	struct proto_stats sum;		/* what proto__stats() last gave */
+};
+
+struct proto *proto__new(void)
+{
+	struct proto *p = calloc(1, sizeof(*p));
+
+	/* Never NULL: a record's http set means the stage parsed its bytes. */
+	if (p) {
+		p->cap_items = 16;
+		p->items = malloc(p->cap_items * sizeof(*p->items));
+	}
+	if (p && !p->items) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* A parser's counts outlive it: added to the stage's when it goes. */
+static void stats_add_parsers(struct proto_stats *st, const struct proto_conn *pc)
+{
+	struct http1_stats h1 = {};
+	struct http2_stats h2 = {};
+
+	if (pc->h1) {
+		http1_conn__stats(pc->h1, &h1);
+		st->resync_bytes += h1.resync_bytes;
+		st->http1.bad_heads += h1.bad_heads;
+		st->http1.bad_framing += h1.bad_framing;
+		st->http1.dropped_requests += h1.dropped_requests;
+		st->http1.unpaired_responses += h1.unpaired_responses;
+	}
+	if (pc->h2) {
+		http2_conn__stats(pc->h2, &h2);
+		st->resync_bytes += h2.resync_bytes;
+		st->http2.blocks_dropped += h2.blocks_dropped;
+		st->http2.hpack_errors += h2.hpack_errors;
+		st->http2.hpack_resets += h2.hpack_resets;
+		st->http2.streams_evicted += h2.streams_evicted;
+		st->http2.orphans += h2.orphans;
+		st->http2.heads_dropped += h2.heads_dropped;
+		st->http2.nomem += h2.nomem;
+	}
+}
+
+static void conn_parsers_free(struct proto *p, struct proto_conn *pc)
+{
+	stats_add_parsers(&p->gone, pc);
+	http1_conn__free(pc->h1);
+	http2_conn__free(pc->h2);
+	pc->h1 = NULL;
+	pc->h2 = NULL;
+}
+
+void proto__free(struct proto *p)
+{
+	struct proto_conn *pc, *next;
+
+	if (!p)
+		return;
+	for (pc = p->lru_head; pc; pc = next) {
+		next = pc->next;
+		http1_conn__free(pc->h1);
+		http2_conn__free(pc->h2);
+		free(pc);
+	}
+	hashmap_free(&p->conns);
+	free(p->items);
+	free(p);
+}
+
+/* The stage's counts and every parser's, freed or live. */
+const struct proto_stats *proto__stats(struct proto *p)
+{
+	struct proto_stats *s = &p->sum;
+
+	*s = p->stats;
+	s->resync_bytes += p->gone.resync_bytes;
+	s->http1 = p->gone.http1;
+	s->http2 = p->gone.http2;
+	for (struct proto_conn *pc = p->lru_head; pc; pc = pc->next)
+		stats_add_parsers(s, pc);
+	return s;
+}
+
+static void lru_unlink(struct proto *p, struct proto_conn *pc)
+{
+	if (pc->prev)
+		pc->prev->next = pc->next;
+	else
+		p->lru_head = pc->next;
+	if (pc->next)
+		pc->next->prev = pc->prev;
+	else
+		p->lru_tail = pc->prev;
+	pc->prev = pc->next = NULL;
+}
+
+static void lru_push(struct proto *p, struct proto_conn *pc)
+{
+	pc->next = p->lru_head;
+	if (p->lru_head)
+		p->lru_head->prev = pc;
+	p->lru_head = pc;
+	if (!p->lru_tail)
+		p->lru_tail = pc;
+}
+
+/* The oldest connection gives its memory to a new one. */
+static struct proto_conn *conn_evict(struct proto *p)
+{
+	struct proto_conn *pc = p->lru_tail;
+
+	lru_unlink(p, pc);
+	hashmap_del(&p->conns, pc->key);
+	conn_parsers_free(p, pc);
+	p->stats.conns_evicted++;
+	return pc;
+}
+
+static uint64_t conn_key(uint32_t pid, uint64_t handle)
+{
+	uint64_t k[2] = { pid, handle };
+
+	return hashset_key(k, sizeof(k));
+}
+
+static struct proto_conn *conn_get(struct proto *p, const struct event *ev)
+{
+	uint64_t key = conn_key(ev->pid, ev->handle);
+	struct proto_conn *pc = hashmap_get(&p->conns, key);
+
+	/* Two connections whose keys collide take turns: each evicts the other. */
+	if (pc && pc->pid == ev->pid && pc->handle == ev->handle) {
+		lru_unlink(p, pc);
+		lru_push(p, pc);
+		return pc;
+	}
+	if (pc) {
+		lru_unlink(p, pc);
+		hashmap_del(&p->conns, key);
+		conn_parsers_free(p, pc);
+		free(pc);
+		p->nr_conns--;
+		p->stats.conns_evicted++;
+	}
+	if (p->nr_conns >= PROTO_MAX_CONNS) {
+		pc = conn_evict(p);
+	} else {
+		pc = malloc(sizeof(*pc));
+		if (!pc)
+			return NULL;
+		p->nr_conns++;
+	}
+	*pc = (struct proto_conn){ .key = key, .pid = ev->pid, .handle = ev->handle };
+	if (hashmap_put(&p->conns, key, pc)) {
+		p->nr_conns--;
+		free(pc);
+		return NULL;
+	}
+	lru_push(p, pc);
+	p->stats.conns++;
+	return pc;
+}
+
+static void proto_emit(const struct http_item *it, void *arg)
+{
+	struct proto *p = arg;
+
+	if (p->nr_items == p->cap_items) {
+		uint32_t cap = p->cap_items ? p->cap_items * 2 : 16;
+		struct http_item *n = realloc(p->items, cap * sizeof(*n));
+
+		if (!n) {
+			p->err = -ENOMEM;
+			return;
+		}
+		p->items = n;
+		p->cap_items = cap;
+	}
+	p->items[p->nr_items++] = *it;
+	p->stats.items++;
+	if (it->kind == HTTP_ITEM_HEAD) {
+		p->stats.messages++;
+		p->stats.unknown_headers += it->head.nr_unknown;
+	}
+}
+
+/* What the library negotiated, when the record carries it. */
+static enum proto_kind alpn_kind(const struct event *ev)
+{
+	if (record_alpn_is(ev, "h2"))
+		return PROTO_HTTP2;
+	if (record_alpn_is(ev, "http/1.1") || record_alpn_is(ev, "http/1.0"))
+		return PROTO_HTTP1;
+	return PROTO_UNKNOWN;
+}
+
+/*
+ * The protocol of a connection first met with DATA; MIDSTREAM set when it
+ * did not start there. UNKNOWN leaves it to a later record.
+ */
+static enum proto_kind proto_detect(const struct event *ev, const uint8_t *data, size_t len,
+				    bool *midstream)
+{
+	enum proto_kind alpn = alpn_kind(ev);
+
+	*midstream = false;
+	if (http2_is_preface(data, len))
+		return PROTO_HTTP2;
+	if (alpn != PROTO_HTTP2 && http1_looks_like(data, len))
+		return PROTO_HTTP1;
+	*midstream = true;
+	if (alpn != PROTO_HTTP1 && http2_looks_like(data, len))
+		return PROTO_HTTP2;
+	return alpn;
+}
+
+static int conn_start(struct proto *p, struct proto_conn *pc, enum proto_kind kind,
+		      bool midstream)
+{
+	conn_parsers_free(p, pc);
+	if (kind == PROTO_HTTP1) {
+		pc->h1 = http1_conn__new(midstream);
+		if (!pc->h1)
+			return -ENOMEM;
+		if (pc->kind != kind)
+			p->stats.http1_conns++;
+	} else {
+		pc->h2 = http2_conn__new(midstream);
+		if (!pc->h2)
+			return -ENOMEM;
+		if (pc->kind != kind)
+			p->stats.http2_conns++;
+	}
+	pc->kind = kind;
+	return 0;
+}
+
+static enum http_dir record_dir(const struct event *ev)
+{
+	const struct tls_func_info *fi = tls_func_info(ev->func);
+
+	return fi && fi->dir == DIR_WRITE ? HTTP_DIR_SENT : HTTP_DIR_RECEIVED;
+}
+
+/*
+ * A record with bytes missing inside it cannot be parsed (where the gap
+ * is, is unknown); one cut at its end (--max-bytes) is parsed as far as it
+ * goes. Either way the parser starts again, mid-stream, at the next one:
+ * that is done on the next record, as this one's items still point into
+ * the parser's memory.
+ */
+static int proto_feed(struct proto *p, struct proto_conn *pc, const struct record *r)
+{
+	const struct event *ev = r->ev;
+	enum http_dir dir = record_dir(ev);
+	int err = 0;
+
+	if (r->lost) {
+		pc->restart = true;
+		p->stats.gaps++;
+		return 0;
+	}
+	if (pc->kind == PROTO_HTTP1) {
+		err = http1_conn__feed(pc->h1, dir, r->data, r->data_len, ev->ts_ns,
+				       proto_emit, p);
+		/* Plainly not HTTP/1 after all: the stage looks again. */
+		if (err == -EPROTO) {
+			pc->restart = true;
+			pc->kind = PROTO_UNKNOWN;
+			err = 0;
+		}
+	} else {
+		err = http2_conn__feed(pc->h2, dir, r->data, r->data_len, ev->ts_ns,
+				       proto_emit, p);
+	}
+	if (r->truncated) {
+		pc->restart = true;
+		p->stats.gaps++;
+	}
+	return err;
+}
+
+int proto__record(struct proto *p, struct record *r)
+{
+	struct proto_conn *pc;
+	enum proto_kind kind;
+	bool midstream;
+	int err;
+
+	p->nr_items = 0;
+	p->err = 0;
+	r->http = NULL;
+	r->nr_http = 0;
+	if (r->kind != REC_DATA || !r->data_len)
+		return 0;
+	pc = conn_get(p, r->ev);
+	if (!pc)
+		return -ENOMEM;
+	/*
+	 * A handle reused for a new HTTP/2 connection: it starts afresh. (Not
+	 * on a request line: one could start a read inside an HTTP/2 body.)
+	 */
+	if (pc->kind != PROTO_UNKNOWN && http2_is_preface(r->data, r->data_len))
+		pc->kind = PROTO_UNKNOWN;
+	if (pc->restart || pc->kind == PROTO_UNKNOWN) {
+		kind = pc->restart && pc->kind != PROTO_UNKNOWN ? pc->kind : PROTO_UNKNOWN;
+		pc->restart = false;
+		if (kind == PROTO_UNKNOWN) {
+			kind = proto_detect(r->ev, r->data, r->data_len, &midstream);
+			if (kind == PROTO_UNKNOWN) {
+				conn_parsers_free(p, pc);
+				pc->kind = PROTO_UNKNOWN;
+				return 0;
+			}
+		} else {
+			midstream = true;
+		}
+		err = conn_start(p, pc, kind, midstream);
+		if (err)
+			return err;
+	}
+	err = proto_feed(p, pc, r);
+	if (!err)
+		err = p->err;
+	r->http = p->items;
+	r->nr_http = p->nr_items;
+	return err;
+}
