@@ -41,6 +41,7 @@ for r, method, answer_lens in zip(reqs, ("SayHello", "SayHelloStream"), (lens[:1
     assert r["method"] == "POST" and r["version"] == "2", r
     assert r["grpc"]["service"] == "helloworld.Greeter" and r["grpc"]["method"] == method, r
     assert ["content-type", "application/grpc"] in r["headers"], r["headers"]
+    assert r["unknown_headers"] == 0, r
     got = [(m["index"], m["length"], m["compressed"]) for m in heads(its, "grpc_message", "client", sid)]
     assert got == [(0, len(name), False)], "stream %d client messages %r" % (sid, got)
     got = [(m["index"], m["length"], m["compressed"]) for m in heads(its, "grpc_message", "server", sid)]
@@ -92,11 +93,10 @@ done
 sniff_start -p "$GSRV" --http-summary
 call
 sniff_stop
-# Body bytes each way: the DATA (with the 5-byte prefixes) or the messages.
-up="($((L + 5))|$L)"
-for m in "SayHello ($((L + 6 + 5))|$((L + 6)))" \
-	"SayHelloStream ($((3 * L + 21 + 15))|$((3 * L + 21)))"; do
+# Body bytes each way: the DATA, messages with their 5-byte prefixes.
+up=$((L + 5))
+for m in "SayHello $((L + 6 + 5))" "SayHelloStream $((3 * L + 21 + 15))"; do
 	set -- $m
-	grep -qE "^[0-9.]+ +[^ ]+ +$GSRV +(HTTP/)?2 +POST +/helloworld\.Greeter/$1 +200 +grpc=0 +$up +$2 +[0-9]+\.[0-9]+$" \
+	grep -qE "^[0-9.]+ +[^ ]+ +$GSRV +2 +POST +/helloworld\.Greeter/$1 +200 +grpc=0 +$up +$2 +[0-9]+\.[0-9]+$" \
 		"$T/out" || { cat "$T/out" >&2; fail "no summary line for $1"; }
 done

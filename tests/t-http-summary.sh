@@ -26,10 +26,10 @@ for v in 2 1.1; do
 	sniff_stop
 	grep -qE '^TIME\(s\) +COMM +PID +VERSION +METHOD +PATH +STATUS +REQ_BYTES +RESP_BYTES +LAT\(ms\)$' \
 		"$T/out" || { head -n 5 "$T/out" >&2; fail "no column heads"; }
-	# VERSION as the JSON has it ("2", "1.1"), or with HTTP/ before it.
+	# VERSION as the JSON has it: "2", "1.1".
 	for f in "/index.html 200 0 $SMALL" "/1m.bin 200 0 $BIG"; do
 		set -- $f
-		grep -qE "^[0-9.]+ +curl +$CURL +(HTTP/)?${v//./\\.} +GET +$1 +$2 +$3 +$4 +[0-9]+\.[0-9]+$" \
+		grep -qE "^[0-9.]+ +curl +$CURL +${v//./\\.} +GET +$1 +$2 +$3 +$4 +[0-9]+\.[0-9]+$" \
 			"$T/out" || { cat "$T/out" >&2; fail "HTTP/$v: no exchange line for $f"; }
 	done
 	[[ $(grep -c " curl " "$T/out") == 2 ]] || fail "HTTP/$v: not 2 exchange lines"
