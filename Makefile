@@ -193,4 +193,5 @@ clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf .output .output-san .output-fuzz bin
 
--include $(OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
+# The BPF object's too: bpf/*.bpf.h and the contract, bpf/sslsniff.h.
+-include $(OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(OUTPUT)/sslsniff.bpf.d

@@ -80,7 +80,8 @@ enum extensions_t {
  * in the library's BTF is checked to be it; alpn_ext_st is in the BTF only
  * when lib/ext/alpn.c's DWARF went into it (btf-db from 3.7, DWARF layouts).
  */
-static __always_inline void gnutls_alpn(const struct gnutls_session_int *s, char *out, __u8 *out_len)
+static __always_inline void gnutls_alpn(const struct gnutls_session_int *s, char *out,
+					__u8 *out_len)
 {
 	const alpn_ext_st *priv = NULL;
 	__u8 *p = NULL;
@@ -89,11 +90,13 @@ static __always_inline void gnutls_alpn(const struct gnutls_session_int *s, char
 
 	if (!bpf_core_type_exists(alpn_ext_st) ||
 	    !bpf_core_enum_value_exists(enum extensions_t, GNUTLS_EXTENSION_ALPN) ||
-	    bpf_core_enum_value(enum extensions_t, GNUTLS_EXTENSION_ALPN) != GNUTLS_EXTENSION_ALPN)
+	    bpf_core_enum_value(enum extensions_t, GNUTLS_EXTENSION_ALPN) !=
+		    GNUTLS_EXTENSION_ALPN)
 		return;
-	if (bpf_core_read_user(&set, sizeof(set), &s->internals.ext_data[GNUTLS_EXTENSION_ALPN].set) ||
-	    !set ||
-	    bpf_core_read_user(&priv, sizeof(priv), &s->internals.ext_data[GNUTLS_EXTENSION_ALPN].priv) ||
+	if (bpf_core_read_user(&set, sizeof(set),
+			       &s->internals.ext_data[GNUTLS_EXTENSION_ALPN].set) || !set ||
+	    bpf_core_read_user(&priv, sizeof(priv),
+			       &s->internals.ext_data[GNUTLS_EXTENSION_ALPN].priv) ||
 	    !priv || bpf_core_read_user(&p, sizeof(p), &priv->selected_protocol) ||
 	    bpf_core_read_user(&len, sizeof(len), &priv->selected_protocol_size))
 		return;
@@ -151,7 +154,8 @@ static __always_inline bool gnutls_read_conn(const void *session, __s32 *fd, str
 		return true;
 	ver = BPF_CORE_READ_USER(s, security_parameters.pversion);
 	if (ver)
-		h->tls_version = BPF_CORE_READ_USER(ver, major) << 8 | BPF_CORE_READ_USER(ver, minor);
+		h->tls_version = BPF_CORE_READ_USER(ver, major) << 8 |
+				 BPF_CORE_READ_USER(ver, minor);
 	gnutls_cipher(s, h->cipher, &h->cipher_id);
 	gnutls_alpn(s, h->alpn, &h->alpn_len);
 	return true;

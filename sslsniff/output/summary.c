@@ -2,6 +2,7 @@
 /* The counters of every part, reported: the summary line and --summary-json. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,40 +79,59 @@ static uint64_t counters_untracked(const struct counters *c)
 	       c->bpf[STAT_LOST_EVENTS_OTHER];
 }
 
-static void summary_print_nonzero(FILE *f, const char *what, uint64_t n)
+/*
+ * The protocol stage's counts, each under its JSON name and, when not zero,
+ * said in the summary line: what it could not follow is said, not hidden.
+ */
+#define PROTO_STAT(field, json, text)	{ offsetof(struct proto_stats, field), json, text }
+
+static const struct {
+	size_t off;
+	const char *json, *text;
+} proto_stat_names[] = {
+	PROTO_STAT(http1_conns, "http1_connections", NULL),
+	PROTO_STAT(http2_conns, "http2_connections", NULL),
+	PROTO_STAT(messages, "messages", NULL),
+	PROTO_STAT(unknown_headers, "unknown_headers",
+		   "headers unknown (table entries from before the start)"),
+	PROTO_STAT(resync_bytes, "resync_bytes", "bytes skipped to resynchronise"),
+	PROTO_STAT(gaps, "gaps", "restarts after missing bytes"),
+	PROTO_STAT(conns_evicted, "evicted_connections", "connections' state forgotten"),
+	PROTO_STAT(http1.bad_heads, "http1_bad_heads", "HTTP/1 heads shown raw"),
+	PROTO_STAT(http1.bad_framing, "http1_bad_framing", "HTTP/1 bodies of unknown framing"),
+	PROTO_STAT(http1.dropped_requests, "http1_dropped_requests",
+		   "HTTP/1 requests past the pipelining queue"),
+	PROTO_STAT(http1.unpaired_responses, "http1_unpaired_responses",
+		   "HTTP/1 responses without their request"),
+	PROTO_STAT(http2.blocks_dropped, "http2_blocks_dropped",
+		   "HTTP/2 header blocks undecoded (too large or cut)"),
+	PROTO_STAT(http2.hpack_errors, "http2_hpack_errors", "HTTP/2 header blocks malformed"),
+	PROTO_STAT(http2.hpack_resets, "http2_hpack_resets", "HPACK tables restarted"),
+	PROTO_STAT(http2.streams_evicted, "http2_streams_evicted", "HTTP/2 streams forgotten"),
+	PROTO_STAT(http2.orphans, "http2_orphan_streams", "HTTP/2 streams begun before the start"),
+	PROTO_STAT(http2.heads_dropped, "http2_heads_dropped",
+		   "HTTP/2 heads not shown (8 MiB a record)"),
+	PROTO_STAT(http2.nomem, "nomem", "HTTP items lost to memory"),
+};
+
+static uint64_t proto_stat(const struct proto_stats *p, size_t i)
 {
-	if (n)
-		fprintf(f, ", %" PRIu64 " %s", n, what);
+	uint64_t v;
+
+	memcpy(&v, (const char *)p + proto_stat_names[i].off, sizeof(v));
+	return v;
 }
 
-/* What the protocol stage could not follow is said, not hidden. */
 static void summary_print_http(FILE *f, const struct proto_stats *p)
 {
 	fprintf(f, "; http: %" PRIu64 " messages on %" PRIu64 " connections", p->messages,
 		p->http1_conns + p->http2_conns);
-	if (p->unknown_headers)
-		fprintf(f, ", %" PRIu64 " headers unknown (table entries from before the start)",
-			p->unknown_headers);
-	if (p->resync_bytes)
-		fprintf(f, ", %" PRIu64 " bytes skipped to resynchronise", p->resync_bytes);
-	if (p->gaps)
-		fprintf(f, ", %" PRIu64 " restarts after missing bytes", p->gaps);
-	if (p->conns_evicted)
-		fprintf(f, ", %" PRIu64 " connections' state forgotten", p->conns_evicted);
-	summary_print_nonzero(f, "HTTP/1 heads shown raw", p->http1.bad_heads);
-	summary_print_nonzero(f, "HTTP/1 bodies of unknown framing", p->http1.bad_framing);
-	summary_print_nonzero(f, "HTTP/1 requests past the pipelining queue",
-			      p->http1.dropped_requests);
-	summary_print_nonzero(f, "HTTP/1 responses without their request",
-			      p->http1.unpaired_responses);
-	summary_print_nonzero(f, "HTTP/2 header blocks undecoded (too large or cut)",
-			      p->http2.blocks_dropped);
-	summary_print_nonzero(f, "HTTP/2 header blocks malformed", p->http2.hpack_errors);
-	summary_print_nonzero(f, "HPACK tables restarted", p->http2.hpack_resets);
-	summary_print_nonzero(f, "HTTP/2 streams forgotten", p->http2.streams_evicted);
-	summary_print_nonzero(f, "HTTP/2 streams begun before the start", p->http2.orphans);
-	summary_print_nonzero(f, "HTTP/2 heads not shown (8 MiB a record)", p->http2.heads_dropped);
-	summary_print_nonzero(f, "HTTP items lost to memory", p->http2.nomem);
+	for (size_t i = 0; i < sizeof(proto_stat_names) / sizeof(proto_stat_names[0]); i++) {
+		uint64_t v = proto_stat(p, i);
+
+		if (v && proto_stat_names[i].text)
+			fprintf(f, ", %" PRIu64 " %s", v, proto_stat_names[i].text);
+	}
 }
 
 void summary_print(FILE *f, const struct counters *c)
@@ -143,24 +163,8 @@ static void summary_json_http(struct jsonw *w, const struct proto_stats *p)
 {
 	jsonw_name(w, "http");
 	jsonw_start_object(w);
-	jsonw_uint_field(w, "http1_connections", p->http1_conns);
-	jsonw_uint_field(w, "http2_connections", p->http2_conns);
-	jsonw_uint_field(w, "messages", p->messages);
-	jsonw_uint_field(w, "unknown_headers", p->unknown_headers);
-	jsonw_uint_field(w, "resync_bytes", p->resync_bytes);
-	jsonw_uint_field(w, "gaps", p->gaps);
-	jsonw_uint_field(w, "evicted_connections", p->conns_evicted);
-	jsonw_uint_field(w, "http1_bad_heads", p->http1.bad_heads);
-	jsonw_uint_field(w, "http1_bad_framing", p->http1.bad_framing);
-	jsonw_uint_field(w, "http1_dropped_requests", p->http1.dropped_requests);
-	jsonw_uint_field(w, "http1_unpaired_responses", p->http1.unpaired_responses);
-	jsonw_uint_field(w, "http2_blocks_dropped", p->http2.blocks_dropped);
-	jsonw_uint_field(w, "http2_hpack_errors", p->http2.hpack_errors);
-	jsonw_uint_field(w, "http2_hpack_resets", p->http2.hpack_resets);
-	jsonw_uint_field(w, "http2_streams_evicted", p->http2.streams_evicted);
-	jsonw_uint_field(w, "http2_orphan_streams", p->http2.orphans);
-	jsonw_uint_field(w, "http2_heads_dropped", p->http2.heads_dropped);
-	jsonw_uint_field(w, "nomem", p->http2.nomem);
+	for (size_t i = 0; i < sizeof(proto_stat_names) / sizeof(proto_stat_names[0]); i++)
+		jsonw_uint_field(w, proto_stat_names[i].json, proto_stat(p, i));
 	jsonw_end_object(w);
 }
 

@@ -414,7 +414,9 @@ static int hpack_size_update(struct hpack_block *b)
 int hpack__decode(struct hpack *t, const uint8_t *block, size_t len, struct arena *arena,
 		  struct http_header **fields, uint32_t *nr_fields)
 {
-	struct hpack_block b = { .t = t, .p = block, .end = block + len, .arena = arena };
+	/* An empty block may come as NULL: NULL + 0 is undefined in C. */
+	struct hpack_block b = { .t = t, .p = block, .end = len ? block + len : block,
+				 .arena = arena };
 	int err = 0;
 
 	while (!err && b.p < b.end) {

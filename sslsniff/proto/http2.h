@@ -25,7 +25,14 @@ void http2_conn__free(struct http2_conn *c);
 /*
  * The next bytes of direction DIR, seen at TS_NS. Items go to EMIT before
  * it returns. Returns 0 (a frame that makes no sense makes the parser
- * resynchronise, reported as raw "resync" bytes, not an error).
+ * resynchronise, reported as raw "resync" bytes, not an error), or -EINVAL.
+ *
+ * BODY items are a stream's DATA, padding removed, their offset within
+ * it; on a gRPC stream each message's 5-byte prefix is a GRPC item, not
+ * body (the offsets count it). FRAME items also report what could not be
+ * decoded (a header block dropped, a CONTINUATION or DATA whose start came
+ * before ours). from_client is a guess (the traced process the client)
+ * until the preface, a :method, a :status or a PUSH_PROMISE tells.
  */
 int http2_conn__feed(struct http2_conn *c, enum http_dir dir, const uint8_t *data,
 		     size_t len, uint64_t ts_ns, http_emit_fn emit, void *arg);

@@ -295,11 +295,11 @@ static enum http_dir record_dir(const struct event *ev)
 }
 
 /*
- * A record with bytes missing inside it cannot be parsed (where the gap
- * is, is unknown); one cut at its end (--max-bytes) is parsed as far as it
- * goes. Either way the parser starts again, mid-stream, at the next one:
- * that is done on the next record, as this one's items still point into
- * the parser's memory.
+ * A record cut at its end (--max-bytes) is parsed as far as it goes, and
+ * the parser starts again, mid-stream, at the next one: that is done on
+ * the next record, as this one's items still point into the parser's
+ * memory. (One with bytes missing inside it is not parsed at all: where
+ * the gap is, is unknown.)
  */
 static int proto_feed(struct proto *p, struct proto_conn *pc, const struct record *r)
 {
@@ -307,11 +307,6 @@ static int proto_feed(struct proto *p, struct proto_conn *pc, const struct recor
 	enum http_dir dir = record_dir(ev);
 	int err = 0;
 
-	if (r->lost) {
-		pc->restart = true;
-		p->stats.gaps++;
-		return 0;
-	}
 	if (pc->kind == PROTO_HTTP1) {
 		err = http1_conn__feed(pc->h1, dir, r->data, r->data_len, ev->ts_ns,
 				       proto_emit, p);
@@ -348,6 +343,14 @@ int proto__record(struct proto *p, struct record *r)
 	pc = conn_get(p, r->ev);
 	if (!pc)
 		return -ENOMEM;
+	/* Not parsed: the writers show its bytes as they are. */
+	if (r->lost) {
+		if (pc->kind != PROTO_UNKNOWN) {
+			pc->restart = true;
+			p->stats.gaps++;
+		}
+		return 0;
+	}
 	/*
 	 * A handle reused for a new HTTP/2 connection: it starts afresh. (Not
 	 * on a request line: one could start a read inside an HTTP/2 body.)

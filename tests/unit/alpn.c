@@ -76,10 +76,12 @@ int main(void)
 	CHECK(record_alpn(&h2, &n) == h2.alpn && n == 2 && !record_alpn_truncated(&h2));
 	CHECK(record_alpn(&full, &n) && n == 16 && !record_alpn_truncated(&full));
 	CHECK(record_alpn(&cut, &n) && n == 16 && record_alpn_truncated(&cut));
-	CHECK(record_alpn_is(&h2, "h2") && !record_alpn_is(&h2, "h2c") && !record_alpn_is(&h2, "h"));
+	CHECK(record_alpn_is(&h2, "h2") && !record_alpn_is(&h2, "h2c"));
+	CHECK(!record_alpn_is(&h2, "h"));
 	CHECK(record_alpn_is(&h1, "http/1.1") && !record_alpn_is(&none, "h2"));
 	/* A cut name is never taken for its prefix. */
-	CHECK(!record_alpn_is(&cut, "0123456789abcdef") && record_alpn_is(&full, "0123456789abcdef"));
+	CHECK(!record_alpn_is(&cut, "0123456789abcdef"));
+	CHECK(record_alpn_is(&full, "0123456789abcdef"));
 
 	check_json(&none, NULL, "\"alpn");
 	check_json(&h2, "\"alpn\":\"h2\"", "alpn_len");
