@@ -33,6 +33,7 @@ struct proto_conn {
 	uint64_t handle;
 	enum proto_kind kind;
 	bool restart;			/* bytes went missing: start the parser again */
+	bool carried[2];		/* enum http_dir: this direction has had bytes */
 	struct http1_conn *h1;
 	struct http2_conn *h2;
 	struct proto_conn *prev, *next;	/* most recently used first */
@@ -327,6 +328,29 @@ static int proto_feed(struct proto *p, struct proto_conn *pc, const struct recor
 	return err;
 }
 
+/*
+ * The client preface on a connection already followed. A server sends its
+ * SETTINGS before it reads the preface, so the preface coming first that
+ * way is the same connection, now known from its start: its parser starts
+ * afresh. After other bytes that way, the handle was freed and reused for a
+ * new connection. (Not on a request line: a read may start inside an
+ * HTTP/2 body.)
+ */
+static int proto_preface(struct proto *p, struct proto_conn *pc, const struct record *r)
+{
+	enum http_dir dir = record_dir(r->ev);
+
+	if (pc->kind == PROTO_UNKNOWN || !http2_is_preface(r->data, r->data_len))
+		return 0;
+	if (pc->kind == PROTO_HTTP2 && !pc->carried[dir]) {
+		pc->restart = false;
+		return conn_start(p, pc, PROTO_HTTP2, false);
+	}
+	pc->kind = PROTO_UNKNOWN;
+	pc->carried[HTTP_DIR_SENT] = pc->carried[HTTP_DIR_RECEIVED] = false;
+	return 0;
+}
+
 int proto__record(struct proto *p, struct record *r)
 {
 	struct proto_conn *pc;
@@ -351,12 +375,10 @@ int proto__record(struct proto *p, struct record *r)
 		}
 		return 0;
 	}
-	/*
-	 * A handle reused for a new HTTP/2 connection: it starts afresh. (Not
-	 * on a request line: one could start a read inside an HTTP/2 body.)
-	 */
-	if (pc->kind != PROTO_UNKNOWN && http2_is_preface(r->data, r->data_len))
-		pc->kind = PROTO_UNKNOWN;
+	err = proto_preface(p, pc, r);
+	if (err)
+		return err;
+	pc->carried[record_dir(r->ev)] = true;
 	if (pc->restart || pc->kind == PROTO_UNKNOWN) {
 		kind = pc->restart && pc->kind != PROTO_UNKNOWN ? pc->kind : PROTO_UNKNOWN;
 		pc->restart = false;

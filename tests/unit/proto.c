@@ -122,6 +122,22 @@ static void test_reuse(struct proto *p)
 	CHECK(h && h->version == HTTP_V2 && h->head.nr_unknown == 0);
 }
 
+/* A server writes its SETTINGS before it reads the preface: one connection. */
+static void test_server_first(struct proto *p)
+{
+	static const uint8_t settings[] = "\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+	uint64_t conns = proto__stats(p)->http2_conns;
+	struct record r = rec(9, FUNC_SSL_WRITE, settings, sizeof(settings) - 1);
+	const struct http_item *h;
+
+	CHECK(!proto__record(p, &r) && r.nr_http == 1);
+	r = rec(9, FUNC_SSL_READ, h2_start, sizeof(h2_start) - 1);
+	CHECK(!proto__record(p, &r));
+	h = first_head(&r);
+	CHECK(h && h->from_client && h->stream == 1);
+	CHECK(proto__stats(p)->http2_conns == conns + 1);
+}
+
 static void test_bound(struct proto *p)
 {
 	uint64_t before = proto__stats(p)->conns_evicted;
@@ -131,8 +147,8 @@ static void test_bound(struct proto *p)
 
 		CHECK(!proto__record(p, &r));
 	}
-	/* 4096 kept: the 6 of the tests before and 904 of these went. */
-	CHECK(proto__stats(p)->conns_evicted - before == 5000 + 6 - 4096);
+	/* 4096 kept: the 7 of the tests before and 911 of these went. */
+	CHECK(proto__stats(p)->conns_evicted - before == 5000 + 7 - 4096);
 }
 
 int main(void)
@@ -145,6 +161,7 @@ int main(void)
 	test_alpn(p);
 	test_gap(p);
 	test_reuse(p);
+	test_server_first(p);
 	test_bound(p);
 	CHECK(proto__stats(p)->http1_conns >= 2 && proto__stats(p)->http2_conns >= 3);
 	proto__free(p);
