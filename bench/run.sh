@@ -52,7 +52,9 @@ bench_deps() {
 bench_deps
 # Both ends must call the host's libssl, so that every request is traced twice.
 for b in nginx wrk; do
-	ldd "$(command -v "$b")" | grep -q 'libssl\.so' ||
+	# grep -q would stop reading early: ldd then dies of SIGPIPE, which pipefail
+	# took for "no libssl".
+	ldd "$(command -v "$b")" | grep 'libssl\.so' >/dev/null ||
 		die "$b does not link libssl: its calls would not be traced"
 done
 
