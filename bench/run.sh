@@ -255,7 +255,9 @@ floor_start() {
 }
 
 floor_stop() {
-	kill -INT "$FLOOR_PID"
+	# Gone before the end, its probes were not there for the whole run.
+	kill -INT "$FLOOR_PID" 2>/dev/null ||
+		die "bpftrace (the floor's probes) exited during the run: $(tail -n 3 "$1.floor")"
 	wait "$FLOOR_PID" || true
 	FLOOR_PID=
 }
@@ -295,7 +297,7 @@ run_one() {
 	nginx_rotate "$out.nginx"
 	case $mode in
 	untraced) ;;
-	floor) floor_stop ;;
+	floor) floor_stop "$out" ;;
 	profile) stats_off "$out" && sniff_stop "$out" ;;
 	*) sniff_stop "$out" ;;
 	esac
