@@ -136,7 +136,8 @@ http {
 	}
 }
 EOF
-nginx -e "$W/nginx-error.log" -p "$W" -c "$W/nginx.conf" &
+# Not holding the lock (fd 9): an nginx left behind would hold it for good.
+nginx -e "$W/nginx-error.log" -p "$W" -c "$W/nginx.conf" 9>&- &
 NGINX_PID=$!
 wait_for 10 curl -sfk -o /dev/null "https://127.0.0.1:$PORT/1k.bin" ||
 	{ cat "$W/nginx-error.log" >&2; die "nginx did not start"; }
