@@ -749,14 +749,15 @@ int main(int argc, char **argv)
 		       "files) are not attached; processes started later are captured through "
 		       "the libraries attached now");
 	}
+	/* From here a signal stops the capture, not the process: files this
+	 * run creates are removed when it comes before capture starts. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	nr_outs = open_files(&m, ops, outs);
 	if (nr_outs < 0)
 		return 1;
 	start.summary = m.summary;
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	err = session_run(&o, outs, nr_outs, &start);
 	if (err && !start.running)
