@@ -89,12 +89,6 @@ void jsonw_null(struct jsonw *w)
 	jsonw_put(w, "null", 4);
 }
 
-void jsonw_bool_field(struct jsonw *w, const char *name, bool v)
-{
-	jsonw_name(w, name);
-	jsonw_bool(w, v);
-}
-
 /* Length of the valid UTF-8 sequence at S (at most N bytes), 0 if invalid. */
 static size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
@@ -131,13 +125,33 @@ static bool plain_ascii(unsigned char c)
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
+/*
+ * Most strings (header names and values, comms) are plain ASCII: copied in
+ * one pass into room reserved once, the escaping loop below taking over
+ * at the first byte that needs it.
+ */
+static size_t jsonw_plain_prefix(struct jsonw *w, const unsigned char *s, size_t n)
+{
+	char *p = strbuf_reserve(&w->sb, n + 2);
+	size_t i = 0;
+
+	if (!p)
+		return n;
+	p[0] = '"';
+	while (i < n && plain_ascii(s[i])) {
+		p[i + 1] = s[i];
+		i++;
+	}
+	w->sb.len += i + 1;
+	return i;
+}
+
 void jsonw_string(struct jsonw *w, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	char esc[8];
 
-	jsonw_put(w, "\"", 1);
-	for (size_t i = 0; i < n;) {
+	for (size_t i = jsonw_plain_prefix(w, s, n); i < n;) {
 		size_t run = i, l;
 
 		/* Most text is plain ASCII: one copy per run, not per byte. */
@@ -168,9 +182,8 @@ void jsonw_string(struct jsonw *w, const char *str, size_t n)
 	jsonw_put(w, "\"", 1);
 }
 
-void jsonw_name(struct jsonw *w, const char *name)
+void jsonw_name_len(struct jsonw *w, const char *name, size_t n)
 {
-	size_t n = strlen(name);
 	char *p;
 
 	jsonw_sep(w);
@@ -225,20 +238,3 @@ void jsonw_base64(struct jsonw *w, const uint8_t *d, size_t n)
 	w->sb.len += out + 2;
 }
 
-void jsonw_string_field(struct jsonw *w, const char *name, const char *s)
-{
-	jsonw_name(w, name);
-	jsonw_string(w, s, strlen(s));
-}
-
-void jsonw_uint_field(struct jsonw *w, const char *name, uint64_t v)
-{
-	jsonw_name(w, name);
-	jsonw_uint(w, v);
-}
-
-void jsonw_int_field(struct jsonw *w, const char *name, int64_t v)
-{
-	jsonw_name(w, name);
-	jsonw_int(w, v);
-}

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "lib/strbuf.h"
 
 /*
@@ -25,7 +26,13 @@ int jsonw_error(const struct jsonw *w);
 void jsonw_start_object(struct jsonw *w);
 void jsonw_end_object(struct jsonw *w);
 /* NAME is written as it is: plain ASCII without quotes or backslashes. */
-void jsonw_name(struct jsonw *w, const char *name);
+void jsonw_name_len(struct jsonw *w, const char *name, size_t n);
+
+/* Inline, so that a literal name's length is known when compiling. */
+static inline void jsonw_name(struct jsonw *w, const char *name)
+{
+	jsonw_name_len(w, name, strlen(name));
+}
 /* Arrays: each scalar element after jsonw_elem(); objects and arrays
  * separate themselves. */
 void jsonw_start_array(struct jsonw *w);
@@ -39,9 +46,28 @@ void jsonw_uint(struct jsonw *w, uint64_t v);
 void jsonw_int(struct jsonw *w, int64_t v);
 void jsonw_base64(struct jsonw *w, const uint8_t *data, size_t len);
 
-void jsonw_string_field(struct jsonw *w, const char *name, const char *s);
-void jsonw_uint_field(struct jsonw *w, const char *name, uint64_t v);
-void jsonw_int_field(struct jsonw *w, const char *name, int64_t v);
-void jsonw_bool_field(struct jsonw *w, const char *name, bool v);
+static inline void jsonw_string_field(struct jsonw *w, const char *name, const char *s)
+{
+	jsonw_name(w, name);
+	jsonw_string(w, s, strlen(s));
+}
+
+static inline void jsonw_uint_field(struct jsonw *w, const char *name, uint64_t v)
+{
+	jsonw_name(w, name);
+	jsonw_uint(w, v);
+}
+
+static inline void jsonw_int_field(struct jsonw *w, const char *name, int64_t v)
+{
+	jsonw_name(w, name);
+	jsonw_int(w, v);
+}
+
+static inline void jsonw_bool_field(struct jsonw *w, const char *name, bool v)
+{
+	jsonw_name(w, name);
+	jsonw_bool(w, v);
+}
 
 #endif
