@@ -84,7 +84,7 @@ static const struct argp_option argp_opts[] = {
 	{ "uid", 'u', "UID", 0, "Trace only this user ID", 0 },
 	{ "comm", 'c', "COMM", 0, "Trace only processes with this command name", 0 },
 	{ "lib", OPT_LIB, "TYPE:PATH", 0,
-	  "Also attach to this file; TYPE is openssl, gnutls or nss (repeatable)", 0 },
+	  "Also attach to this file; TYPE is openssl, gnutls, nss or go (repeatable)", 0 },
 	{ "no-openssl", OPT_NO_OPENSSL, NULL, 0, "Do not trace OpenSSL", 0 },
 	{ "no-gnutls", OPT_NO_GNUTLS, NULL, 0, "Do not trace GnuTLS", 0 },
 	{ "no-nss", OPT_NO_NSS, NULL, 0, "Do not trace NSS", 0 },
