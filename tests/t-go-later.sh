@@ -2,7 +2,8 @@
 # Go programs started after sslsniff: the exec watch finds a Go server and
 # a Go client (new files, not mapped by anything at start) and attaches
 # to them before their first TLS call; the client's request and the 256
-# KiB body, in the server's and the client's records, byte for byte.
+# KiB body, in the server's and the client's records, byte for byte. Then
+# with -p: only the Go server, its records of another client's request.
 . "$(dirname "$0")/lib.sh"
 go_build client goclient
 go_build server goserver static
@@ -46,4 +47,21 @@ for pid, data_dir in ((int(cli), "read"), (int(srv), "write")):
     assert r["path"] == "/late-" + token and ["x-sslsniff-token", token] in r["headers"], r
     assert h2_data(stream_bytes(out, pid, data_dir), r["stream"]) == want, "pid %d: DATA" % pid
 print("go: late client and server captured")
+PY
+
+# -p: the running Go server only, found through its /proc/PID/maps.
+sniff_start -f json -p "$GSERVER"
+"$T/goclient" -url "https://127.0.0.1:$GPORT/pid-$TOKEN" >"$T/cli2.out" 2>"$T/cli2.err" ||
+	fail "second Go client failed: $(cat "$T/cli2.err")"
+sniff_stop
+[[ $(records --field pid | sort -u) == "$GSERVER" ]] || fail "-p: pids $(records --field pid | sort -u)"
+http_check "$T/out" "$GSERVER" "$TOKEN" "$T/body" <<'PY' || fail "-p: the Go server's records"
+import sys
+from http_json import *
+out, srv, token, body = sys.argv[1:]
+its = items(out, int(srv))
+r, = heads(its, "request", "client")
+assert r["path"] == "/pid-" + token, r
+assert h2_data(stream_bytes(out, int(srv), "write"), r["stream"]) == open(body, "rb").read()
+print("go: -p")
 PY
