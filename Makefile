@@ -154,7 +154,7 @@ $(FUZZ_OUT)/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OUT)/libsslsniff.a
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz $< $(FUZZ_OUT)/libsslsniff.a \
 		$(LDLIBS) -o $@
 
-$(FUZZ_OUT)/seeds/.done: tests/fuzz/seeds.sh tests/fuzz/seeds/tls_stub.c \
+$(FUZZ_OUT)/seeds/.done: tests/fuzz/seeds.sh tests/fuzz/seeds/tls_stub.c tests/fuzz/seeds/go_stub.c \
 			 tests/fuzz/seeds/records.py btf-db/index
 	$(call msg,SEEDS,$(@D))
 	$(Q)rm -rf $(@D) && tests/fuzz/seeds.sh $(@D) && touch $@

@@ -92,6 +92,9 @@ struct {
 	__type(value, struct thread_calls);
 } calls SEC(".maps");
 
+/* Go's calls are kept per goroutine instead (struct call_state above). */
+#include "go.bpf.h"
+
 /* A new thread's entry: too big for the stack beside the rest. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -296,6 +299,34 @@ static __always_inline __u32 internal_caller(struct pt_regs *ctx, __u64 cookie, 
 	return func == FUNC_SSL_READ ? FUNC_SSL_READ_EX : FUNC_SSL_WRITE_EX;
 }
 
+/* Go's (*Conn).Read or Write begins: the goroutine's state, by Go's register ABI. */
+static __always_inline int go_entry(struct pt_regs *ctx, __u32 func)
+{
+	__u64 g = GO_G(ctx), frame = go_frame(g, GO_SP(ctx));
+	struct call_state *st;
+
+	if (!frame || !task_wanted())
+		return 0;
+	/* Entered again at the same frame: the prologue grew the stack
+	 * (morestack) and jumped back to the start; the state is the same. */
+	st = go_slot_get(g, func, true);
+	if (!st) {
+		stat_add(STAT_LOST_CALLS_STATE, 1);
+		return 0;
+	}
+	st->ts = bpf_ktime_get_ns();
+	st->sp = frame;
+	st->handle = GO_ARG0(ctx);	/* *tls.Conn */
+	st->buf = GO_ARG1(ctx);		/* b's data pointer */
+	st->out_len = 0;
+	st->internal = false;
+	st->func = func;
+	st->depth = 1;
+	st->fd = -1;
+	st->layout_ok = false;
+	return 0;
+}
+
 SEC("uprobe")
 int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 {
@@ -304,6 +335,8 @@ int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 	bool internal = cookie & COOKIE_INTERNAL;
 	struct call_state *st;
 
+	if (func_is_go(func))
+		return go_entry(ctx, func);
 	st = call_slot_get(func, false);
 	if (st && st->depth && PT_REGS_SP(ctx) < st->sp) {
 		/* A hooked function called by another one: only the outer
@@ -705,6 +738,30 @@ static __always_inline void emit_data(const struct call_state *s, __u64 len)
 		emit_lost_tail(&e);
 }
 
+/*
+ * A return instruction of Go's (*Conn).Read or Write: this goroutine's
+ * call ends here when its frame is the entry's (not a return of the same
+ * function called deeper, were it ever). n in rax: the bytes written, or
+ * read into b, also when an error comes with them.
+ */
+static __always_inline int go_return(struct pt_regs *ctx, __u32 func)
+{
+	__u64 g = GO_G(ctx), frame = go_frame(g, GO_SP(ctx));
+	struct call_state *st, s;
+	__s64 n;
+
+	st = go_slot_get(g, func, false);
+	if (!st || !st->depth || !frame || frame != st->sp)
+		return 0;
+	s = *st;
+	st->depth = 0;
+	n = (__s64)GO_RESULT(ctx);
+	if (n <= 0)
+		return 0;
+	emit_data(&s, n);
+	return 0;
+}
+
 SEC("uretprobe")
 int BPF_KRETPROBE(uretprobe_return)
 {
@@ -712,6 +769,8 @@ int BPF_KRETPROBE(uretprobe_return)
 	struct call_state *st, s;
 	__s64 n;
 
+	if (func_is_go(cookie & COOKIE_FUNC_MASK))
+		return go_return(ctx, cookie & COOKIE_FUNC_MASK);
 	st = call_slot_get(cookie & COOKIE_FUNC_MASK, false);
 	if (!st || !st->depth)
 		return 0;
@@ -767,6 +826,37 @@ static __always_inline bool is_socket_io(long id)
 #endif
 }
 
+/*
+ * A Go goroutine's socket syscall inside its Read or Write: the goroutine
+ * is r14 at the syscall (Go 1.19's syscalls go through ABIInternal
+ * assembly, which keeps g there), whichever thread runs it by then.
+ */
+static __always_inline void go_sys_enter(struct pt_regs *regs, __u64 pid_tgid)
+{
+	struct go_calls *c;
+	struct call_state *st;
+	__u64 g = 0;
+	int fd = -1;
+
+#if defined(__TARGET_ARCH_x86)
+	g = BPF_CORE_READ(regs, r14);
+#endif
+	c = go_calls_of(g, pid_tgid >> 32);
+	if (!c)
+		return;
+	for (int slot = 0; slot < GO_SLOT__MAX; slot++) {
+		st = &c->slot[slot];
+		if (!st->depth || st->fd >= 0)
+			continue;
+		if (fd < 0) {
+			fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+			if (!fd_socket(fd))
+				return;
+		}
+		st->fd = fd;
+	}
+}
+
 SEC("raw_tp/sys_enter")
 int BPF_PROG(raw_tp_sys_enter, struct pt_regs *regs, long id)
 {
@@ -779,8 +869,10 @@ int BPF_PROG(raw_tp_sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
 	t = bpf_map_lookup_elem(&calls, &pid_tgid);
-	if (!t)
+	if (!t) {
+		go_sys_enter(regs, pid_tgid);
 		return 0;
+	}
 	for (int slot = 0; slot < SLOT__MAX; slot++) {
 		st = &t->slot[slot];
 		if (!st->depth || st->fd >= 0)

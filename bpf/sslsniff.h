@@ -34,6 +34,7 @@ enum tls_library {
 	LIB_OPENSSL = 1,
 	LIB_GNUTLS,
 	LIB_NSS,
+	LIB_GO,		/* Go's crypto/tls, compiled into each executable */
 };
 
 /*
@@ -52,6 +53,9 @@ enum tls_func {
 	FUNC_PR_WRITE,
 	FUNC_PR_RECV,
 	FUNC_PR_SEND,
+	/* Go 1.17+ on amd64 (register ABI): func (c *Conn) Write(b []byte) (int, error) */
+	FUNC_GO_TLS_READ,
+	FUNC_GO_TLS_WRITE,
 	FUNC__MAX,
 };
 
@@ -114,7 +118,7 @@ struct event {
 	__u64 call_id;		/* unique per call, shared by its chunks */
 	__u64 ts_ns;		/* CLOCK_MONOTONIC at return */
 	__u64 latency_ns;	/* entry to return */
-	__u64 handle;		/* SSL *, gnutls_session_t or PRFileDesc * */
+	__u64 handle;		/* SSL *, gnutls_session_t, PRFileDesc * or Go's *tls.Conn */
 	__u32 pid;
 	__u32 tid;
 	__u32 uid;

@@ -14,6 +14,7 @@ tests=(openssl curl wget python3 gnutls-bin libnss3-tools procps iproute2 bsdext
        nginx wrk	# t-load-nginx-pcapng (and make bench)
        nghttp2-client python3-h2	# t-http2-nghttp, t-http2-midstream
        python3-grpcio	# t-grpc (Debian's calls the system's libssl.so.3)
+       golang-go	# t-go-*: Go programs' crypto/tls (tests/go/)
        debootstrap)	# tests/matrix: Debian roots of other library versions
 
 # Configuring GnuTLS's and NSS's Debian sources for btf-db (scripts/).

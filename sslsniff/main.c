@@ -57,6 +57,7 @@ enum {
 	OPT_NO_OPENSSL,
 	OPT_NO_GNUTLS,
 	OPT_NO_NSS,
+	OPT_NO_GO,
 	OPT_HANDSHAKE,
 	OPT_HEXDUMP,
 	OPT_MAX_BYTES,
@@ -83,10 +84,11 @@ static const struct argp_option argp_opts[] = {
 	{ "uid", 'u', "UID", 0, "Trace only this user ID", 0 },
 	{ "comm", 'c', "COMM", 0, "Trace only processes with this command name", 0 },
 	{ "lib", OPT_LIB, "TYPE:PATH", 0,
-	  "Also attach to this file; TYPE is openssl, gnutls or nss (repeatable)", 0 },
+	  "Also attach to this file; TYPE is openssl, gnutls, nss or go (repeatable)", 0 },
 	{ "no-openssl", OPT_NO_OPENSSL, NULL, 0, "Do not trace OpenSSL", 0 },
 	{ "no-gnutls", OPT_NO_GNUTLS, NULL, 0, "Do not trace GnuTLS", 0 },
 	{ "no-nss", OPT_NO_NSS, NULL, 0, "Do not trace NSS", 0 },
+	{ "no-go", OPT_NO_GO, NULL, 0, "Do not trace Go programs' crypto/tls", 0 },
 	{ "no-watch", OPT_NO_WATCH, NULL, 0,
 	  "Do not attach to TLS libraries of processes started later", 0 },
 	{ "no-hold", OPT_NO_HOLD, NULL, 0,
@@ -216,6 +218,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_NSS:
 		o->lib_mask &= ~(1U << LIB_NSS);
+		break;
+	case OPT_NO_GO:
+		o->lib_mask &= ~(1U << LIB_GO);
 		break;
 	case OPT_NO_WATCH:
 		o->watch = false;
@@ -433,7 +438,7 @@ static int print_detect(const struct options *o)
 			p_err("--detect: '%s': %s", o->detect,
 			      err == ENOEXEC ? "not an ELF executable or library" : strerror(err));
 		else
-			p_err("--detect: '%s': no OpenSSL, GnuTLS or NSPR functions in it",
+			p_err("--detect: '%s': no OpenSSL, GnuTLS, NSPR or Go crypto/tls functions in it",
 			      o->detect);
 		target_files__free(t);
 		return 1;
@@ -444,6 +449,8 @@ static int print_detect(const struct options *o)
 		printf("version:  %s (from %s)\n", tf->det.version, tf->det.version_file);
 	else
 		printf("version:  unknown (no version string found)\n");
+	if (tf->det.lib == LIB_GO)
+		printf("module:   %s\n", tf->det.go_module[0] ? tf->det.go_module : "unknown");
 	printf("build-id: %s\n", tf->det.build_id[0] ? tf->det.build_id : "none");
 	print_detect_btf(o, &tf->det);
 	if (o->return_probes == RET_PROBES_INSN)
@@ -688,7 +695,7 @@ int main(int argc, char **argv)
 	static const struct argp argp = { argp_opts, parse_arg, NULL, doc, NULL, NULL, NULL };
 	struct options o = {
 		.uid = (uint32_t)-1,
-		.lib_mask = 1U << LIB_OPENSSL | 1U << LIB_GNUTLS | 1U << LIB_NSS,
+		.lib_mask = 1U << LIB_OPENSSL | 1U << LIB_GNUTLS | 1U << LIB_NSS | 1U << LIB_GO,
 		.ring_size = DEFAULT_RING_SIZE,
 		.format = "text",
 		.watch = true,

@@ -265,11 +265,12 @@ void targets__ready(struct targets *t)
 	int err;
 
 	instances__report(t->inst);
-	p_info("attached %zu probes to %zu files (openssl %zu, gnutls %zu, nss %zu)%s. "
+	p_info("attached %zu probes to %zu files (openssl %zu, gnutls %zu, nss %zu, go %zu)%s. "
 	       "Ctrl-C to end.",
 	       attacher__nr_probes(t->att), target_files__nr_tls(f, 0),
 	       target_files__nr_tls(f, LIB_OPENSSL), target_files__nr_tls(f, LIB_GNUTLS),
-	       target_files__nr_tls(f, LIB_NSS), t->opts->watch ? ", watching for new ones" : "");
+	       target_files__nr_tls(f, LIB_NSS), target_files__nr_tls(f, LIB_GO),
+	       t->opts->watch ? ", watching for new ones" : "");
 	t->ready = true;
 	/* New containers appear only to a watch of the whole system. */
 	if (t->opts->watch && !t->opts->nr_pids) {

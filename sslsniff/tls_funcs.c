@@ -18,12 +18,17 @@ static const struct tls_func_info funcs[FUNC__MAX] = {
 	[FUNC_PR_WRITE]		  = { FUNC_PR_WRITE, LIB_NSS, DIR_WRITE, "PR_Write" },
 	[FUNC_PR_RECV]		  = { FUNC_PR_RECV, LIB_NSS, DIR_READ, "PR_Recv" },
 	[FUNC_PR_SEND]		  = { FUNC_PR_SEND, LIB_NSS, DIR_WRITE, "PR_Send" },
+	/* In .symtab: Go exports nothing. */
+	[FUNC_GO_TLS_READ]	  = { FUNC_GO_TLS_READ, LIB_GO, DIR_READ, "crypto/tls.(*Conn).Read" },
+	[FUNC_GO_TLS_WRITE]	  = { FUNC_GO_TLS_WRITE, LIB_GO, DIR_WRITE,
+				      "crypto/tls.(*Conn).Write" },
 };
 
 static const char *const lib_names[] = {
 	[LIB_OPENSSL] = "openssl",
 	[LIB_GNUTLS] = "gnutls",
 	[LIB_NSS] = "nss",
+	[LIB_GO] = "go",
 };
 
 const struct tls_func_info *tls_func_info(unsigned int func)

@@ -23,7 +23,7 @@ struct tls_func_info {
 /* NULL for a value outside enum tls_func. */
 const struct tls_func_info *tls_func_info(unsigned int func);
 const char *tls_library_name(unsigned int lib);
-/* Parses "openssl", "gnutls" or "nss"; 0 when unknown. */
+/* Parses "openssl", "gnutls", "nss" or "go"; 0 when unknown. */
 enum tls_library tls_library_parse(const char *name);
 
 #endif

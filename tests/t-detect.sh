@@ -56,7 +56,7 @@ expect_one_line() {
 	[[ $(wc -l <"$T/e") == 1 ]] && grep -q "$2" "$T/e" || fail "--detect $1: $(cat "$T/e")"
 }
 expect_one_line /etc/passwd "not an ELF executable or library"
-expect_one_line /bin/true "no OpenSSL, GnuTLS or NSPR functions"
+expect_one_line /bin/true "no OpenSSL, GnuTLS, NSPR or Go crypto/tls functions"
 expect_one_line /nonexistent "No such file or directory"
 head -c 3000 "$LIBSSL" >"$T/cut.so"
 "$SSLSNIFF" --detect "$T/cut.so" >/dev/null 2>&1 && fail "a truncated library was detected"

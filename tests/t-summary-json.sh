@@ -50,7 +50,8 @@ want = {"records": want_records, "bytes": want_bytes, "lost_records": 0, "lost_b
         "untracked_calls": 0,
         "by_library": {"openssl": {"records": want_records, "bytes": want_bytes},
                        "gnutls": {"records": 0, "bytes": 0},
-                       "nss": {"records": 0, "bytes": 0}}}
+                       "nss": {"records": 0, "bytes": 0},
+                       "go": {"records": 0, "bytes": 0}}}
 if s != want:
     sys.exit("summary %s\n   want %s" % (json.dumps(s), json.dumps(want)))
 EOF

@@ -188,7 +188,7 @@ static void summary_json(struct jsonw *w, const struct counters *c)
 		jsonw_uint_field(w, "malformed_records", ds->malformed);
 	jsonw_name(w, "by_library");
 	jsonw_start_object(w);
-	for (unsigned int lib = LIB_OPENSSL; lib <= LIB_NSS; lib++) {
+	for (unsigned int lib = LIB_OPENSSL; lib <= LIB_GO; lib++) {
 		jsonw_name(w, tls_library_name(lib));
 		jsonw_start_object(w);
 		jsonw_uint_field(w, "records", c->lib[lib].records);

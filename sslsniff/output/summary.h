@@ -27,7 +27,7 @@ struct counters {
 	uint64_t packets_dropped;	/* by the kernel or libpcap, before capture */
 	struct {
 		uint64_t records, bytes;
-	} lib[LIB_NSS + 1];		/* data records by the library of the hooked function */
+	} lib[LIB_GO + 1];		/* data records by the library of the hooked function */
 };
 
 /* One record on its way to the writers. */

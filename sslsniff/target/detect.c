@@ -6,6 +6,7 @@
 #include <string.h>
 #include "target/detect.h"
 #include "target/elf_file.h"
+#include "target/go_buildinfo.h"
 
 /* One exported function that only this library defines. */
 static const struct {
@@ -108,6 +109,23 @@ static void find_openssl_version(struct elf_file *ef, const char *path, struct t
 		snprintf(d->version_file, sizeof(d->version_file), "%s", path);
 }
 
+/* A Go executable: its version ("1.19.8") and module from the build info. */
+static bool detect_go(struct elf_file *ef, struct tls_detect *d)
+{
+	struct go_buildinfo bi;
+	const char *v;
+
+	if (go_buildinfo_read(ef, &bi))
+		return false;
+	v = strncmp(bi.version, "go", 2) ? bi.version : bi.version + 2;
+	d->lib = LIB_GO;
+	snprintf(d->version, sizeof(d->version), "%.*s", (int)sizeof(d->version) - 1, v);
+	snprintf(d->version_file, sizeof(d->version_file), "%s", d->file);
+	snprintf(d->go_module, sizeof(d->go_module), "%s", bi.module);
+	d->go_register_abi = go_buildinfo_register_abi(&bi);
+	return true;
+}
+
 int detect_tls(struct elf_file *ef, const char *path, struct tls_detect *d)
 {
 	const char *names[NR_MARKERS];
@@ -127,6 +145,8 @@ int detect_tls(struct elf_file *ef, const char *path, struct tls_detect *d)
 		}
 	}
 	elf_file__build_id(ef, d->build_id, sizeof(d->build_id));
+	if (!d->lib && detect_go(ef, d))
+		return 0;
 	switch (d->lib) {
 	case LIB_OPENSSL:
 		find_openssl_version(ef, path, d);
@@ -138,6 +158,8 @@ int detect_tls(struct elf_file *ef, const char *path, struct tls_detect *d)
 	case LIB_NSS:
 		if (find_version_in(ef, "", d->version, sizeof(d->version)))
 			snprintf(d->version_file, sizeof(d->version_file), "%s", path);
+		break;
+	case LIB_GO:
 		break;
 	}
 	return err < 0 ? err : 0;

@@ -15,6 +15,8 @@ struct tls_detect {
 	char version_file[PATH_MAX];	/* where the version string was found */
 	bool shared_openssl;		/* libssl with a separate libcrypto (DT_NEEDED) */
 	char crypto_needed[64];		/* ... its name there ("libcrypto.so.3") */
+	char go_module[128];		/* a Go executable's main module (build info) */
+	bool go_register_abi;		/* ... built by Go 1.17+: arguments in registers */
 };
 
 /*
@@ -22,6 +24,8 @@ struct tls_detect {
  * functions, its version from the version string in read-only data
  * (OpenSSL's is in libcrypto, found through DT_NEEDED next to PATH, in the
  * same root, or in the executable for a static build), and its build-id.
+ * A Go executable is told by its build info (.go.buildinfo), which gives
+ * the Go version and module path.
  * Returns 0 or -errno.
  */
 struct elf_file;

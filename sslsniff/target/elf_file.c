@@ -492,16 +492,11 @@ int elf_file__func_at(struct elf_file *ef, uint64_t off, uint64_t *start, uint64
 	return 0;
 }
 
-int elf_file__read_ref(struct elf_file *ef, uint64_t code_off, uint64_t ref, void *buf,
-		       size_t len)
+int elf_file__read_vaddr(struct elf_file *ef, uint64_t vaddr, void *buf, size_t len)
 {
 	GElf_Phdr ph;
-	uint64_t vaddr;
 	ssize_t n;
 
-	if (!elf_exec_segment(ef, code_off, false, &ph))
-		return -ERANGE;
-	vaddr = ref + (ph.p_vaddr - ph.p_offset);
 	for (size_t i = 0; i < ef->nphdr; i++) {
 		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD ||
 		    vaddr < ph.p_vaddr || vaddr - ph.p_vaddr >= ph.p_filesz)
@@ -514,4 +509,36 @@ int elf_file__read_ref(struct elf_file *ef, uint64_t code_off, uint64_t ref, voi
 		return (size_t)n == len ? 0 : -EIO;
 	}
 	return -ERANGE;
+}
+
+int elf_file__read_ref(struct elf_file *ef, uint64_t code_off, uint64_t ref, void *buf,
+		       size_t len)
+{
+	GElf_Phdr ph;
+
+	if (!elf_exec_segment(ef, code_off, false, &ph))
+		return -ERANGE;
+	return elf_file__read_vaddr(ef, ref + (ph.p_vaddr - ph.p_offset), buf, len);
+}
+
+int elf_file__section(struct elf_file *ef, const char *name, uint64_t *vaddr, uint64_t *size)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	size_t shstrndx;
+	const char *n;
+
+	if (elf_getshdrstrndx(ef->elf, &shstrndx) || !elf_strtab_ok(ef->elf, shstrndx))
+		return -ENOENT;
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_PROGBITS)
+			continue;
+		n = elf_strptr(ef->elf, shstrndx, shdr.sh_name);
+		if (!n || strcmp(n, name))
+			continue;
+		*vaddr = shdr.sh_addr;
+		*size = shdr.sh_size;
+		return 0;
+	}
+	return -ENOENT;
 }

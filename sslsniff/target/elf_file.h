@@ -79,6 +79,12 @@ int elf_file__func_at(struct elf_file *ef, uint64_t off, uint64_t *start, uint64
 int elf_file__read_ref(struct elf_file *ef, uint64_t code_off, uint64_t ref, void *buf,
 		       size_t len);
 
+/* Copies LEN bytes of a loaded segment at address VADDR. 0, -ERANGE or -errno. */
+int elf_file__read_vaddr(struct elf_file *ef, uint64_t vaddr, void *buf, size_t len);
+
+/* The address and size of the section NAME (.go.buildinfo). 0 or -ENOENT. */
+int elf_file__section(struct elf_file *ef, const char *name, uint64_t *vaddr, uint64_t *size);
+
 /* The I-th DT_NEEDED entry, or NULL past the last one. */
 const char *elf_file__needed(struct elf_file *ef, size_t i);
 

@@ -93,6 +93,11 @@ static int target_find_funcs(const struct target_files *t, struct elf_file *ef,
 	return elf_file__find_funcs(ef, names, FUNC__MAX, tf->offs);
 }
 
+static bool func_is_go(int f)
+{
+	return f == FUNC_GO_TLS_READ || f == FUNC_GO_TLS_WRITE;
+}
+
 /*
  * OpenSSL's wrapper pair PLAIN/EX at the internal function both call, where
  * probe_place.c is certain of it; else both keep their entries.
@@ -147,7 +152,7 @@ static void target_returns(const struct target_files *t, struct target_file *tf,
 	for (int f = 1; f < FUNC__MAX; f++) {
 		struct probe_returns *r = &tf->rets[f];
 
-		if (!tf->offs[f] || !probe_place_returns(ef, tf->offs[f], r))
+		if (func_is_go(f) || !tf->offs[f] || !probe_place_returns(ef, tf->offs[f], r))
 			continue;
 		p_warn("'%s': %s's returns are not certain (%s at +0x%llx): %s", tf->path,
 		       tls_func_info(f)->symbol, r->why, (unsigned long long)r->why_at,
@@ -158,11 +163,47 @@ static void target_returns(const struct target_files *t, struct target_file *tf,
 	}
 }
 
+/*
+ * Go's functions: only in a Go executable of the register ABI (1.17+ on
+ * x86-64), and always with return-instruction probes: Go moves goroutine
+ * stacks, and a uretprobe's replaced return address breaks the runtime's
+ * unwinder (tracebacks, stack growth). Where the returns are not certain,
+ * no probe.
+ */
+static void target_place_go(struct target_file *tf, struct elf_file *ef)
+{
+	const struct tls_detect *d = &tf->det;
+	bool refused = d->lib != LIB_GO || !d->go_register_abi;
+#if !defined(__x86_64__)
+	refused = true;
+#endif
+
+	if (!tf->offs[FUNC_GO_TLS_READ] && !tf->offs[FUNC_GO_TLS_WRITE])
+		return;
+	if (refused) {
+		p_warn("'%s': Go %s: not attached: only Go 1.17 and later on x86-64 (the register "
+		       "ABI) is supported", tf->path, d->version[0] ? d->version : "of unknown version");
+		tf->offs[FUNC_GO_TLS_READ] = tf->offs[FUNC_GO_TLS_WRITE] = 0;
+		return;
+	}
+	for (int f = FUNC_GO_TLS_READ; f <= FUNC_GO_TLS_WRITE; f++) {
+		struct probe_returns *r = &tf->rets[f];
+
+		if (!tf->offs[f] || !probe_place_returns(ef, tf->offs[f], r))
+			continue;
+		p_warn("'%s': %s's returns are not certain (%s at +0x%llx): not probed (a uretprobe "
+		       "breaks Go's stack unwinding)", tf->path, tls_func_info(f)->symbol, r->why,
+		       (unsigned long long)r->why_at);
+		tf->offs[f] = 0;
+	}
+}
+
 static void target_place(const struct target_files *t, struct target_file *tf,
 			 struct elf_file *ef)
 {
 	uint64_t offs[FUNC__MAX];
 
+	target_place_go(tf, ef);
 	memcpy(offs, tf->offs, sizeof(offs));
 	if (!t->opts.probe_entry) {
 		target_place_pair(tf, ef, PAIR_WRITE, FUNC_SSL_WRITE, FUNC_SSL_WRITE_EX);

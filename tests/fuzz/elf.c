@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Fuzz target: the ELF reader (target/elf_file.c) and the library detector
- * (target/detect.c) on any file, as a container could hand one over: every
+ * (target/detect.c, a Go executable's build info through target/go_buildinfo.c)
+ * on any file, as a container could hand one over: every
  * question sslsniff asks of a library file, then probe placement
  * (target/probe_place.c) on the wrappers the file defines.
  */
@@ -12,7 +13,8 @@
 #include "target/probe_place.h"
 
 static const char *const names[] = { "SSL_write", "SSL_write_ex", "SSL_read", "SSL_read_ex",
-				     "gnutls_record_send", "PR_Write", "main" };
+				     "gnutls_record_send", "PR_Write", "main",
+				     "crypto/tls.(*Conn).Write" };
 #define NR_NAMES (sizeof(names) / sizeof(names[0]))
 
 static int count_string(const char *s, size_t len, void *ctx)

@@ -27,8 +27,11 @@ stub_so nspr.so -s -DSTUB_NSPR
 # OpenSSL built into an executable, its symbols in .symtab only (node).
 $CC "${cflags[@]/-fPIC/-fPIE}" -pie -nostartfiles -Wl,--build-id -Wl,-z,noseparate-code \
 	-o "$tmp/static-exe" "$stub" -Wl,-e,SSL_read
+# A Go executable's build info, inline (1.18+) and by pointers (up to 1.17).
+$CC -O2 -w -nostdlib -static -no-pie -o "$tmp/go-inline" "$here/seeds/go_stub.c"
+$CC -O2 -w -nostdlib -static -no-pie -DGO_POINTERS -o "$tmp/go-pointers" "$here/seeds/go_stub.c"
 cp "$tmp"/openssl.so "$tmp"/openssl-ex2.so "$tmp"/gnutls.so "$tmp"/nspr.so \
-	"$tmp"/static-exe "$out/elf/"
+	"$tmp"/static-exe "$tmp"/go-inline "$tmp"/go-pointers "$out/elf/"
 
 # DWARF: the same with debug info, as each DWARF version and container.
 stub_so dwarf5.so -g -gdwarf-5

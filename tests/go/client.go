@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+// An HTTPS client for sslsniff's Go tests: GETs -url with the header
+// -header, reads the whole body and prints its length and SHA-256. With
+// -n N, N goroutines do so at once, each on a connection of its own, the
+// i-th GETting the URL with "-i" appended. With -dump DIR, connection i's
+// plaintext writes (what it passes to tls.Conn.Write) go to DIR/i.w: the
+// ground truth of the request bytes (HTTP/1.1 only: the wrapper hides
+// ALPN from net/http). -wait FILE: start once FILE exists.
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+type dumpConn struct {
+	*tls.Conn
+	mu sync.Mutex
+	f  *os.File
+}
+
+func (c *dumpConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.mu.Lock()
+	c.f.Write(b[:n])
+	c.mu.Unlock()
+	return n, err
+}
+
+func (c *dumpConn) Close() error {
+	c.f.Close()
+	return c.Conn.Close()
+}
+
+func transport(dump string, i int) *http.Transport {
+	cfg := &tls.Config{InsecureSkipVerify: true}
+	t := &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true, DisableKeepAlives: false}
+	if dump == "" {
+		return t
+	}
+	t.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		raw, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		c := tls.Client(raw, cfg)
+		if err := c.HandshakeContext(ctx); err != nil {
+			raw.Close()
+			return nil, err
+		}
+		f, err := os.Create(filepath.Join(dump, fmt.Sprintf("%d.w", i)))
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		return &dumpConn{Conn: c, f: f}, nil
+	}
+	return t
+}
+
+func get(url, header, dump string, i int) (string, error) {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return "", err
+	}
+	if k, v, ok := strings.Cut(header, ":"); ok {
+		req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	t := transport(dump, i)
+	defer t.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: t, Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, resp.Body)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s %d %x", resp.Proto, n, h.Sum(nil)), nil
+}
+
+func main() {
+	url := flag.String("url", "", "the URL to GET")
+	header := flag.String("header", "", "a header to send, \"Name: value\"")
+	n := flag.Int("n", 0, "goroutines, each on its own connection (0: one GET of -url)")
+	dump := flag.String("dump", "", "directory for each connection's plaintext writes")
+	wait := flag.String("wait", "", "start once this file exists")
+	flag.Parse()
+	for *wait != "" {
+		if _, err := os.Stat(*wait); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if *n == 0 {
+		out, err := get(*url, *header, *dump, 0)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println(out)
+		return
+	}
+	outs := make([]string, *n)
+	errs := make([]error, *n)
+	var wg sync.WaitGroup
+	for i := 0; i < *n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			outs[i], errs[i] = get(fmt.Sprintf("%s-%d", *url, i), *header, *dump, i)
+		}(i)
+	}
+	wg.Wait()
+	for i := range outs {
+		if errs[i] != nil {
+			fmt.Fprintln(os.Stderr, i, errs[i])
+			os.Exit(1)
+		}
+		fmt.Println(i, outs[i])
+	}
+}
