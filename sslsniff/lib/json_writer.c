@@ -130,14 +130,37 @@ static bool plain_ascii(unsigned char c)
  * one pass into room reserved once, the escaping loop below taking over
  * at the first byte that needs it.
  */
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/*
+ * Whether any of the 8 bytes in X may need escaping: < 0x20, >= 0x80, '"',
+ * '\\' (a borrow out of such a byte may flag its neighbour too: that only
+ * sends it the slow way).
+ */
+static inline bool swar_needs_escape(uint64_t x)
+{
+	uint64_t quote = x ^ (ONES * '"'), bslash = x ^ (ONES * '\\');
+
+	return ((x - ONES * 0x20) | (quote - ONES) | (bslash - ONES) | x) & HIGHS;
+}
+
 static size_t jsonw_plain_prefix(struct jsonw *w, const unsigned char *s, size_t n)
 {
 	char *p = strbuf_reserve(&w->sb, n + 2);
 	size_t i = 0;
+	uint64_t x;
 
 	if (!p)
 		return n;
 	p[0] = '"';
+	/* Eight bytes a step while none needs escaping, then byte by byte. */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		if (swar_needs_escape(x))
+			break;
+		memcpy(p + 1 + i, &x, 8);
+	}
 	while (i < n && plain_ascii(s[i])) {
 		p[i + 1] = s[i];
 		i++;

@@ -41,6 +41,33 @@ int main(void)
 	CHECK_STR(render_string(&w, "\xf0\x9f\x98\x80", 4), "\"\xf0\x9f\x98\x80\"");
 	CHECK_STR(render_string(&w, "\xf0\x9f\x98", 3), "\"\\u00f0\\u009f\\u0098\"");
 
+	/* Each byte that needs escaping, at every place in and past the
+	 * eight-byte steps of the plain prefix. */
+	for (int pos = 0; pos < 20; pos++) {
+		static const char special[] = "\"\\\x01\x7f\xc3";
+		for (const char *c = special; *c; c++) {
+			char in[21], want[64], *q = want;
+
+			memset(in, 'a', 20);
+			in[20] = '\0';
+			in[pos] = *c;
+			*q++ = '"';
+			for (int i = 0; i < 20; i++) {
+				if (i != pos)
+					*q++ = 'a';
+				else if (*c == '"' || *c == '\\')
+					q += sprintf(q, "\\%c", *c);
+				else if (*c == '\x7f')
+					*q++ = 0x7f;
+				else
+					q += sprintf(q, "\\u%04x", (unsigned char)*c);
+			}
+			*q++ = '"';
+			*q = '\0';
+			CHECK_STR(render_string(&w, in, 20), want);
+		}
+	}
+
 	CHECK_STR(render_b64(&w, "", 0), "\"\"");
 	CHECK_STR(render_b64(&w, "f", 1), "\"Zg==\"");
 	CHECK_STR(render_b64(&w, "fo", 2), "\"Zm8=\"");
