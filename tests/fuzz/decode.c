@@ -45,10 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += 2;
 		if (n > size - off)
 			n = size - off;
-		rec = malloc(n ? n : 1);
-		if (!rec)
-			abort();
-		memcpy(rec, data + off, n);
+		rec = fuzz_copy(data + off, n);
 		decoder__event(d, rec, n);
 		free(rec);
 		off += n;

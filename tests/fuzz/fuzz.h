@@ -84,4 +84,16 @@ static inline const char *fuzz_tmpdir(void)
 		}                                                                  \
 	} while (0)
 
+/* A malloc()ed copy of N bytes of its own size (ASan sees a read past its
+ * end, which a pointer into the whole input would hide); never NULL. */
+static inline void *fuzz_copy(const uint8_t *data, size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		abort();
+	memcpy(p, data, n);
+	return p;
+}
+
 #endif

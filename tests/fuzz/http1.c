@@ -126,10 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (n > size - off)
 			n = size - off;
-		piece = malloc(n ? n : 1);
-		if (!piece)
-			abort();
-		memcpy(piece, data + off, n);
+		piece = fuzz_copy(data + off, n);
 		off += n;
 		ctx.n = 0;
 		ctx.feed = piece;

@@ -59,11 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += 3;
 		if (n > size - off)
 			n = size - off;
-		/* A copy of its own size: ASan sees a read past its end. */
-		buf = malloc(n ? n : 1);
-		if (!buf)
-			abort();
-		memcpy(buf, data + off, n);
+		buf = fuzz_copy(data + off, n);
 		off += n;
 		ev.func = ctl & 1 ? FUNC_SSL_WRITE : FUNC_SSL_READ;
 		ev.handle = 0x1000 + ((ctl >> 1) & 3);
