@@ -37,7 +37,7 @@
 struct streams {
 	uint64_t created;		/* streams ever started: varies the ISNs */
 	size_t nr;
-	struct stream *newest, *oldest;	/* the LRU list, by ->older and ->newer */
+	struct lru lru;			/* its streams, most recently used first */
 	struct stream *buckets[STREAM_BUCKETS];	/* by (pid, fd or handle) */
 	struct stream *tuples[STREAM_BUCKETS];	/* by local and remote address */
 };
@@ -143,27 +143,9 @@ static bool tuple_has_mirror(struct streams *st, const struct stream *s)
 	return found;
 }
 
-static void lru_unlink(struct streams *st, struct stream *s)
+static struct stream *streams_oldest(struct streams *st)
 {
-	if (s->newer)
-		s->newer->older = s->older;
-	else
-		st->newest = s->older;
-	if (s->older)
-		s->older->newer = s->newer;
-	else
-		st->oldest = s->newer;
-}
-
-static void lru_push_newest(struct streams *st, struct stream *s)
-{
-	s->newer = NULL;
-	s->older = st->newest;
-	if (st->newest)
-		st->newest->newer = s;
-	else
-		st->oldest = s;
-	st->newest = s;
+	return lru_entry(st->lru.oldest, struct stream, lru);
 }
 
 /* The socket's addresses, or the made-up pair of the file comment; H is the stream's hash. */
@@ -215,7 +197,7 @@ static void stream_free(struct streams *st, struct stream *s)
 	if (s->next)
 		s->next->pprev = s->pprev;
 	tuple_unlink(s);
-	lru_unlink(st, s);
+	lru_unlink(&st->lru, &s->lru);
 	free(s);
 	st->nr--;
 }
@@ -229,8 +211,8 @@ void streams__free(struct streams *st)
 {
 	if (!st)
 		return;
-	while (st->oldest)
-		stream_free(st, st->oldest);
+	while (st->lru.oldest)
+		stream_free(st, streams_oldest(st));
 	free(st);
 }
 
@@ -248,10 +230,10 @@ struct stream *streams__get(struct streams *st, const struct event *ev, bool *fr
 	}
 	*fresh = !s || !stream_same_conn(s, ev);
 	if (s) {
-		lru_unlink(st, s);
+		lru_unlink(&st->lru, &s->lru);
 	} else {
 		if (st->nr >= STREAM_MAX)
-			stream_free(st, st->oldest);
+			stream_free(st, streams_oldest(st));
 		s = calloc(1, sizeof(*s));
 		if (!s)
 			goto out;
@@ -265,7 +247,7 @@ struct stream *streams__get(struct streams *st, const struct event *ev, bool *fr
 		s->pprev = b;
 		st->nr++;
 	}
-	lru_push_newest(st, s);
+	lru_push_newest(&st->lru, &s->lru);
 	if (*fresh)
 		stream_start(st, s, ev, h);
 out:

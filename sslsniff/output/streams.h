@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "sslsniff.h"
+#include "lib/lru.h"
 #include "output/tcp_synth.h"
 
 /*
@@ -27,7 +28,7 @@ struct stream {
 	uint64_t id;		/* fd, or the TLS handle */
 	struct stream *next, **pprev;	/* chain of a bucket: by (pid, fd or handle) */
 	struct stream *tnext, **tpprev;	/* chain of a tuple bucket; NULL pprev: in none */
-	struct stream *newer, *older;	/* the LRU list */
+	struct lru_node lru;		/* in struct streams' LRU order */
 };
 
 /* An empty table; NULL with errno set. */

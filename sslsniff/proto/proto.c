@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/hashset.h"
+#include "lib/lru.h"
 #include "proto/http1.h"
 #include "proto/http2.h"
 #include "proto/proto.h"
@@ -36,12 +37,12 @@ struct proto_conn {
 	bool carried[2];		/* enum http_dir: this direction has had bytes */
 	struct http1_conn *h1;
 	struct http2_conn *h2;
-	struct proto_conn *prev, *next;	/* most recently used first */
+	struct lru_node lru;		/* in struct proto's LRU order */
 };
 
 struct proto {
 	struct hashmap conns;		/* key → struct proto_conn */
-	struct proto_conn *lru_head, *lru_tail;
+	struct lru lru;			/* its connections, most recently used first */
 	uint32_t nr_conns;
 	struct http_item *items;	/* the current record's */
 	uint32_t nr_items, cap_items;
@@ -50,6 +51,11 @@ struct proto {
 	struct proto_stats gone;	/* parsers' counts, of those freed */
 	struct proto_stats sum;		/* what proto__stats() last gave */
 };
+
+static struct proto_conn *conn_of(struct lru_node *n)
+{
+	return lru_entry(n, struct proto_conn, lru);
+}
 
 struct proto *proto__new(void)
 {
@@ -109,8 +115,8 @@ void proto__free(struct proto *p)
 
 	if (!p)
 		return;
-	for (pc = p->lru_head; pc; pc = next) {
-		next = pc->next;
+	for (pc = conn_of(p->lru.newest); pc; pc = next) {
+		next = conn_of(pc->lru.older);
 		http1_conn__free(pc->h1);
 		http2_conn__free(pc->h2);
 		free(pc);
@@ -129,44 +135,21 @@ const struct proto_stats *proto__stats(struct proto *p)
 	s->resync_bytes += p->gone.resync_bytes;
 	s->http1 = p->gone.http1;
 	s->http2 = p->gone.http2;
-	for (struct proto_conn *pc = p->lru_head; pc; pc = pc->next)
+	for (struct proto_conn *pc = conn_of(p->lru.newest); pc; pc = conn_of(pc->lru.older))
 		stats_add_parsers(s, pc);
 	return s;
 }
 
-static void lru_unlink(struct proto *p, struct proto_conn *pc)
+/*
+ * A connection's state goes (the oldest at the bound, or one whose key
+ * another's collides with: they take turns); its memory serves the next.
+ */
+static void conn_drop(struct proto *p, struct proto_conn *pc)
 {
-	if (pc->prev)
-		pc->prev->next = pc->next;
-	else
-		p->lru_head = pc->next;
-	if (pc->next)
-		pc->next->prev = pc->prev;
-	else
-		p->lru_tail = pc->prev;
-	pc->prev = pc->next = NULL;
-}
-
-static void lru_push(struct proto *p, struct proto_conn *pc)
-{
-	pc->next = p->lru_head;
-	if (p->lru_head)
-		p->lru_head->prev = pc;
-	p->lru_head = pc;
-	if (!p->lru_tail)
-		p->lru_tail = pc;
-}
-
-/* The oldest connection gives its memory to a new one. */
-static struct proto_conn *conn_evict(struct proto *p)
-{
-	struct proto_conn *pc = p->lru_tail;
-
-	lru_unlink(p, pc);
+	lru_unlink(&p->lru, &pc->lru);
 	hashmap_del(&p->conns, pc->key);
 	conn_parsers_free(p, pc);
 	p->stats.conns_evicted++;
-	return pc;
 }
 
 static uint64_t conn_key(uint32_t pid, uint64_t handle)
@@ -181,22 +164,15 @@ static struct proto_conn *conn_get(struct proto *p, const struct event *ev)
 	uint64_t key = conn_key(ev->pid, ev->handle);
 	struct proto_conn *pc = hashmap_get(&p->conns, key);
 
-	/* Two connections whose keys collide take turns: each evicts the other. */
 	if (pc && pc->pid == ev->pid && pc->handle == ev->handle) {
-		lru_unlink(p, pc);
-		lru_push(p, pc);
+		lru_unlink(&p->lru, &pc->lru);
+		lru_push_newest(&p->lru, &pc->lru);
 		return pc;
 	}
+	if (!pc && p->nr_conns >= PROTO_MAX_CONNS)
+		pc = conn_of(p->lru.oldest);
 	if (pc) {
-		lru_unlink(p, pc);
-		hashmap_del(&p->conns, key);
-		conn_parsers_free(p, pc);
-		free(pc);
-		p->nr_conns--;
-		p->stats.conns_evicted++;
-	}
-	if (p->nr_conns >= PROTO_MAX_CONNS) {
-		pc = conn_evict(p);
+		conn_drop(p, pc);
 	} else {
 		pc = malloc(sizeof(*pc));
 		if (!pc)
@@ -209,7 +185,7 @@ static struct proto_conn *conn_get(struct proto *p, const struct event *ev)
 		free(pc);
 		return NULL;
 	}
-	lru_push(p, pc);
+	lru_push_newest(&p->lru, &pc->lru);
 	p->stats.conns++;
 	return pc;
 }
