@@ -66,3 +66,13 @@ debian_source() {
 	fi
 	mv "$tree.tmp" "$tree"
 }
+
+# go_toolchain SUITE MINOR: Debian's Go MINOR ("1.26") toolchain of SUITE,
+# unpacked under $SSLSNIFF_CACHE/go/SUITE-MINOR (kept); prints its GOROOT.
+# Go toolchains are static, so one from a newer suite runs on the host.
+go_toolchain() {
+	local suite=$1 minor=$2 dir=$SSLSNIFF_CACHE/go/$1-$2
+	debian_unpack "$suite" "$dir" "golang-$minor-go" "golang-$minor-src" || return
+	[[ -x $dir/usr/lib/go-$minor/bin/go ]] || { echo "go_toolchain: no go in $dir" >&2; return 1; }
+	echo "$dir/usr/lib/go-$minor"
+}

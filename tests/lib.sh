@@ -323,17 +323,25 @@ http_check() {
 	PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$TESTS_DIR $PY3 - "$@"
 }
 
-# go_build SRC NAME [static]: tests/go/SRC.go built with Debian's go
-# (module sslsniff.test/NAME; static: without cgo, else linked to libc), cached
-# under /var/cache/sslsniff/go-build by the hash of its source, the mode
-# and the toolchain's version (built again when absent), and copied to
-# $T/NAME (its comm). Skips without go.
+# go_build SRC NAME [static] [stripped]: tests/go/SRC.go built with Go
+# (Debian's go, or $GOROOT_TEST/bin/go: a toolchain from go_toolchain)
+# (module sslsniff.test/NAME; static: without cgo, else linked to libc;
+# stripped: -ldflags='-s -w', no symbol table, no DWARF), cached under
+# /var/cache/sslsniff/go-build by the hash of its source, the modes and
+# the toolchain's version (built again when absent), and copied to $T/NAME
+# (its comm). Skips without go.
 go_build() {
 	local name=$2 src=$TESTS_DIR/go/$1.go cache=/var/cache/sslsniff/go-build key dir
-	local cgo=1
-	[[ ${3:-} == static ]] && cgo=0
-	need go
-	key=$( { cat "$src"; echo "cgo=$cgo"; go version; } | sha256sum | cut -c1-16)
+	local cgo=1 ldflags= gobin=go mode
+	for mode in "${@:3}"; do
+		case $mode in
+		static) cgo=0 ;;
+		stripped) ldflags="-s -w" ;;
+		*) fail "go_build: unknown mode $mode" ;;
+		esac
+	done
+	if [[ -n ${GOROOT_TEST:-} ]]; then gobin=$GOROOT_TEST/bin/go; else need go; fi
+	key=$( { cat "$src"; echo "cgo=$cgo ldflags=$ldflags"; "$gobin" version; } | sha256sum | cut -c1-16)
 	dir=$cache/$name-$key
 	if [[ ! -x $dir/$name ]]; then
 		mkdir -p "$cache/gocache" "$T/gobuild-$name" || fail "cannot make $cache"
@@ -341,7 +349,8 @@ go_build() {
 		printf 'module sslsniff.test/%s\n\ngo 1.17\n' "$name" >"$T/gobuild-$name/go.mod"
 		(cd "$T/gobuild-$name" && HOME=$T GOCACHE=$cache/gocache GOPATH=$T/gopath \
 			GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=$cgo \
-			go build -o "$T/gobuild-$name/$name" .) >"$T/gobuild-$name.log" 2>&1 ||
+			"$gobin" build -ldflags="$ldflags" -o "$T/gobuild-$name/$name" .) \
+			>"$T/gobuild-$name.log" 2>&1 ||
 			fail "go build $name: $(tail -n 5 "$T/gobuild-$name.log")"
 		mkdir -p "$dir" && mv -f "$T/gobuild-$name/$name" "$dir/$name" ||
 			fail "cannot cache $name in $dir"
