@@ -330,9 +330,13 @@ http_check() {
 # /var/cache/sslsniff/go-build by the hash of its source, the modes and
 # the toolchain's version (built again when absent), and copied to $T/NAME
 # (its comm). Skips without go.
+go_bin() {
+	if [[ -n ${GOROOT_TEST:-} ]]; then echo "$GOROOT_TEST/bin/go"; else need go; echo go; fi
+}
+
 go_build() {
 	local name=$2 src=$TESTS_DIR/go/$1.go cache=/var/cache/sslsniff/go-build key dir
-	local cgo=1 ldflags= gobin=go mode
+	local cgo=1 ldflags= gobin mode
 	for mode in "${@:3}"; do
 		case $mode in
 		static) cgo=0 ;;
@@ -340,7 +344,7 @@ go_build() {
 		*) fail "go_build: unknown mode $mode" ;;
 		esac
 	done
-	if [[ -n ${GOROOT_TEST:-} ]]; then gobin=$GOROOT_TEST/bin/go; else need go; fi
+	gobin=$(go_bin) || exit
 	key=$( { cat "$src"; echo "cgo=$cgo ldflags=$ldflags"; "$gobin" version; } | sha256sum | cut -c1-16)
 	dir=$cache/$name-$key
 	if [[ ! -x $dir/$name ]]; then

@@ -19,7 +19,7 @@ SUM=$(sha256sum <"$BODY" | cut -d' ' -f1)
 
 # --detect: the version and module from the build info, as go says them.
 "$SSLSNIFF" --detect "$T/goclient" >"$T/detect" 2>&1 || fail "--detect: $(cat "$T/detect")"
-GOV=$(go env GOVERSION)
+GOV=$("$(go_bin)" env GOVERSION)
 grep -qx "library:  go" "$T/detect" && grep -qx "version:  ${GOV#go} (from $T/goclient)" "$T/detect" &&
 	grep -qx "module:   sslsniff.test/goclient" "$T/detect" || fail "--detect: $(cat "$T/detect")"
 # Go before 1.17 (arguments on the stack): its build info's old form, refused in one line.
