@@ -43,6 +43,12 @@ for pid, data_dir in ((int(cli), "read"), (int(srv), "write")):
     assert rs and {r["library"] for r in rs} == {"go"}, (pid, {r["library"] for r in rs})
     assert {r["comm"] for r in rs} == {"goclient" if data_dir == "read" else "goserver"}, pid
     its = items(out, pid)
+    # Every item named for the side that sent it: the Go server writes its
+    # SETTINGS before it reads the client's preface.
+    sender = {"write": "client", "read": "server"} if data_dir == "read" else \
+        {"write": "server", "read": "client"}
+    wrong = [(rec["direction"], it) for rec, it in its if it["from"] != sender[rec["direction"]]]
+    assert not wrong, (pid, wrong[:3])
     r, = heads(its, "request", "client")
     assert r["path"] == "/late-" + token and ["x-sslsniff-token", token] in r["headers"], r
     assert h2_data(stream_bytes(out, pid, data_dir), r["stream"]) == want, "pid %d: DATA" % pid

@@ -454,6 +454,25 @@ static void h2_control_end(struct h2_feed *x)
 
 /* ---- the frame state machine ---- */
 
+/*
+ * A server may write its SETTINGS before it reads the preface (Go's does),
+ * so a direction that opens with SETTINGS while the other has shown
+ * nothing is taken for the server's, until a message says otherwise.
+ */
+static void h2_role_guess(struct h2_feed *x)
+{
+	struct http2_conn *c = x->c;
+	const struct h2_dir *o = &c->d[h2_other(x->dir)];
+	const struct h2_hdr *f = &x->d->f;
+
+	if (c->client_dir >= 0 || x->d->synced || o->synced || o->preface_len)
+		return;
+	if (f->type == H2_SETTINGS && !(f->flags & H2_F_ACK) && !f->stream) {
+		c->client_dir = h2_other(x->dir);
+		c->client_guessed = true;
+	}
+}
+
 static void h2_frame_begin(struct h2_feed *x)
 {
 	struct h2_dir *d = x->d;
@@ -583,6 +602,7 @@ static size_t h2_st_preface(struct h2_feed *x, const uint8_t *p, size_t n)
 	if (d->preface_len == H2_PREFACE_LEN) {
 		/* The connection's start after all: the settings are the defaults. */
 		c->client_dir = x->dir;
+		c->client_guessed = false;
 		for (int k = 0; k < 2; k++) {
 			struct h2_dir *o = &c->d[k];
 
@@ -721,6 +741,7 @@ static size_t h2_st_header(struct h2_feed *x, const uint8_t *p, size_t n)
 	if (d->strict_left)
 		d->strict_left--;
 	x->c->stats.frames++;
+	h2_role_guess(x);
 	d->synced = true;
 	h2_frame_begin(x);
 	d->state = H2_ST_PAYLOAD;

@@ -109,6 +109,7 @@ struct h2_stream {
 struct http2_conn {
 	bool midstream;
 	int client_dir;			/* HTTP_DIR_* of the client, -1 not yet known */
+	bool client_guessed;		/* client_dir from a first SETTINGS only */
 	struct h2_dir d[2];
 	struct h2_stream *streams;
 	uint32_t nr_streams, cap_streams;
@@ -140,10 +141,13 @@ static inline bool h2_from_client(const struct http2_conn *c, enum http_dir dir)
 	return c->client_dir < 0 ? dir == HTTP_DIR_SENT : (int)dir == c->client_dir;
 }
 
+/* A message says which side is the client: it overrules a guess. */
 static inline void h2_client_is(struct http2_conn *c, enum http_dir dir)
 {
-	if (c->client_dir < 0)
+	if (c->client_dir < 0 || c->client_guessed) {
 		c->client_dir = dir;
+		c->client_guessed = false;
+	}
 }
 
 /* http2_stream.c */

@@ -131,6 +131,8 @@ static void test_server_first(struct proto *p)
 	const struct http_item *h;
 
 	CHECK(!proto__record(p, &r) && r.nr_http == 1);
+	/* The server's, not taken for a client's. */
+	CHECK(r.http[0].kind == HTTP_ITEM_FRAME && !r.http[0].from_client);
 	r = rec(9, FUNC_SSL_READ, h2_start, sizeof(h2_start) - 1);
 	CHECK(!proto__record(p, &r));
 	h = first_head(&r);
