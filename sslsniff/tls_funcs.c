@@ -22,6 +22,9 @@ static const struct tls_func_info funcs[FUNC__MAX] = {
 	[FUNC_GO_TLS_READ]	  = { FUNC_GO_TLS_READ, LIB_GO, DIR_READ, "crypto/tls.(*Conn).Read" },
 	[FUNC_GO_TLS_WRITE]	  = { FUNC_GO_TLS_WRITE, LIB_GO, DIR_WRITE,
 				      "crypto/tls.(*Conn).Write" },
+	/* With --keylog only (target_file.c). */
+	[FUNC_GO_WRITE_KEY_LOG]	  = { FUNC_GO_WRITE_KEY_LOG, LIB_GO, DIR_NONE,
+				      "crypto/tls.(*Config).writeKeyLog", true },
 };
 
 static const char *const lib_names[] = {

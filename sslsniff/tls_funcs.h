@@ -18,6 +18,7 @@ struct tls_func_info {
 	enum tls_library lib;
 	enum direction dir;
 	const char *symbol;
+	bool entry_only;	/* no return probe: the entry's arguments are all it gives */
 };
 
 /* NULL for a value outside enum tls_func. */
