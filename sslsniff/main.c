@@ -415,7 +415,7 @@ static void print_detect_returns(const struct target_file *tf)
 		if (!tf->offs[f])
 			continue;
 		printf("returns:  %s", tls_func_info(f)->symbol);
-		if (tls_func_info(f)->entry_only) {
+		if (tls_func_entry_only(f)) {
 			printf(" not probed (entry only)\n");
 			continue;
 		}

@@ -24,7 +24,7 @@ static const struct tls_func_info funcs[FUNC__MAX] = {
 				      "crypto/tls.(*Conn).Write" },
 	/* With --keylog only (target_file.c). */
 	[FUNC_GO_WRITE_KEY_LOG]	  = { FUNC_GO_WRITE_KEY_LOG, LIB_GO, DIR_NONE,
-				      "crypto/tls.(*Config).writeKeyLog", true },
+				      "crypto/tls.(*Config).writeKeyLog" },
 };
 
 static const char *const lib_names[] = {
@@ -39,6 +39,11 @@ const struct tls_func_info *tls_func_info(unsigned int func)
 	if (func >= FUNC__MAX || !funcs[func].symbol)
 		return NULL;
 	return &funcs[func];
+}
+
+bool tls_func_entry_only(unsigned int func)
+{
+	return func == FUNC_GO_WRITE_KEY_LOG;
 }
 
 const char *tls_library_name(unsigned int lib)

@@ -99,7 +99,7 @@ static int attach_pair(struct attacher *a, const struct target_file *tf, int pid
 	return err ? err : 1 + (rets->n ? (int)rets->n : 1);
 }
 
-/* An entry probe alone at OFF (tls_func_info's entry_only): 1 or -errno. */
+/* An entry probe alone at OFF (tls_func_entry_only()): 1 or -errno. */
 static int attach_entry(struct attacher *a, const struct target_file *tf, int pid, uint64_t off,
 			uint64_t cookie)
 {
@@ -186,7 +186,7 @@ int attacher__attach(struct attacher *a, struct target_file *tf, int pid)
 	for (int f = 1; f < FUNC__MAX && n >= 0; f++) {
 		if (!tf->offs[f])
 			continue;
-		if (tls_func_info(f)->entry_only) {
+		if (tls_func_entry_only(f)) {
 			err = attach_entry(a, tf, pid, tf->offs[f], f);
 			n = err < 0 ? err : n + err;
 			continue;
