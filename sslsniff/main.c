@@ -100,7 +100,7 @@ static const struct argp_option argp_opts[] = {
 	  "Also write the plaintext as TCP streams to the pcapng FILE (mode 0600); with -w -, "
 	  "to stdout, and text or JSON only to an -o FILE", 1 },
 	{ "keylog", OPT_KEYLOG, "FILE", 0,
-	  "Write the TLS secrets of OpenSSL and GnuTLS connections to FILE (mode 0600) in the "
+	  "Write the TLS secrets of OpenSSL, GnuTLS and Go connections to FILE (mode 0600) in the "
 	  "SSLKEYLOGFILE format, for Wireshark to decrypt a capture", 1 },
 	{ "keylog-embed", OPT_KEYLOG_EMBED, NULL, 0,
 	  "With -w: also write those secrets into the pcapng (Decryption Secrets Blocks), "
