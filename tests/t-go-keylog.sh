@@ -9,9 +9,11 @@
 # same lines as its peer's KeyLogWriter: first the client is traced alone
 # (--comm), with and without its own KeyLogWriter, against a server whose
 # KeyLogWriter is the ground truth; then the servers are traced alone (one
-# with a KeyLogWriter, one without), against a client's. Without --keylog
-# writeKeyLog is not probed at all.
+# with a KeyLogWriter, one without), against a client's. And tshark
+# decrypts the first part's loopback packets (HTTP/2 over TLS 1.3 and 1.2)
+# with sslsniff's key log alone: every request's path.
 . "$(dirname "$0")/lib.sh"
+need tshark dumpcap
 go_build client goclient static
 go_build server goserver
 printf 'go keylog\n' >"$T/body"
@@ -89,6 +91,10 @@ grep -qxF 'returns:  crypto/tls.(*Config).writeKeyLog not probed (entry only)' "
 
 go_server truth -keylog "$T/srv.keys"
 TRUTH=$PORT
+dumpcap -q -i lo -f "tcp port $TRUTH" -w "$T/wire.pcapng" 2>"$T/dumpcap.err" &
+DUMPCAP=$!
+BG_PIDS+=($DUMPCAP)
+wait_for 10 test -s "$T/wire.pcapng" || fail "dumpcap did not start: $(cat "$T/dumpcap.err")"
 
 # 1. The client traced alone, with and without its own KeyLogWriter.
 sniff_start -c goclient --keylog "$T/keys1" -f json
@@ -105,6 +111,20 @@ same_keylog "$T/srv.keys" "$T/keys1" || fail "the traced client's key log is not
 grep -xFf "$T/srv.keys" "$T/cli.keys" | cmp -s - "$T/cli.keys" ||
 	fail "Go's client and server KeyLogWriters disagree"
 [[ $(wc -l <"$T/cli.keys") == $((N * 5)) ]] || fail "client's own key log: $(wc -l <"$T/cli.keys") lines"
+
+# The wire, decrypted with sslsniff's key log: every request's path, once
+# dumpcap has written them all; none without the key log.
+paths() {
+	tshark -r "$T/wire.pcapng" "$@" -Y 'http2.headers.path' -T fields -e http2.headers.path \
+		2>/dev/null | tr ',' '\n' | sort
+}
+for c in c13 c12 c13k c12k; do for ((i = 0; i < N; i++)); do echo "/$c-$i"; done; done | sort >"$T/paths.want"
+all_paths() { paths -o "tls.keylog_file:$T/keys1" | cmp -s - "$T/paths.want"; }
+wait_for 20 all_paths ||
+	fail "tshark did not decrypt the requests with sslsniff's key log: $(paths -o "tls.keylog_file:$T/keys1" | tr '\n' ' ')"
+kill -INT "$DUMPCAP"
+wait "$DUMPCAP"
+[[ -z $(paths) ]] || fail "the requests were readable without keys"
 
 # 2. The servers traced alone: one with a KeyLogWriter, one without.
 go_server bare
