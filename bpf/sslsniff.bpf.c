@@ -327,6 +327,9 @@ static __always_inline int go_entry(struct pt_regs *ctx, __u32 func)
 	return 0;
 }
 
+/* Go's (*Config).writeKeyLog: one key log line (go_keylog.bpf.h, included below). */
+static __always_inline int go_keylog(struct pt_regs *ctx);
+
 SEC("uprobe")
 int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 {
@@ -335,6 +338,8 @@ int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 	bool internal = cookie & COOKIE_INTERNAL;
 	struct call_state *st;
 
+	if (func == FUNC_GO_WRITE_KEY_LOG)
+		return go_keylog(ctx);
 	if (func_is_go(func))
 		return go_entry(ctx, func);
 	st = call_slot_get(func, false);
@@ -737,6 +742,8 @@ static __always_inline void emit_data(const struct call_state *s, __u64 len)
 	if (e.failed)
 		emit_lost_tail(&e);
 }
+
+#include "go_keylog.bpf.h"
 
 /*
  * A return instruction of Go's (*Conn).Read or Write: this goroutine's

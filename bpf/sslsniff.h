@@ -56,6 +56,9 @@ enum tls_func {
 	/* Go 1.17+ on amd64 (register ABI): func (c *Conn) Write(b []byte) (int, error) */
 	FUNC_GO_TLS_READ,
 	FUNC_GO_TLS_WRITE,
+	/* func (c *Config) writeKeyLog(label string, clientRandom, secret []byte) error:
+	 * entry only (--keylog), struct keylog_line */
+	FUNC_GO_WRITE_KEY_LOG,
 	FUNC__MAX,
 };
 
@@ -63,6 +66,7 @@ enum event_kind {
 	EV_DATA = 1,		/* a chunk of plaintext of one call */
 	EV_HANDSHAKE,		/* SSL_do_handshake returned */
 	EV_SECRETS,		/* followed by struct tls_secrets (--keylog) */
+	EV_KEYLOG_LINE,		/* followed by struct keylog_line (--keylog) */
 };
 
 /* Where a record's fd came from. */
@@ -169,6 +173,28 @@ struct tls_secrets {
 	/* With SECRETS_TRAFFIC: client and server handshake, client and server
 	 * application traffic secrets, exporter secret. */
 	__u8 traffic[5][SSLSNIFF_SECRET_LEN];
+};
+
+/*
+ * One key log line's parts as the library hands them to its own key log
+ * writer (Go's writeKeyLog: label, client random, secret), whatever their
+ * lengths: each *_len is the length the call passed, its bytes copied only
+ * when they fit, so that user space refuses (and counts) a longer one
+ * instead of writing it cut. A secret: a TLS 1.2 master secret (48) or a
+ * TLS 1.3 secret of SHA-256 or SHA-384 (32, 48).
+ */
+#define SSLSNIFF_LABEL_LEN		32	/* "CLIENT_HANDSHAKE_TRAFFIC_SECRET" is 31 */
+#define SSLSNIFF_LINE_SECRET_LEN	48
+#define KEYLOG_FAULT	0x1	/* a part that fits could not be read */
+
+struct keylog_line {
+	char label[SSLSNIFF_LABEL_LEN];
+	__u8 client_random[SSLSNIFF_RANDOM_LEN];
+	__u8 secret[SSLSNIFF_LINE_SECRET_LEN];
+	__u32 label_len;
+	__u32 random_len;
+	__u32 secret_len;
+	__u32 flags;		/* KEYLOG_* */
 };
 
 /*

@@ -100,7 +100,7 @@ static const struct argp_option argp_opts[] = {
 	  "Also write the plaintext as TCP streams to the pcapng FILE (mode 0600); with -w -, "
 	  "to stdout, and text or JSON only to an -o FILE", 1 },
 	{ "keylog", OPT_KEYLOG, "FILE", 0,
-	  "Write the TLS secrets of OpenSSL and GnuTLS connections to FILE (mode 0600) in the "
+	  "Write the TLS secrets of OpenSSL, GnuTLS and Go connections to FILE (mode 0600) in the "
 	  "SSLKEYLOGFILE format, for Wireshark to decrypt a capture", 1 },
 	{ "keylog-embed", OPT_KEYLOG_EMBED, NULL, 0,
 	  "With -w: also write those secrets into the pcapng (Decryption Secrets Blocks), "
@@ -415,6 +415,10 @@ static void print_detect_returns(const struct target_file *tf)
 		if (!tf->offs[f])
 			continue;
 		printf("returns:  %s", tls_func_info(f)->symbol);
+		if (tls_func_entry_only(f)) {
+			printf(" not probed (entry only)\n");
+			continue;
+		}
 		for (size_t i = 0; i < r->n; i++)
 			printf(" 0x%llx", (unsigned long long)r->off[i]);
 		if (!r->n)
@@ -427,8 +431,8 @@ static void print_detect_returns(const struct target_file *tf)
 /* --detect: what capture makes of one file, by the same functions. */
 static int print_detect(const struct options *o)
 {
-	struct target_opts to = { .libs = o->lib_mask, .handshake = true, .probe_entry = true,
-				  .ret_probes = o->return_probes };
+	struct target_opts to = { .libs = o->lib_mask, .handshake = true, .keylog = true,
+				  .probe_entry = true, .ret_probes = o->return_probes };
 	struct target_files *t = target_files__new(&to);
 	struct target_file *tf = t ? target_files__get_path(t, o->detect, 0) : NULL;
 	int err = errno;

@@ -92,6 +92,7 @@ struct targets *targets__open(const struct options *o, want_syscalls_fn fn, void
 	struct target_opts to = {
 		.libs = o->lib_mask,
 		.handshake = o->handshake,
+		.keylog = o->keylog_path || o->keylog_embed,
 		.probe_entry = o->probe_entry,
 		.ret_probes = ret_probes_choose(o->return_probes),
 	};

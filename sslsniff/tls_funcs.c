@@ -22,6 +22,9 @@ static const struct tls_func_info funcs[FUNC__MAX] = {
 	[FUNC_GO_TLS_READ]	  = { FUNC_GO_TLS_READ, LIB_GO, DIR_READ, "crypto/tls.(*Conn).Read" },
 	[FUNC_GO_TLS_WRITE]	  = { FUNC_GO_TLS_WRITE, LIB_GO, DIR_WRITE,
 				      "crypto/tls.(*Conn).Write" },
+	/* With --keylog only (target_file.c). */
+	[FUNC_GO_WRITE_KEY_LOG]	  = { FUNC_GO_WRITE_KEY_LOG, LIB_GO, DIR_NONE,
+				      "crypto/tls.(*Config).writeKeyLog" },
 };
 
 static const char *const lib_names[] = {
@@ -36,6 +39,11 @@ const struct tls_func_info *tls_func_info(unsigned int func)
 	if (func >= FUNC__MAX || !funcs[func].symbol)
 		return NULL;
 	return &funcs[func];
+}
+
+bool tls_func_entry_only(unsigned int func)
+{
+	return func == FUNC_GO_WRITE_KEY_LOG;
 }
 
 const char *tls_library_name(unsigned int lib)

@@ -23,6 +23,8 @@ struct tls_func_info {
 /* NULL for a value outside enum tls_func. */
 const struct tls_func_info *tls_func_info(unsigned int func);
 const char *tls_library_name(unsigned int lib);
+/* Probed at its entry alone: its arguments are all it gives (Go's writeKeyLog). */
+bool tls_func_entry_only(unsigned int func);
 /* Parses "openssl", "gnutls", "nss" or "go"; 0 when unknown. */
 enum tls_library tls_library_parse(const char *name);
 

@@ -153,6 +153,9 @@ void summary_print(FILE *f, const struct counters *c)
 			c->match.packets, c->packets_dropped);
 	if (c->proto_on && c->proto.http1_conns + c->proto.http2_conns)
 		summary_print_http(f, &c->proto);
+	if (c->dec.keylog_refused)
+		fprintf(f, "; key log: %" PRIu64 " lines refused (a part too long or unreadable)",
+			c->dec.keylog_refused);
 	/* Ring records the decoder refused: none unless the BPF side is broken. */
 	if (c->dec.malformed)
 		fprintf(f, "; malformed: %" PRIu64 " ring records", c->dec.malformed);
@@ -186,6 +189,8 @@ static void summary_json(struct jsonw *w, const struct counters *c)
 	jsonw_uint_field(w, "untracked_calls", counters_untracked(c));
 	if (ds->malformed)
 		jsonw_uint_field(w, "malformed_records", ds->malformed);
+	if (ds->keylog_refused)
+		jsonw_uint_field(w, "keylog_refused_lines", ds->keylog_refused);
 	jsonw_name(w, "by_library");
 	jsonw_start_object(w);
 	for (unsigned int lib = LIB_OPENSSL; lib <= LIB_GO; lib++) {

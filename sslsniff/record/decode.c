@@ -24,6 +24,7 @@ struct decoder {
 
 _Static_assert(sizeof(struct event) % 8 == 0, "event header must keep data 8-aligned");
 _Static_assert(sizeof(struct event) == 200, "event header layout changed: check BPF side");
+_Static_assert(sizeof(struct keylog_line) == 128, "keylog_line layout changed: check BPF side");
 
 struct decoder *decoder__new(record_fn fn, void *ctx)
 {
@@ -210,6 +211,21 @@ static int decoder_secrets(struct decoder *d, const struct event *ev)
 	return d->fn(&r, d->ctx);
 }
 
+/* One key log line as the library logs it (Go's writeKeyLog); refused ones counted. */
+static int decoder_keylog_line(struct decoder *d, const struct event *ev)
+{
+	char line[SECRETS_LINES_MAX];
+	struct record r = { .kind = REC_SECRETS, .ev = ev, .data = (const uint8_t *)line };
+
+	r.data_len = secrets_format_line((const struct keylog_line *)ev->data, line, sizeof(line));
+	if (!r.data_len) {
+		d->stats.keylog_refused++;
+		return 0;
+	}
+	d->stats.secrets++;
+	return d->fn(&r, d->ctx);
+}
+
 int decoder__event(struct decoder *d, const void *data, size_t size)
 {
 	const struct event *ev = data;
@@ -235,6 +251,12 @@ int decoder__event(struct decoder *d, const void *data, size_t size)
 			return 0;
 		}
 		return decoder_secrets(d, ev);
+	case EV_KEYLOG_LINE:
+		if (size < sizeof(*ev) + sizeof(struct keylog_line)) {
+			d->stats.malformed++;
+			return 0;
+		}
+		return decoder_keylog_line(d, ev);
 	default:
 		d->stats.malformed++;
 		return 0;

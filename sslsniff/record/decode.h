@@ -24,6 +24,7 @@ struct decode_stats {
 	uint64_t missing_bytes;		/* bytes those records lack */
 	uint64_t truncated_bytes;	/* cut by --max-bytes */
 	uint64_t secrets;		/* secrets records that gave key log lines */
+	uint64_t keylog_refused;	/* key log lines not written (secrets_format_line) */
 	uint64_t malformed;		/* ring records that made no sense */
 };
 

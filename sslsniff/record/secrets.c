@@ -139,6 +139,32 @@ static bool all_zero(const uint8_t *b, size_t n)
 	return true;
 }
 
+static bool label_ok(const char *label, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = label[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return n > 0;
+}
+
+size_t secrets_format_line(const struct keylog_line *l, char *buf, size_t size)
+{
+	char random[RANDOM_HEX + 1], label[SSLSNIFF_LABEL_LEN + 1];
+
+	if ((l->flags & KEYLOG_FAULT) || l->label_len > sizeof(l->label) ||
+	    !l->random_len || l->random_len > sizeof(l->client_random) ||
+	    !l->secret_len || l->secret_len > sizeof(l->secret) ||
+	    !label_ok(l->label, l->label_len))
+		return 0;
+	memcpy(label, l->label, l->label_len);
+	label[l->label_len] = '\0';
+	hex(l->client_random, l->random_len, random);
+	return add_line(buf, size, 0, label, random, l->secret, l->secret_len);
+}
+
 size_t secrets_format(const struct event *ev, const struct tls_secrets *s, char *buf, size_t size)
 {
 	char random[RANDOM_HEX + 1];

@@ -99,6 +99,18 @@ static int attach_pair(struct attacher *a, const struct target_file *tf, int pid
 	return err ? err : 1 + (rets->n ? (int)rets->n : 1);
 }
 
+/* An entry probe alone at OFF (tls_func_entry_only()): 1 or -errno. */
+static int attach_entry(struct attacher *a, const struct target_file *tf, int pid, uint64_t off,
+			uint64_t cookie)
+{
+	int err;
+
+	if (tf->progs.layout_ok)
+		cookie |= COOKIE_LAYOUT_OK;
+	err = attach_one(a, tf->progs.entry, tf, pid, off, cookie, false);
+	return err ? err : 1;
+}
+
 /* How a function's returns are probed, for -v. */
 static const char *attach_rets_name(const struct probe_returns *r)
 {
@@ -174,6 +186,11 @@ int attacher__attach(struct attacher *a, struct target_file *tf, int pid)
 	for (int f = 1; f < FUNC__MAX && n >= 0; f++) {
 		if (!tf->offs[f])
 			continue;
+		if (tls_func_entry_only(f)) {
+			err = attach_entry(a, tf, pid, tf->offs[f], f);
+			n = err < 0 ? err : n + err;
+			continue;
+		}
 		err = attach_pair(a, tf, pid, tf->offs[f], f, &tf->rets[f]);
 		n = err < 0 ? err : n + err;
 		if (err > 0)

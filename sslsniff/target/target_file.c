@@ -75,6 +75,8 @@ static bool func_wanted(const struct target_files *t, const struct tls_func_info
 		return false;
 	if (!(t->opts.libs & (1U << fi->lib)))
 		return false;
+	if (fi->func == FUNC_GO_WRITE_KEY_LOG)
+		return t->opts.keylog;
 	return fi->func != FUNC_SSL_DO_HANDSHAKE || t->opts.handshake;
 }
 
@@ -95,7 +97,7 @@ static int target_find_funcs(const struct target_files *t, struct elf_file *ef,
 
 static bool func_is_go(int f)
 {
-	return f == FUNC_GO_TLS_READ || f == FUNC_GO_TLS_WRITE;
+	return tls_func_info(f) && tls_func_info(f)->lib == LIB_GO;
 }
 
 /*
@@ -178,12 +180,14 @@ static void target_place_go(struct target_file *tf, struct elf_file *ef)
 	refused = true;
 #endif
 
-	if (!tf->offs[FUNC_GO_TLS_READ] && !tf->offs[FUNC_GO_TLS_WRITE])
+	if (!tf->offs[FUNC_GO_TLS_READ] && !tf->offs[FUNC_GO_TLS_WRITE] &&
+	    !tf->offs[FUNC_GO_WRITE_KEY_LOG])
 		return;
 	if (refused) {
 		p_warn("'%s': Go %s: not attached: only Go 1.17 and later on x86-64 (the register "
 		       "ABI) is supported", tf->path, d->version[0] ? d->version : "of unknown version");
 		tf->offs[FUNC_GO_TLS_READ] = tf->offs[FUNC_GO_TLS_WRITE] = 0;
+		tf->offs[FUNC_GO_WRITE_KEY_LOG] = 0;
 		return;
 	}
 	for (int f = FUNC_GO_TLS_READ; f <= FUNC_GO_TLS_WRITE; f++) {

@@ -5,7 +5,9 @@
 // i-th GETting the URL with "-i" appended. With -dump DIR, connection i's
 // plaintext writes (what it passes to tls.Conn.Write) go to DIR/i.w: the
 // ground truth of the request bytes (HTTP/1.1 only: the wrapper hides
-// ALPN from net/http). -wait FILE: start once FILE exists.
+// ALPN from net/http). -wait FILE: start once FILE exists. -keylog FILE:
+// the secrets appended to FILE by Config.KeyLogWriter (the key log ground
+// truth); -tls 1.2 or 1.3: the highest version offered (MaxVersion).
 package main
 
 import (
@@ -43,8 +45,11 @@ func (c *dumpConn) Close() error {
 	return c.Conn.Close()
 }
 
+// Set by main: the Config every connection's is made from.
+var baseConfig = &tls.Config{InsecureSkipVerify: true}
+
 func transport(dump string, i int) *http.Transport {
-	cfg := &tls.Config{InsecureSkipVerify: true}
+	cfg := baseConfig.Clone()
 	t := &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true, DisableKeepAlives: false}
 	if dump == "" {
 		return t
@@ -92,13 +97,42 @@ func get(url, header, dump string, i int) (string, error) {
 	return fmt.Sprintf("%s %d %x", resp.Proto, n, h.Sum(nil)), nil
 }
 
+// configure sets cfg's KeyLogWriter to the file KEYLOG (none: "") and its
+// MaxVersion to VERSION ("": Go's default).
+func configure(cfg *tls.Config, keylog, version string) error {
+	switch version {
+	case "":
+	case "1.2":
+		cfg.MaxVersion = tls.VersionTLS12
+	case "1.3":
+		cfg.MaxVersion = tls.VersionTLS13
+	default:
+		return fmt.Errorf("-tls %q: 1.2 or 1.3", version)
+	}
+	if keylog == "" {
+		return nil
+	}
+	f, err := os.OpenFile(keylog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0600)
+	if err != nil {
+		return err
+	}
+	cfg.KeyLogWriter = f
+	return nil
+}
+
 func main() {
 	url := flag.String("url", "", "the URL to GET")
 	header := flag.String("header", "", "a header to send, \"Name: value\"")
 	n := flag.Int("n", 0, "goroutines, each on its own connection (0: one GET of -url)")
 	dump := flag.String("dump", "", "directory for each connection's plaintext writes")
 	wait := flag.String("wait", "", "start once this file exists")
+	keylog := flag.String("keylog", "", "append the TLS secrets to this file (KeyLogWriter)")
+	version := flag.String("tls", "", "the highest TLS version offered: 1.2 or 1.3")
 	flag.Parse()
+	if err := configure(baseConfig, *keylog, *version); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	for *wait != "" {
 		if _, err := os.Stat(*wait); err == nil {
 			break

@@ -2,10 +2,12 @@
 // An HTTPS server for sslsniff's Go tests: on 127.0.0.1 (a port of the
 // kernel's choice, printed as "ready PORT"), TLS with -cert and -key,
 // HTTP/2 offered by ALPN as net/http does by default, every GET answered
-// with the file -body.
+// with the file -body. -keylog FILE: the secrets appended to FILE by
+// Config.KeyLogWriter; -tls 1.2 or 1.3: the highest version accepted.
 package main
 
 import (
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"net"
@@ -14,11 +16,41 @@ import (
 	"strconv"
 )
 
+// configure sets cfg's KeyLogWriter to the file KEYLOG (none: "") and its
+// MaxVersion to VERSION ("": Go's default).
+func configure(cfg *tls.Config, keylog, version string) error {
+	switch version {
+	case "":
+	case "1.2":
+		cfg.MaxVersion = tls.VersionTLS12
+	case "1.3":
+		cfg.MaxVersion = tls.VersionTLS13
+	default:
+		return fmt.Errorf("-tls %q: 1.2 or 1.3", version)
+	}
+	if keylog == "" {
+		return nil
+	}
+	f, err := os.OpenFile(keylog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0600)
+	if err != nil {
+		return err
+	}
+	cfg.KeyLogWriter = f
+	return nil
+}
+
 func main() {
 	cert := flag.String("cert", "", "certificate (PEM)")
 	key := flag.String("key", "", "private key (PEM)")
 	body := flag.String("body", "", "the file every GET is answered with")
+	keylog := flag.String("keylog", "", "append the TLS secrets to this file (KeyLogWriter)")
+	version := flag.String("tls", "", "the highest TLS version accepted: 1.2 or 1.3")
 	flag.Parse()
+	cfg := &tls.Config{}
+	if err := configure(cfg, *keylog, *version); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	data, err := os.ReadFile(*body)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -35,6 +67,8 @@ func main() {
 		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 		w.Write(data)
 	})
-	fmt.Fprintln(os.Stderr, http.ServeTLS(ln, h, *cert, *key))
+	// ServeTLS adds "h2" to a copy of TLSConfig's NextProtos, as http.ServeTLS does.
+	srv := &http.Server{Handler: h, TLSConfig: cfg}
+	fmt.Fprintln(os.Stderr, srv.ServeTLS(ln, *cert, *key))
 	os.Exit(1)
 }

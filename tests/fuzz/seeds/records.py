@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 # Seeds of the decode fuzz target: ring records as bpf/sslsniff.bpf.c
-# writes them (struct event, then the chunk or struct tls_secrets), each
+# writes them (struct event, then the chunk, struct tls_secrets or struct
+# keylog_line), each
 # prefixed with its 16-bit size as tests/fuzz/decode.c reads them.
 import os
 import struct
 import sys
 
-EV_DATA, EV_HANDSHAKE, EV_SECRETS = 1, 2, 3
+EV_DATA, EV_HANDSHAKE, EV_SECRETS, EV_KEYLOG_LINE = 1, 2, 3, 4
+FUNC_GO_WRITE_KEY_LOG = 14
+KEYLOG_FAULT = 1
 CHUNK_LAST = 1
 
 
@@ -27,6 +30,18 @@ def secrets(flags=0, mk_len=48):
     s += bytes([7]) * 64 * 5 + bytes([9]) * 64 * 5
     assert len(s) == 728
     return s
+
+
+def keylog_line(label, random_len=32, secret_len=48, flags=0):
+    l = struct.pack("<32s32s48sIIII", label, bytes(range(0xe0, 0x100)), bytes(range(48)),
+                    len(label), random_len, secret_len, flags)
+    assert len(l) == 128
+    return l
+
+
+def go_line(label, **kw):
+    return event(EV_KEYLOG_LINE, func=FUNC_GO_WRITE_KEY_LOG, flags=CHUNK_LAST,
+                 tls_version=0, cipher_id=0, cipher=b"", alpn=b"", chunk=keylog_line(label, **kw))
 
 
 def write(path, records):
@@ -58,3 +73,16 @@ write(os.path.join(out, "secrets-tls12"),
 write(os.path.join(out, "secrets-tls13"), [event(EV_SECRETS, chunk=secrets(mk_len=0))])
 write(os.path.join(out, "secrets-traffic"),
       [event(EV_SECRETS, cipher_id=0x1301, chunk=secrets(flags=1, mk_len=0))])
+write(os.path.join(out, "go-keylog-tls13"), [
+    go_line(b"CLIENT_HANDSHAKE_TRAFFIC_SECRET", secret_len=32),
+    go_line(b"SERVER_HANDSHAKE_TRAFFIC_SECRET", secret_len=32),
+    go_line(b"CLIENT_TRAFFIC_SECRET_0", secret_len=32),
+    go_line(b"SERVER_TRAFFIC_SECRET_0", secret_len=32),
+])
+write(os.path.join(out, "go-keylog-refused"), [
+    go_line(b"CLIENT_RANDOM"),
+    go_line(b"CLIENT_RANDOM", secret_len=49),
+    go_line(b"CLIENT_RANDOM", random_len=0xffffffff),
+    go_line(b"CLIENT_RANDOM", flags=KEYLOG_FAULT),
+    go_line(b"bad label"),
+])
