@@ -165,12 +165,13 @@ int go_pclntab_func(struct go_pclntab *t, uint64_t i, struct go_func *f)
 	 * args, deferreturn, pcsp, pcfile, pcln, npcdata, cuOffset, then
 	 * (1.20+: startLine) funcID. */
 	unsigned int e = t->fsz, id = t->magic == GO118_MAGIC ? 36 : 40;
-	uint64_t rec = t->pcln + ftab(t, 2 * i + 1), name, raw;
+	uint64_t rec, name, raw;
 	const uint8_t *nul, *p;
 	int32_t name_off;
 
 	if (i >= t->nfunc)
 		return bad(t, "no such function");
+	rec = t->pcln + ftab(t, 2 * i + 1);
 	if (rec < t->pcln || !inside(t, rec, id + 1))
 		return bad(t, "an _func record is outside the table");
 	p = t->d + rec;
@@ -375,12 +376,14 @@ int go_pclntab_find_funcs(struct elf_file *ef, const char *const *names, size_t 
 		err = go_pclntab_find(&t, names, n, f);
 	for (size_t i = 0; err > 0 && i < n; i++) {
 		uint64_t off = f[i].entry ? elf_file__code_offset(ef, f[i].entry) : 0;
-
-		if (!off || offs[i])
-			continue;
 		/* The sweep for return instructions stops at the code's end,
 		 * else at the next function's entry. */
-		if (elf_file__add_func(ef, off, f[i].size ? f[i].size : f[i].end - f[i].entry))
+		uint64_t len = f[i].size ? f[i].size : f[i].end - f[i].entry;
+		uint8_t b;
+
+		/* Code the file holds (a truncated one's headers claim more). */
+		if (!off || offs[i] || elf_file__read_text(ef, off, &b, 1) ||
+		    elf_file__read_text(ef, off + len - 1, &b, 1) || elf_file__add_func(ef, off, len))
 			continue;
 		offs[i] = off;
 		found++;
