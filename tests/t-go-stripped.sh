@@ -27,8 +27,8 @@ sniff_start -f json
 
 # attached_pclntab FILE PID: the attach line of FILE for PID, from .gopclntab.
 attached_pclntab() {
-	grep -qE "^sslsniff: attached [0-9]+ probes to '$1' \(mapped by pid $2\), functions from \.gopclntab" \
-		"$T/err"
+	local re="^sslsniff: attached [0-9]+ probes to '$1' \\(mapped by pid $2\\)"
+	grep -qE "$re, functions from \\.gopclntab" "$T/err"
 }
 
 "$T/gosrv" -cert "$CERT" -key "$KEY" -body "$BODY" >"$T/srv.ready" 2>"$T/srv.err" &

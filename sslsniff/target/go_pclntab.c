@@ -206,7 +206,8 @@ int go_pclntab_find(struct go_pclntab *t, const char *const *names, size_t n,
 		if (err)
 			return err;
 		for (size_t j = 0; j < n; j++) {
-			if (!names[j][0] || f.name_len != strlen(names[j]) || memcmp(f.name, names[j], f.name_len))
+			if (!names[j][0] || f.name_len != strlen(names[j]) ||
+			    memcmp(f.name, names[j], f.name_len))
 				continue;
 			/* An ABI wrapper (funcID wrapper) may share a Go function's name. */
 			if (out[j].entry && (!out[j].func_id || f.func_id))
@@ -259,8 +260,8 @@ static int pclntab_scan(struct elf_file *ef, struct go_pclntab *t, uint64_t *at,
 			uint8_t *seg = segment_read(ef, i, w, &vaddr, &len);
 
 			for (uint64_t p = 0; seg && p + 72 <= len; p += 4) {
-				if (seg[p] < 0xf0 || rd32(seg + p) < GO118_MAGIC || seg[p + 7] != 8 ||
-				    go_pclntab_parse(t, seg + p, len - p, 0))
+				if (seg[p] < 0xf0 || rd32(seg + p) < GO118_MAGIC ||
+				    seg[p + 7] != 8 || go_pclntab_parse(t, seg + p, len - p, 0))
 					continue;
 				*at = vaddr + p;
 				*base = seg;
@@ -306,7 +307,8 @@ static bool entries_in_text(struct elf_file *ef, const struct go_pclntab *t)
 	uint64_t first = entry_of(t, 0), last = entry_of(t, t->nfunc);
 	uint64_t off = elf_file__code_offset(ef, first);
 
-	return first < last && off && elf_file__code_offset(ef, last - 1) == off + (last - 1 - first);
+	return first < last && off &&
+	       elf_file__code_offset(ef, last - 1) == off + (last - 1 - first);
 }
 
 static int pclntab_text(struct elf_file *ef, struct go_pclntab *t, uint64_t vaddr)
@@ -336,8 +338,9 @@ int go_pclntab_read(struct elf_file *ef, struct go_pclntab *t)
 		base = malloc(size ? size : 1);
 		if (!base)
 			return -ENOMEM;
-		err = elf_file__read_vaddr(ef, vaddr, base, size) ? bad(t, "section not loaded")
-								  : go_pclntab_parse(t, base, size, 0);
+		err = elf_file__read_vaddr(ef, vaddr, base, size)
+			      ? bad(t, "section not loaded")
+			      : go_pclntab_parse(t, base, size, 0);
 		if (err == -ENOENT)
 			err = bad(t, "no known header (Go 1.16 and later)");
 	} else {
@@ -383,7 +386,8 @@ int go_pclntab_find_funcs(struct elf_file *ef, const char *const *names, size_t 
 
 		/* Code the file holds (a truncated one's headers claim more). */
 		if (!off || offs[i] || elf_file__read_text(ef, off, &b, 1) ||
-		    elf_file__read_text(ef, off + len - 1, &b, 1) || elf_file__add_func(ef, off, len))
+		    elf_file__read_text(ef, off + len - 1, &b, 1) ||
+		    elf_file__add_func(ef, off, len))
 			continue;
 		offs[i] = off;
 		found++;
