@@ -70,6 +70,9 @@ static uint64_t entry_of(const struct go_pclntab *t, uint64_t i)
 	return t->fsz == 8 ? e : t->text + e;
 }
 
+/* The one costly refusal: after a walk of up to GO_NFUNC_MAX entries. */
+static const char not_increasing[] = "the functab's entries do not increase";
+
 /* The functab's entries must increase: each function's end is the next one's entry. */
 static int check_functab(struct go_pclntab *t)
 {
@@ -81,7 +84,7 @@ static int check_functab(struct go_pclntab *t)
 		return bad(t, "the functab runs past the end of the table");
 	for (uint64_t i = 0; i < t->nfunc; i++) {
 		if (ftab(t, 2 * i) >= ftab(t, 2 * i + 2))
-			return bad(t, "the functab's entries do not increase");
+			return bad(t, not_increasing);
 	}
 	return 0;
 }
@@ -250,19 +253,29 @@ static uint8_t *segment_read(struct elf_file *ef, size_t i, bool writable, uint6
 /*
  * A table found by its header in a loaded segment (a section table gone
  * or renamed): the first candidate that parses, bounded by the segment's
- * end. T->d points into the segment's copy, *BASE.
+ * end. T->d points into the segment's copy, *BASE. At most
+ * GO_SCAN_TRIES candidates are refused after a walk of their functab:
+ * a hostile file could be made of them.
  */
+#define GO_SCAN_TRIES	8
+
 static int pclntab_scan(struct elf_file *ef, struct go_pclntab *t, uint64_t *at, uint8_t **base)
 {
-	for (size_t i = 0; i < elf_file__nr_segments(ef); i++) {
+	int tries = 0;
+
+	for (size_t i = 0; i < elf_file__nr_segments(ef) && tries < GO_SCAN_TRIES; i++) {
 		for (int w = 0; w < 2; w++) {
 			uint64_t vaddr, len;
 			uint8_t *seg = segment_read(ef, i, w, &vaddr, &len);
 
-			for (uint64_t p = 0; seg && p + 72 <= len; p += 4) {
+			for (uint64_t p = 0; seg && p + 72 <= len && tries < GO_SCAN_TRIES; p += 4) {
 				if (seg[p] < 0xf0 || rd32(seg + p) < GO118_MAGIC ||
-				    seg[p + 7] != 8 || go_pclntab_parse(t, seg + p, len - p, 0))
+				    seg[p + 4] || seg[p + 5] || seg[p + 7] != 8)
 					continue;
+				if (go_pclntab_parse(t, seg + p, len - p, 0)) {
+					tries += t->why == not_increasing;
+					continue;
+				}
 				*at = vaddr + p;
 				*base = seg;
 				return 0;
