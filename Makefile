@@ -155,7 +155,8 @@ $(FUZZ_OUT)/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OUT)/libsslsniff.a
 		$(LDLIBS) -o $@
 
 $(FUZZ_OUT)/seeds/.done: tests/fuzz/seeds.sh tests/fuzz/seeds/tls_stub.c tests/fuzz/seeds/go_stub.c \
-			 tests/fuzz/seeds/records.py btf-db/index
+			 tests/fuzz/seeds/records.py tests/fuzz/seeds/pclntab.py \
+			 tests/fuzz/seeds/go_pclntab_stub.c btf-db/index
 	$(call msg,SEEDS,$(@D))
 	$(Q)rm -rf $(@D) && tests/fuzz/seeds.sh $(@D) && touch $@
 

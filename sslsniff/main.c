@@ -455,6 +455,8 @@ static int print_detect(const struct options *o)
 		printf("version:  unknown (no version string found)\n");
 	if (tf->det.lib == LIB_GO)
 		printf("module:   %s\n", tf->det.go_module[0] ? tf->det.go_module : "unknown");
+	if (tf->det.lib == LIB_GO)
+		printf("functions: %s\n", tf->go_pclntab ? ".gopclntab (no symbol table)" : ".symtab");
 	printf("build-id: %s\n", tf->det.build_id[0] ? tf->det.build_id : "none");
 	print_detect_btf(o, &tf->det);
 	if (o->return_probes == RET_PROBES_INSN)

@@ -163,7 +163,8 @@ static int targets_attach_file(struct walk *w, struct target_file *tf, int pid)
 	if (n <= 0 || !t->ready)
 		return n;
 	if (pid > 0)
-		p_info("attached %d probes to '%s' (mapped by pid %d)", n, tf->path, pid);
+		p_info("attached %d probes to '%s' (mapped by pid %d)%s", n, tf->path, pid,
+		       tf->go_pclntab ? ", functions from .gopclntab" : "");
 	else
 		p_info("attached %d probes to '%s' (in the root of pid %d, from its linker "
 		       "cache)", n, tf->path, w->root_of);

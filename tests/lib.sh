@@ -323,10 +323,11 @@ http_check() {
 	PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$TESTS_DIR $PY3 - "$@"
 }
 
-# go_build SRC NAME [static] [stripped]: tests/go/SRC.go built with Go
+# go_build SRC NAME [static] [stripped] [external]: tests/go/SRC.go built with Go
 # (Debian's go, or $GOROOT_TEST/bin/go: a toolchain from go_toolchain)
 # (module sslsniff.test/NAME; static: without cgo, else linked to libc;
-# stripped: -ldflags='-s -w', no symbol table, no DWARF), cached under
+# stripped: -ldflags='-s -w', no symbol table, no DWARF; external: linked
+# by gcc, runtime.text no longer .text's start), cached under
 # /var/cache/sslsniff/go-build by the hash of its source, the modes and
 # the toolchain's version (built again when absent), and copied to $T/NAME
 # (its comm). Skips without go.
@@ -340,7 +341,8 @@ go_build() {
 	for mode in "${@:3}"; do
 		case $mode in
 		static) cgo=0 ;;
-		stripped) ldflags="-s -w" ;;
+		stripped) ldflags="${ldflags:+$ldflags }-s -w" ;;
+		external) ldflags="${ldflags:+$ldflags }-linkmode=external" ;;
 		*) fail "go_build: unknown mode $mode" ;;
 		esac
 	done

@@ -16,7 +16,16 @@ struct elf_file {
 	bool own_fd;
 	Elf *elf;
 	size_t nphdr;
+	struct elf_extent *extra;	/* elf_file__add_func()'s */
+	size_t nr_extra;
 };
+
+struct elf_extent {
+	uint64_t start, size;
+};
+
+/* More than the functions a file hooks, each found once. */
+#define ELF_EXTRA_MAX	64
 
 /*
  * Bounds on what a file may make us read: a container's file is sparse
@@ -147,6 +156,7 @@ void elf_file__close(struct elf_file *ef)
 	elf_end(ef->elf);
 	if (ef->own_fd)
 		close(ef->fd);
+	free(ef->extra);
 	free(ef);
 }
 
@@ -485,6 +495,11 @@ int elf_file__func_at(struct elf_file *ef, uint64_t off, uint64_t *start, uint64
 	elf_walk_symtab(ef, SHT_DYNSYM, func_at_sym, &fa);
 	if (!fa.found)
 		elf_walk_symtab(ef, SHT_SYMTAB, func_at_sym, &fa);
+	for (size_t i = 0; !fa.found && i < ef->nr_extra; i++) {
+		fa.start = ef->extra[i].start;
+		fa.size = ef->extra[i].size;
+		fa.found = off >= fa.start && off - fa.start < fa.size;
+	}
 	if (!fa.found)
 		return -ENOENT;
 	*start = fa.start;
@@ -541,4 +556,45 @@ int elf_file__section(struct elf_file *ef, const char *name, uint64_t *vaddr, ui
 		return 0;
 	}
 	return -ENOENT;
+}
+
+size_t elf_file__nr_segments(const struct elf_file *ef)
+{
+	return ef->nphdr;
+}
+
+int elf_file__segment(struct elf_file *ef, size_t i, uint64_t *vaddr, uint64_t *filesz,
+		      unsigned int *flags)
+{
+	GElf_Phdr ph;
+
+	if (i >= ef->nphdr || !gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD)
+		return -ENOENT;
+	*vaddr = ph.p_vaddr;
+	*filesz = ph.p_filesz;
+	*flags = (ph.p_flags & PF_X ? ELF_SEG_X : 0) | (ph.p_flags & PF_W ? ELF_SEG_W : 0);
+	return 0;
+}
+
+uint64_t elf_file__code_offset(struct elf_file *ef, uint64_t vaddr)
+{
+	return elf_vaddr_to_offset(ef, vaddr);
+}
+
+int elf_file__add_func(struct elf_file *ef, uint64_t start, uint64_t size)
+{
+	GElf_Phdr ph;
+	struct elf_extent *e;
+
+	if (!size || !elf_exec_segment(ef, start, false, &ph) ||
+	    size > ph.p_filesz - (start - ph.p_offset))
+		return -ERANGE;
+	if (ef->nr_extra == ELF_EXTRA_MAX)
+		return -ENOMEM;
+	e = realloc(ef->extra, (ef->nr_extra + 1) * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	ef->extra = e;
+	e[ef->nr_extra++] = (struct elf_extent){ start, size };
+	return 0;
 }

@@ -85,6 +85,26 @@ int elf_file__read_vaddr(struct elf_file *ef, uint64_t vaddr, void *buf, size_t 
 /* The address and size of the section NAME (.go.buildinfo). 0 or -ENOENT. */
 int elf_file__section(struct elf_file *ef, const char *name, uint64_t *vaddr, uint64_t *size);
 
+/* Program headers: segment I's address, size in the file and ELF_SEG_*
+ * flags, when it is a PT_LOAD. 0, or -ENOENT. */
+#define ELF_SEG_X	0x1
+#define ELF_SEG_W	0x2
+size_t elf_file__nr_segments(const struct elf_file *ef);
+int elf_file__segment(struct elf_file *ef, size_t i, uint64_t *vaddr, uint64_t *filesz,
+		      unsigned int *flags);
+
+/* The file offset of code at address VADDR (as a uprobe takes it), or 0
+ * when no executable segment holds it. */
+uint64_t elf_file__code_offset(struct elf_file *ef, uint64_t vaddr);
+
+/*
+ * A function's extent (file offset and size, code of one executable
+ * segment) that the symbol tables do not give: a stripped Go
+ * executable's, from its pclntab. elf_file__func_at() finds it after the
+ * symbols. 0, or -ERANGE, -ENOMEM.
+ */
+int elf_file__add_func(struct elf_file *ef, uint64_t start, uint64_t size);
+
 /* The I-th DT_NEEDED entry, or NULL past the last one. */
 const char *elf_file__needed(struct elf_file *ef, size_t i);
 

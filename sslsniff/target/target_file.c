@@ -14,6 +14,7 @@
 #include "lib/hashset.h"
 #include "lib/log.h"
 #include "target/elf_file.h"
+#include "target/go_pclntab.h"
 #include "target/target_file.h"
 
 struct target_files {
@@ -80,11 +81,41 @@ static bool func_wanted(const struct target_files *t, const struct tls_func_info
 	return fi->func != FUNC_SSL_DO_HANDSHAKE || t->opts.handshake;
 }
 
+/*
+ * The Go functions of NAMES that the symbols lack (a stripped Go
+ * executable, `-ldflags='-s -w'`), from its pclntab, in a file that is
+ * Go (its build info, or --lib go:). How many, or 0.
+ */
+static int target_find_go(struct elf_file *ef, struct target_file *tf, const char **names,
+			  const char *path, enum tls_library lib)
+{
+	const char *go[FUNC__MAX] = { "" }, *why;
+	uint64_t vaddr, size;
+	bool any = false;
+	int n;
+
+	for (int f = 1; f < FUNC__MAX; f++) {
+		const struct tls_func_info *fi = tls_func_info(f);
+
+		go[f] = fi && fi->lib == LIB_GO && !tf->offs[f] ? names[f] : "";
+		any |= go[f][0] != '\0';
+	}
+	if (!any || (lib != LIB_GO && elf_file__section(ef, ".go.buildinfo", &vaddr, &size)))
+		return 0;
+	n = go_pclntab_find_funcs(ef, go, FUNC__MAX, tf->offs, &why);
+	if (n < 0 && n != -ENOMEM)
+		p_warn("'%s': Go: %s: its crypto/tls functions not found", path,
+		       n == -ENOENT ? "no .gopclntab" : why);
+	tf->go_pclntab = n > 0;
+	return n > 0 ? n : 0;
+}
+
 /* The hooked functions EF defines, into TF->offs. Returns how many, or -errno. */
 static int target_find_funcs(const struct target_files *t, struct elf_file *ef,
-			     struct target_file *tf, enum tls_library lib)
+			     struct target_file *tf, const char *path, enum tls_library lib)
 {
 	const char *names[FUNC__MAX];
+	int n;
 
 	names[0] = "";	/* never matches a symbol */
 	for (int f = 1; f < FUNC__MAX; f++) {
@@ -92,7 +123,8 @@ static int target_find_funcs(const struct target_files *t, struct elf_file *ef,
 
 		names[f] = fi && func_wanted(t, fi, lib) ? fi->symbol : "";
 	}
-	return elf_file__find_funcs(ef, names, FUNC__MAX, tf->offs);
+	n = elf_file__find_funcs(ef, names, FUNC__MAX, tf->offs);
+	return n < 0 ? n : n + target_find_go(ef, tf, names, path, lib);
 }
 
 static bool func_is_go(int f)
@@ -351,7 +383,7 @@ static struct target_file *target_examine(struct target_files *t, int fd, const 
 		return target_fail(fd, ENOEXEC);
 	}
 	tf = calloc(1, sizeof(*tf));
-	n = tf ? target_find_funcs(t, ef, tf, lib) : -ENOMEM;
+	n = tf ? target_find_funcs(t, ef, tf, name, lib) : -ENOMEM;
 	if (n <= 0) {
 		if (n == 0)
 			target_mark_plain(t, ef, key, key2);

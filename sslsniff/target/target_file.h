@@ -45,6 +45,7 @@ struct target_file {
 	char path[PATH_MAX + 64];	/* the path that reached it, for messages */
 	struct tls_detect det;
 	uint64_t offs[FUNC__MAX];	/* functions probed at their entries (0: not) */
+	bool go_pclntab;		/* Go functions from .gopclntab: no symbols */
 	struct internal_site site[PAIR__MAX];
 	bool has_site[PAIR__MAX];	/* the pair is probed at its internal function */
 	/* With return-instruction probes: where each probed function (and

@@ -25,7 +25,7 @@ fi
 # The longest input worth trying: a little more than the largest seed.
 max_len() {
 	case $1 in
-	elf | dwarf | probe_place) echo 16384 ;;
+	elf | dwarf | probe_place | go_pclntab) echo 16384 ;;
 	btf_load) echo 32768 ;;
 	decode) echo 8192 ;;
 	http2) echo 16384 ;;

@@ -33,6 +33,23 @@ $CC -O2 -w -nostdlib -static -no-pie -DGO_POINTERS -o "$tmp/go-pointers" "$here/
 cp "$tmp"/openssl.so "$tmp"/openssl-ex2.so "$tmp"/gnutls.so "$tmp"/nspr.so \
 	"$tmp"/static-exe "$tmp"/go-inline "$tmp"/go-pointers "$out/elf/"
 
+# Go's function table: the first functions of a real one (the Go
+# toolchain's gofmt, stripped), alone in each layout and in a stripped
+# executable of its own (textStart 0, the text start in its moduledata),
+# also with the section renamed (found by its magic).
+if command -v go >/dev/null && [[ -x $(go env GOROOT)/bin/gofmt ]]; then
+	mkdir -p "$out/go_pclntab"
+	python3 "$here/seeds/pclntab.py" "$(go env GOROOT)/bin/gofmt" "$tmp/pclntab" 8
+	cp "$tmp/pclntab.raw" "$out/go_pclntab/table"
+	cp "$tmp/pclntab.go116.raw" "$out/go_pclntab/table-go116"
+	$CC -O2 -w -nostdlib -static -no-pie -s -I"$tmp" -Wl,-e,go_text -Wl,-z,max-page-size=64 \
+		-Wl,-z,separate-code -o "$tmp/go-stripped" "$here/seeds/go_pclntab_stub.c"
+	objcopy --rename-section .gopclntab=.odd "$tmp/go-stripped" "$tmp/go-odd"
+	for f in go-stripped go-odd; do
+		printf '\1' | cat - "$tmp/$f" >"$out/go_pclntab/$f"
+	done
+fi
+
 # DWARF: the same with debug info, as each DWARF version and container.
 stub_so dwarf5.so -g -gdwarf-5
 stub_so dwarf4.so -g -gdwarf-4

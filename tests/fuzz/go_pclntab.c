@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fuzz target: Go's function table (target/go_pclntab.c). The first byte
+ * says how the rest is read: even, as a table alone (go_pclntab_parse(),
+ * entries from 0x401000 when the header has no textStart, then every
+ * function and the look-ups); odd, as an executable (a stripped Go one),
+ * through go_pclntab_find_funcs() as target_file.c calls it: the section
+ * or the header's magic in a segment, the text start from the header,
+ * the moduledata or .text, each function found inside the file's code.
+ */
+#include <errno.h>
+#include "fuzz.h"
+#include "target/elf_file.h"
+#include "target/go_pclntab.h"
+
+static const char *const tls[] = { "crypto/tls.(*Conn).Read", "crypto/tls.(*Conn).Write",
+				   "", "internal/cpu.Initialize" };
+#define NR_TLS (sizeof(tls) / sizeof(tls[0]))
+
+static void check_func(const struct go_pclntab *t, const struct go_func *f)
+{
+	FUZZ_ASSERT(f->entry < f->end && f->size <= f->end - f->entry);
+	FUZZ_ASSERT(f->name >= (const char *)t->d && f->name_len < t->n &&
+		    f->name + f->name_len < (const char *)t->d + t->n && !f->name[f->name_len]);
+	FUZZ_ASSERT(!memchr(f->name, '\0', f->name_len));
+}
+
+static void fuzz_table(const uint8_t *data, size_t size)
+{
+	uint8_t *d = fuzz_copy(data, size);
+	struct go_pclntab t;
+	struct go_func f[NR_TLS], g;
+	int err = go_pclntab_parse(&t, d, size, 0x401000);
+
+	if (err) {
+		FUZZ_ASSERT(err == -ENOENT || (err == -EINVAL && t.why));
+		goto out;
+	}
+	FUZZ_ASSERT(t.nfunc > 0 && t.nfunc <= size);
+	for (uint64_t i = 0; i < t.nfunc; i++) {
+		if (go_pclntab_func(&t, i, &g)) {
+			FUZZ_ASSERT(t.why);
+			break;
+		}
+		check_func(&t, &g);
+	}
+	err = go_pclntab_find(&t, tls, NR_TLS, f);
+	FUZZ_ASSERT(err == -EINVAL || (err >= 0 && (size_t)err <= NR_TLS));
+	for (size_t i = 0; err > 0 && i < NR_TLS; i++) {
+		if (f[i].entry)
+			check_func(&t, &f[i]);
+	}
+	FUZZ_ASSERT(!f[2].entry || err < 0);
+out:
+	free(d);
+}
+
+static void fuzz_exe(const uint8_t *data, size_t size)
+{
+	int fd = fuzz_memfd(data, size, NULL, 0);
+	struct elf_file *ef = elf_file__from_fd(fd);
+	uint64_t offs[NR_TLS] = { 0 }, start, len;
+	const char *why;
+	uint8_t code;
+	int n;
+
+	if (!ef)
+		return;
+	n = go_pclntab_find_funcs(ef, tls, NR_TLS, offs, &why);
+	FUZZ_ASSERT(n == -ENOENT || n == -ENOMEM || (n == -EINVAL && why) ||
+		    (n >= 0 && (size_t)n <= NR_TLS));
+	for (size_t i = 0; i < NR_TLS; i++) {
+		if (!offs[i])
+			continue;
+		/* Found: code of the file, whose extent the return scan gets. */
+		FUZZ_ASSERT(!elf_file__read_text(ef, offs[i], &code, 1));
+		FUZZ_ASSERT(!elf_file__func_at(ef, offs[i], &start, &len) && start == offs[i]);
+		FUZZ_ASSERT(!elf_file__read_text(ef, start + len - 1, &code, 1));
+	}
+	elf_file__close(ef);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!size)
+		return 0;
+	if (data[0] & 1)
+		fuzz_exe(data + 1, size - 1);
+	else
+		fuzz_table(data + 1, size - 1);
+	return 0;
+}
