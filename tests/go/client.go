@@ -5,7 +5,11 @@
 // i-th GETting the URL with "-i" appended. With -dump DIR, connection i's
 // plaintext writes (what it passes to tls.Conn.Write) go to DIR/i.w: the
 // ground truth of the request bytes (HTTP/1.1 only: the wrapper hides
-// ALPN from net/http). -wait FILE: start once FILE exists.
+// ALPN from net/http). -wait FILE: start once FILE exists. With -view
+// FILE, each connection's own view of itself goes to FILE as a line
+// (goview(): fd, addresses, version, suite, ALPN). -tls12: TLS 1.2 at
+// most. -wrap: tls.Conn's transport is a net.Conn of this program's own
+// around the TCP connection, not a *net.TCPConn.
 package main
 
 import (
@@ -17,12 +21,56 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
+
+var (
+	viewFile *os.File
+	viewMu   sync.Mutex
+	tls12    bool
+	wrap     bool
+)
+
+// wrapConn is a transport of the program's own: tls.Conn.conn's dynamic
+// type is then *wrapConn, whose socket sslsniff must not look for.
+type wrapConn struct {
+	net.Conn
+}
+
+// goview is a TLS connection as Go sees it, as the line sslsniff's tests
+// compare records with.
+func goview(c *tls.Conn) string {
+	fd := -1
+	nc := c.NetConn()
+	if w, ok := nc.(*wrapConn); ok {
+		nc = w.Conn
+	}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			raw.Control(func(s uintptr) { fd = int(s) })
+		}
+	}
+	st := c.ConnectionState()
+	return fmt.Sprintf("fd=%d src=%s dst=%s tls_version=0x%04x cipher=%s alpn=%s", fd,
+		c.LocalAddr(), c.RemoteAddr(), st.Version, tls.CipherSuiteName(st.CipherSuite),
+		st.NegotiatedProtocol)
+}
+
+func writeView(c net.Conn) {
+	tc, ok := c.(*tls.Conn)
+	if viewFile == nil || !ok {
+		return
+	}
+	viewMu.Lock()
+	fmt.Fprintln(viewFile, goview(tc))
+	viewMu.Unlock()
+}
 
 type dumpConn struct {
 	*tls.Conn
@@ -45,7 +93,25 @@ func (c *dumpConn) Close() error {
 
 func transport(dump string, i int) *http.Transport {
 	cfg := &tls.Config{InsecureSkipVerify: true}
+	if tls12 {
+		cfg.MaxVersion = tls.VersionTLS12
+	}
 	t := &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true, DisableKeepAlives: false}
+	if wrap {
+		cfg.NextProtos = []string{"h2", "http/1.1"}
+		t.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			raw, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			c := tls.Client(&wrapConn{raw}, cfg)
+			if err := c.HandshakeContext(ctx); err != nil {
+				raw.Close()
+				return nil, err
+			}
+			return c, nil
+		}
+	}
 	if dump == "" {
 		return t
 	}
@@ -77,6 +143,8 @@ func get(url, header, dump string, i int) (string, error) {
 	if k, v, ok := strings.Cut(header, ":"); ok {
 		req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
 	}
+	trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { writeView(i.Conn) }}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
 	t := transport(dump, i)
 	defer t.CloseIdleConnections()
 	resp, err := (&http.Client{Transport: t, Timeout: 30 * time.Second}).Do(req)
@@ -98,7 +166,18 @@ func main() {
 	n := flag.Int("n", 0, "goroutines, each on its own connection (0: one GET of -url)")
 	dump := flag.String("dump", "", "directory for each connection's plaintext writes")
 	wait := flag.String("wait", "", "start once this file exists")
+	view := flag.String("view", "", "file for each connection's own view of itself")
+	flag.BoolVar(&tls12, "tls12", false, "TLS 1.2 at most")
+	flag.BoolVar(&wrap, "wrap", false, "a net.Conn of the program's own under tls.Conn")
 	flag.Parse()
+	if *view != "" {
+		f, err := os.Create(*view)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		viewFile = f
+	}
 	for *wait != "" {
 		if _, err := os.Stat(*wait); err == nil {
 			break

@@ -2,23 +2,55 @@
 // An HTTPS server for sslsniff's Go tests: on 127.0.0.1 (a port of the
 // kernel's choice, printed as "ready PORT"), TLS with -cert and -key,
 // HTTP/2 offered by ALPN as net/http does by default, every GET answered
-// with the file -body.
+// with the file -body. With -view FILE, each request's connection as
+// the server sees it goes to FILE as a line (fd, addresses, version,
+// suite, ALPN: as client.go's goview()).
 package main
 
 import (
+	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
+	"syscall"
 )
+
+type connKey struct{}
+
+func goview(c *tls.Conn) string {
+	fd := -1
+	if sc, ok := c.NetConn().(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			raw.Control(func(s uintptr) { fd = int(s) })
+		}
+	}
+	st := c.ConnectionState()
+	return fmt.Sprintf("fd=%d src=%s dst=%s tls_version=0x%04x cipher=%s alpn=%s", fd,
+		c.LocalAddr(), c.RemoteAddr(), st.Version, tls.CipherSuiteName(st.CipherSuite),
+		st.NegotiatedProtocol)
+}
 
 func main() {
 	cert := flag.String("cert", "", "certificate (PEM)")
 	key := flag.String("key", "", "private key (PEM)")
 	body := flag.String("body", "", "the file every GET is answered with")
+	view := flag.String("view", "", "file for each request's connection as the server sees it")
 	flag.Parse()
+	var viewFile *os.File
+	var viewMu sync.Mutex
+	if *view != "" {
+		f, err := os.Create(*view)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		viewFile = f
+	}
 	data, err := os.ReadFile(*body)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -32,9 +64,17 @@ func main() {
 	fmt.Printf("ready %d\n", ln.Addr().(*net.TCPAddr).Port)
 	os.Stdout.Sync()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := r.Context().Value(connKey{}).(*tls.Conn); ok && viewFile != nil {
+			viewMu.Lock()
+			fmt.Fprintln(viewFile, goview(c))
+			viewMu.Unlock()
+		}
 		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 		w.Write(data)
 	})
-	fmt.Fprintln(os.Stderr, http.ServeTLS(ln, h, *cert, *key))
+	srv := &http.Server{Handler: h, ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, c)
+	}}
+	fmt.Fprintln(os.Stderr, srv.ServeTLS(ln, *cert, *key))
 	os.Exit(1)
 }
