@@ -9,11 +9,12 @@
 # from the executable's DWARF (--detect says so), TLS 1.3 and TLS 1.2. The
 # same executable with its DWARF removed (objcopy --strip-debug, .symtab
 # kept) is read with btf-db's entry of its Go version, fd from the struct
-# still. A client whose tls.Conn runs over a net.Conn of its own (not a
+# still; its DWARF recompressed as GNU .zdebug_* sections gives the same
+# layout byte for byte. A client whose tls.Conn runs over a net.Conn of its own (not a
 # *net.TCPConn) is not followed: its fd comes from the syscalls, its
 # version, suite and ALPN still from tls.Conn.
 . "$(dirname "$0")/lib.sh"
-need objcopy
+need objcopy readelf
 go_build client goclient
 go_build server goserver
 objcopy --strip-debug "$T/goclient" "$T/gonodwarf" || fail "objcopy --strip-debug failed"
@@ -24,6 +25,14 @@ SUM=$(sha256sum <"$BODY" | cut -d' ' -f1)
 "$SSLSNIFF" --detect "$T/goclient" >"$T/detect" 2>&1 || fail "--detect: $(cat "$T/detect")"
 grep -qE "^btf: +/.* \(generated from the DWARF in '$T/goclient'\)$" "$T/detect" ||
 	fail "--detect: no layout from the DWARF: $(cat "$T/detect")"
+# The same DWARF compressed the old way (GNU .zdebug_*): the same layout.
+objcopy --compress-debug-sections=zlib-gnu "$T/goclient" "$T/gozdebug" || fail "objcopy failed"
+readelf -S "$T/gozdebug" | grep -q '\.zdebug_info' || fail "no .zdebug_info in $T/gozdebug"
+"$SSLSNIFF" --detect "$T/goclient" -o "$T/layout.btf" >/dev/null &&
+	"$SSLSNIFF" --detect "$T/gozdebug" -o "$T/layout.z.btf" >"$T/detect.z" ||
+	fail "--detect -o: $(cat "$T/detect.z")"
+grep -q "generated from the DWARF in '$T/gozdebug'" "$T/detect.z" &&
+	cmp -s "$T/layout.btf" "$T/layout.z.btf" || fail ".zdebug_* DWARF gave another layout"
 "$SSLSNIFF" --detect "$T/gonodwarf" >"$T/detect.nd" 2>&1 || fail "--detect: $(cat "$T/detect.nd")"
 GOV=$("$(go_bin)" env GOVERSION)
 grep -qE "^btf: +/.*/btf-db/go/${GOV#go}-[a-z]+\.btf \(exact version\)$" "$T/detect.nd" ||
