@@ -10,7 +10,7 @@
 # same executable with its DWARF removed (objcopy --strip-debug, .symtab
 # kept) is read with btf-db's entry of its Go version, fd from the struct
 # still; its DWARF recompressed as GNU .zdebug_* sections gives the same
-# layout byte for byte. A client whose tls.Conn runs over a net.Conn of its own (not a
+# layout byte for byte. All of them are one program instance. A client whose tls.Conn runs over a net.Conn of its own (not a
 # *net.TCPConn) is not followed: its fd comes from the syscalls, its
 # version, suite and ALPN still from tls.Conn.
 . "$(dirname "$0")/lib.sh"
@@ -66,6 +66,11 @@ go_client wrap goclient -wrap
 go_client nodwarf gonodwarf
 sniff_stop
 [[ $(summary_lost_bytes) == 0 ]] || fail "bytes lost: $(tail -n 1 "$T/err")"
+# One program instance for the three (client, server, DWARF-less client):
+# the same Go's layouts are the same BTF, btf-db's entry's too.
+MINOR=$(echo "${GOV#go}" | cut -d. -f1,2)
+[[ $(grep -c "^sslsniff: go $MINOR: BTF '.*' (another program instance)$" "$T/err") == 1 ]] ||
+	fail "Go's layouts not shared by one instance: $(grep "another program instance" "$T/err")"
 
 $PY3 - "$T" "$GSERVER" "${PIDS[@]}" <<'PY' || fail "records differ from the Go programs' view"
 import json, sys
