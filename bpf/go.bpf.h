@@ -111,4 +111,86 @@ static __always_inline struct go_calls *go_calls_of(__u64 g, __u32 tgid)
 	return g ? bpf_map_lookup_elem(&go_calls, &key) : NULL;
 }
 
+/*
+ * Go's structs, as sslsniff's DWARF encoder names Go's types in BTF
+ * (docs/btf-db.md, "Go"): the executable's own DWARF, or btf-db's entry
+ * for its Go version. Only the fields read; the same names in Go 1.19 to
+ * 1.27. A Go int is 64 bits, a string {str, len}, an interface value
+ * {tab, data} (runtime.iface: net.Conn is a typedef of it).
+ */
+struct go_runtime__iface {
+	void *tab;		/* *itab: the interface and the dynamic type */
+	void *data;
+} __attribute__((preserve_access_index));
+
+struct go_string {
+	const char *str;
+	__s64 len;
+} __attribute__((preserve_access_index));
+
+struct go_crypto_tls__Conn {
+	struct go_runtime__iface conn;	/* net.Conn: the transport */
+	__u16 vers;			/* the negotiated version, 0x0304 */
+	__u16 cipherSuite;		/* IANA's id */
+	struct go_string clientProtocol;	/* ALPN's, client and server alike */
+} __attribute__((preserve_access_index));
+
+struct go_internal_poll__FD {
+	__s64 Sysfd;
+} __attribute__((preserve_access_index));
+
+struct go_net__netFD {
+	struct go_internal_poll__FD pfd;
+} __attribute__((preserve_access_index));
+
+struct go_net__conn {
+	struct go_net__netFD *fd;
+} __attribute__((preserve_access_index));
+
+struct go_net__TCPConn {
+	struct go_net__conn conn;
+} __attribute__((preserve_access_index));
+
+/* Whether the program was relocated against a Go layout with all of them. */
+static __always_inline bool go_layout(void)
+{
+	return bpf_core_type_exists(struct go_crypto_tls__Conn) &&
+	       bpf_core_type_exists(struct go_net__TCPConn) &&
+	       bpf_core_type_exists(struct go_net__netFD);
+}
+
+/*
+ * The socket under Go's tls.Conn C, followed only when its transport's
+ * itab is ITAB, that of *net.TCPConn as a net.Conn (the probe's cookie): a
+ * wrapper the program made (a net.Conn of its own) keeps -1, and the fd
+ * comes from the syscalls. tls.Conn.conn.data → net.TCPConn.conn.fd (the
+ * *netFD) → pfd.Sysfd.
+ */
+static __always_inline __s32 go_read_fd(struct go_crypto_tls__Conn *c, __u64 itab)
+{
+	struct go_net__TCPConn *tcp;
+	struct go_net__netFD *nfd;
+	__s64 fd;
+
+	if (!itab || (__u64)BPF_CORE_READ_USER(c, conn.tab) != itab)
+		return -1;
+	tcp = BPF_CORE_READ_USER(c, conn.data);
+	nfd = tcp ? BPF_CORE_READ_USER(tcp, conn.fd) : NULL;
+	fd = nfd ? BPF_CORE_READ_USER(nfd, pfd.Sysfd) : -1;
+	return fd >= 0 && fd <= 0x7fffffff ? fd : -1;
+}
+
+/* The version, suite and ALPN protocol, once the handshake has set them. */
+static __always_inline void go_read_meta(struct go_crypto_tls__Conn *c, struct event *h)
+{
+	__u16 vers = BPF_CORE_READ_USER(c, vers), suite = BPF_CORE_READ_USER(c, cipherSuite);
+
+	if (!vers || !suite)
+		return;
+	h->tls_version = vers;
+	h->cipher_id = suite;
+	alpn_read(h->alpn, &h->alpn_len, BPF_CORE_READ_USER(c, clientProtocol.str),
+		  BPF_CORE_READ_USER(c, clientProtocol.len));
+}
+
 #endif /* __SSLSNIFF_GO_BPF_H */

@@ -58,6 +58,7 @@ struct call_state {
 	__u32 func;
 	__u32 depth;		/* hooked calls nested inside this one, plus one */
 	__s32 fd;		/* socket the thread used inside the call, or -1 */
+	__u64 go_itab;		/* Go: *net.TCPConn's net.Conn itab, 0 unknown */
 	bool layout_ok;		/* the library's structs may be read (cookie) */
 	bool internal;		/* on the internal function (COOKIE_INTERNAL) */
 };
@@ -300,8 +301,9 @@ static __always_inline __u32 internal_caller(struct pt_regs *ctx, __u64 cookie, 
 }
 
 /* Go's (*Conn).Read or Write begins: the goroutine's state, by Go's register ABI. */
-static __always_inline int go_entry(struct pt_regs *ctx, __u32 func)
+static __always_inline int go_entry(struct pt_regs *ctx, __u64 cookie, __u32 func)
 {
+	__s32 itab = cookie >> COOKIE_GO_ITAB_SHIFT;
 	__u64 g = GO_G(ctx), frame = go_frame(g, GO_SP(ctx));
 	struct call_state *st;
 
@@ -323,7 +325,8 @@ static __always_inline int go_entry(struct pt_regs *ctx, __u32 func)
 	st->func = func;
 	st->depth = 1;
 	st->fd = -1;
-	st->layout_ok = false;
+	st->go_itab = itab ? PT_REGS_IP(ctx) + itab : 0;
+	st->layout_ok = cookie & COOKIE_LAYOUT_OK;
 	return 0;
 }
 
@@ -341,7 +344,7 @@ int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 	if (func == FUNC_GO_WRITE_KEY_LOG)
 		return go_keylog(ctx);
 	if (func_is_go(func))
-		return go_entry(ctx, func);
+		return go_entry(ctx, cookie, func);
 	st = call_slot_get(func, false);
 	if (st && st->depth && PT_REGS_SP(ctx) < st->sp) {
 		/* A hooked function called by another one: only the outer
@@ -375,6 +378,7 @@ int BPF_KPROBE(uprobe_entry, void *handle, void *buf, __u64 num, void *out_len)
 	st->func = func;
 	st->depth = 1;
 	st->fd = -1;
+	st->go_itab = 0;
 	st->layout_ok = cookie & COOKIE_LAYOUT_OK;
 	return 0;
 }
@@ -510,6 +514,13 @@ static __always_inline bool read_conn(const struct call_state *s, __s32 *fd, str
 		return gnutls_read_conn(handle, fd, h, meta);
 	if (func_is_nspr(s->func))
 		return nspr_read_conn(handle, fd);
+	if (func_is_go(s->func) && go_layout()) {
+		if (meta)
+			go_read_meta(handle, h);
+		else
+			*fd = go_read_fd(handle, s->go_itab);
+		return true;
+	}
 	return false;
 }
 

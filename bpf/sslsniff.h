@@ -101,6 +101,12 @@ enum fd_source {
  */
 #define COOKIE_RET_INSN		0x800
 #define COOKIE_EX_DELTA_SHIFT	32
+/*
+ * Go's probes: the high 32 bits are the address of the itab of
+ * *net.TCPConn as a net.Conn minus the probed function's (signed; 0 when
+ * unknown), so that the entry finds it from its own address, PIE or not.
+ */
+#define COOKIE_GO_ITAB_SHIFT	32
 
 /* Flags of a data chunk. */
 #define CHUNK_LAST	0x1	/* no more chunks follow for this call */

@@ -8,6 +8,12 @@
 #   scripts/btf-db-gen.sh              every entry listed below
 #   scripts/btf-db-gen.sh openssl 3.0.20-1~deb12u2 bookworm [FAMILY]
 #   scripts/btf-db-gen.sh gnutls 3.7.9-2+deb12u7 bookworm [FAMILY]
+#   scripts/btf-db-gen.sh go 1.24 trixie     (Debian's golang-1.24 of trixie)
+#
+# Go's entries are not compiled from source: scripts/btf-db-go.go is built
+# with the suite's Go toolchain, and sslsniff's own DWARF encoder (built:
+# bin/sslsniff) writes the BTF of its crypto/tls and net types, named as
+# sslsniff names Go's types (docs/btf-db.md, "Go").
 #
 # Downloads and builds go to $SSLSNIFF_CACHE (default /var/cache/sslsniff),
 # never into the checkout; the machine's own apt sources are not touched.
@@ -32,6 +38,10 @@ ENTRIES=(
 	"gnutls 3.8.9-3+deb13u4 trixie 3.8"
 	"nspr 2:4.35-1 bookworm 4"
 	"nspr 2:4.36-1 trixie 4"
+	"go 1.19 bookworm 1.19"
+	"go 1.24 trixie 1.24"
+	"go 1.26 sid 1.26"
+	"go 1.27 sid 1.27"
 )
 
 fetch_source() {	# fetch_source PKG VERSION SUITE: prints the unpacked tree
@@ -161,6 +171,37 @@ gen_nspr() {	# gen_nspr VERSION SUITE FAMILY
 	index_add nspr "$family" "$up" "${out#"$DB"/}"
 }
 
+gen_go() {	# gen_go MINOR SUITE FAMILY
+	local minor=$1 suite=$2 family=$3 goroot build ver out cache
+	goroot=$(go_toolchain "$suite" "$minor")
+	build=$CACHE/go-btf/$suite-$minor
+	mkdir -p "$build/gocache"
+	cp "$ROOT/scripts/btf-db-go.go" "$build/main.go"
+	printf 'module sslsniff.btf/layout\n\ngo 1.17\n' >"$build/go.mod"
+	# -trimpath: the same executable wherever the tree is.
+	(cd "$build" && HOME=$build GOCACHE=$build/gocache GOPATH=$build/gopath GOFLAGS=-mod=mod \
+		GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=0 "$goroot/bin/go" build -trimpath \
+		-o layout .)
+	ver=$("$goroot/bin/go" env GOVERSION)
+	ver=${ver#go}
+	[[ $ver == "$minor".* || $ver == "$minor" ]] ||
+		{ echo "btf-db-gen: $goroot is Go $ver, not $minor" >&2; exit 1; }
+	out=$DB/go/$ver-$suite.btf
+	mkdir -p "$DB/go"
+	rm -f "$out"
+	cache=$(mktemp -d)
+	SSLSNIFF_BTF_CACHE=$cache SSLSNIFF_BTF_DB=/nonexistent "${SSLSNIFF:-$ROOT/bin/sslsniff}" \
+		--detect "$build/layout" -o "$out" >"$build/detect" ||
+		{ cat "$build/detect" >&2; rm -rf "$cache"; exit 1; }
+	rm -rf "$cache"
+	chmod 0644 "$out"
+	grep -q "generated from the DWARF" "$build/detect" ||
+		{ echo "btf-db-gen: $build/layout: no layout from its DWARF" >&2; exit 1; }
+	[[ $(bpftool btf dump file "$out" | grep -c "STRUCT 'go_crypto_tls__Conn'") == 1 ]] ||
+		{ echo "btf-db-gen: no struct go_crypto_tls__Conn in $out" >&2; exit 1; }
+	index_add go "$family" "$ver" "${out#"$DB"/}"
+}
+
 index_add() {	# index_add LIB FAMILY VERSION FILE
 	local idx=$DB/index tmp
 	tmp=$(mktemp)
@@ -172,8 +213,8 @@ index_add() {	# index_add LIB FAMILY VERSION FILE
 }
 
 if (($#)); then
-	[[ $1 == openssl || $1 == gnutls || $1 == nspr ]] ||
-		{ echo "btf-db-gen: LIB is openssl, gnutls or nspr" >&2; exit 2; }
+	[[ $1 == openssl || $1 == gnutls || $1 == nspr || $1 == go ]] ||
+		{ echo "btf-db-gen: LIB is openssl, gnutls, nspr or go" >&2; exit 2; }
 	up=${2#*:}
 	"gen_$1" "$2" "$3" "${4:-$(echo "$up" | cut -d. -f1,2)}"
 else

@@ -15,8 +15,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "btf/btf_cache.h"
 #include "btf/btf_db.h"
+#include "btf/core_btf.h"
 #include "btf/layout.h"
 #include "session.h"
 #include "target/target_file.h"
@@ -141,7 +144,8 @@ static const struct argp_option argp_opts[] = {
 	  "uretprobes would kill programs under seccomp)", 2 },
 	{ "verbose", 'v', NULL, 0, "Show debug output, libbpf's included", 2 },
 	{ "detect", OPT_DETECT, "FILE", 0,
-	  "Print which TLS library FILE is (kind, version, build-id) and its BTF, then exit", 3 },
+	  "Print which TLS library FILE is (kind, version, build-id) and its BTF, then exit "
+	  "(with -o, also write that BTF there)", 3 },
 	{ "list-btf", OPT_LIST_BTF, NULL, 0, "List the BTF database, then exit", 3 },
 	{},
 };
@@ -372,17 +376,38 @@ static FILE *open_output(struct out_file *f, const char *what, const char *path)
 	return fp;
 }
 
+/*
+ * --detect -o OUT: that layout written to OUT as plain BTF (a generated
+ * one out of its cache entry): how btf-db's Go entries are made.
+ */
+static int write_detect_btf(const char *path, const char *out)
+{
+	struct btf *btf = btf_cache_parse(path);
+	int err = btf ? core_btf_write(btf, out) : -errno;
+
+	if (err)
+		p_err("--detect: cannot write '%s' to '%s': %s", path, out, strerror(-err));
+	btf__free(btf);
+	return err;
+}
+
 /* The layout capture would read the file detected as D with, and why. */
-static void print_detect_btf(const struct options *o, const struct tls_detect *d)
+static int print_detect_btf(const struct options *o, const struct tls_detect *d)
 {
 	struct btf_db *db = btf_db__open(NULL);
 	struct layout_choice c;
+	int err = 0;
 
-	if (layout_choose(db, o->btf, d, &c))
+	if (layout_choose(db, o->btf, d, &c)) {
 		printf("btf:      %s (%s)\n", c.btf, c.why);
-	else
+		if (o->output_path)
+			err = write_detect_btf(c.btf, o->output_path);
+	} else {
 		printf("btf:      none (%s); connections from syscalls only\n", c.why);
+		err = o->output_path ? -ENOENT : 0;
+	}
 	btf_db__free(db);
+	return err;
 }
 
 /* --list-btf: the database, one entry a line. */
@@ -458,11 +483,11 @@ static int print_detect(const struct options *o)
 	if (tf->det.lib == LIB_GO)
 		printf("functions: %s\n", tf->go_pclntab ? ".gopclntab (no symbol table)" : ".symtab");
 	printf("build-id: %s\n", tf->det.build_id[0] ? tf->det.build_id : "none");
-	print_detect_btf(o, &tf->det);
+	err = print_detect_btf(o, &tf->det);
 	if (o->return_probes == RET_PROBES_INSN)
 		print_detect_returns(tf);
 	target_files__free(t);
-	return 0;
+	return err ? 1 : 0;
 }
 
 static void sig_handler(int sig)

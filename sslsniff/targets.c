@@ -54,7 +54,8 @@ static int targets_system_file(const struct discover_file *f, void *arg)
 	for (int lib = 1; lib < NR_LIBS; lib++) {
 		const char *prefix = lib_file_prefix[lib];
 
-		if (w->sys[lib] || strncmp(base + 1, prefix, strlen(prefix)))
+		/* Go has no shared library: only --lib go:PATH names one. */
+		if (!prefix || w->sys[lib] || strncmp(base + 1, prefix, strlen(prefix)))
 			continue;
 		tf = target_files__get(w->t->files, f, 0);
 		if (!tf && errno == ENOMEM)

@@ -2,7 +2,8 @@
 # 50 goroutines of one Go client, each on a connection of its own to nginx
 # (HTTP/1.1), at once: goroutines move between the runtime's threads, so a
 # call's state is kept per goroutine, not per thread. Each connection's
-# records (by its local port) hold exactly what that goroutine's
+# records (by its local port; the fd from tls.Conn's *net.TCPConn, as the
+# -dump wrapper is around the tls.Conn) hold exactly what that goroutine's
 # connection wrote (the client's own dump) and nginx's whole reply to it,
 # and the HTTP stage (keyed by the *tls.Conn) decodes that goroutine's
 # request and its 200 on that connection.
@@ -35,7 +36,7 @@ cli, n = int(cli), int(n)
 page = open(index, "rb").read()
 conns = collections.defaultdict(lambda: {"write": bytearray(), "read": bytearray(), "its": []})
 for r in records(out, cli):
-    assert r["fd_source"] == "syscall" and r["src"] != r["dst"], r
+    assert r["fd_source"] == "struct" and r["src"] != r["dst"], r
     c = conns[r["src"]]
     c[r["direction"]] += base64.b64decode(r["data"])
     c["its"] += [(r, it) for it in r.get("http", [])]

@@ -30,7 +30,8 @@ static void bpf_load_config(const struct options *o, struct sslsniff_bpf *skel)
 
 /*
  * Another instance shares the first one's maps, and its tracepoints too:
- * one ring, one call table, one set of counters, one call numbering (call
+ * one ring, one call table (Go's too: the first instance's syscall hook
+ * reads it), one set of counters, one call numbering (call
  * ids unique across instances: the decoder never mixes two calls up).
  */
 static int bpf_load_share(struct sslsniff_bpf *skel, struct sslsniff_bpf *first)
@@ -38,12 +39,12 @@ static int bpf_load_share(struct sslsniff_bpf *skel, struct sslsniff_bpf *first)
 	struct bpf_map *mine[] = { skel->maps.events, skel->maps.exec_events, skel->maps.calls,
 				   skel->maps.handle_fds, skel->maps.secrets_sent, skel->maps.conn_cache,
 				   skel->maps.stats, skel->maps.call_seq, skel->maps.watched_pids,
-				   skel->maps.known_roots, skel->maps.bss };
+				   skel->maps.known_roots, skel->maps.bss, skel->maps.go_calls };
 	struct bpf_map *theirs[] = { first->maps.events, first->maps.exec_events,
 				     first->maps.calls, first->maps.handle_fds,
 				     first->maps.secrets_sent, first->maps.conn_cache, first->maps.stats,
 				     first->maps.call_seq, first->maps.watched_pids,
-				     first->maps.known_roots, first->maps.bss };
+				     first->maps.known_roots, first->maps.bss, first->maps.go_calls };
 	int err;
 
 	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++) {

@@ -168,6 +168,67 @@ static uint64_t die_key(const Dwarf_Die *die, enum dwb_mode mode)
 	return ((uint64_t)(uintptr_t)die->addr << 1) | mode;
 }
 
+/* Whether DIE comes from Go's compiler (whose type names are Go's). */
+static bool die_is_go(Dwarf_Die *die)
+{
+	Dwarf_Die cu;
+
+	return dwarf_diecu(die, &cu, NULL, NULL) && dwarf_srclang(&cu) == DW_LANG_Go;
+}
+
+static bool go_ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+int dwarf_btf_go_name(const char *go, char *out, size_t size)
+{
+	const char *slash = strrchr(go, '/'), *dot = strchr(slash ? slash : go, '.');
+	size_t n = 0;
+
+	/* A package path ('/', '.' and '-' allowed), its last element's first
+	 * '.', an identifier; or a plain identifier (string, uint16, error). */
+	for (const char *p = go; *p; p++) {
+		bool in_pkg = dot && p < dot;
+
+		if (!go_ident_char(*p) && p != dot &&
+		    !(in_pkg && (*p == '/' || *p == '.' || *p == '-')))
+			return -EINVAL;
+	}
+	if (!*go || (dot && (dot == go || !dot[1])))
+		return -EINVAL;
+	if (3 + strlen(go) + (dot ? 1 : 0) >= size)
+		return -ENAMETOOLONG;
+	memcpy(out, "go_", 3);
+	n = 3;
+	for (const char *p = go; *p; p++) {
+		if (p == dot) {
+			out[n++] = '_';
+			out[n++] = '_';
+		} else {
+			out[n++] = go_ident_char(*p) ? *p : '_';
+		}
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/*
+ * The BTF name of DIE: its own, but for Go's types a C identifier the BPF
+ * side can declare (dwarf_btf_go_name(), made in BUF); a Go type literal's
+ * name ("[]uint8", "func(string) error") is kept as Go spells it: nothing
+ * names it from C, and libbpf takes any string.
+ */
+static const char *btf_name(Dwarf_Die *die, char buf[DWARF_BTF_NAME_MAX])
+{
+	const char *name = dwarf_diename(die);
+
+	if (!name || !*name || !die_is_go(die) || dwarf_btf_go_name(name, buf, DWARF_BTF_NAME_MAX))
+		return name;
+	return buf;
+}
+
 static bool is_declaration(Dwarf_Die *die)
 {
 	Dwarf_Attribute a;
@@ -274,7 +335,8 @@ static int enc_int(struct dwarf_btf *d, const char *name, uint64_t size, int enc
 
 static int enc_base(struct dwarf_btf *d, Dwarf_Die *die)
 {
-	const char *name = dwarf_diename(die);
+	char buf[DWARF_BTF_NAME_MAX];
+	const char *name = btf_name(die, buf);
 	uint64_t size, enc = 0;
 
 	if (attr_size(die, DW_AT_byte_size, &size) || !size)
@@ -443,7 +505,8 @@ static int enum_shape(Dwarf_Die *die, uint64_t size, bool *wide, bool *is_signed
 
 static int enc_enum(struct dwarf_btf *d, Dwarf_Die *die)
 {
-	const char *name = dwarf_diename(die);
+	char buf[DWARF_BTF_NAME_MAX];
+	const char *name = btf_name(die, buf);
 	bool wide, is_signed, neg;
 	uint64_t size = 4;
 	int64_t v;
@@ -622,7 +685,8 @@ static int enc_composite(struct dwarf_btf *d, Dwarf_Die *die, int tag, int depth
 {
 	bool is_union = tag == DW_TAG_union_type;
 	int kind = is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT;
-	const char *name = dwarf_diename(die);
+	char buf[DWARF_BTF_NAME_MAX];
+	const char *name = btf_name(die, buf);
 	struct member *m = NULL;
 	uint64_t size;
 	size_t n = 0;
@@ -691,8 +755,9 @@ static bool is_typedef_root(const struct dwarf_btf *d, Dwarf_Die *die)
  */
 static int enc_struct_ref(struct dwarf_btf *d, Dwarf_Die *die, int tag, int depth)
 {
-	const char *name = dwarf_diename(die);
-	int r = root_index(d, name), id;
+	char buf[DWARF_BTF_NAME_MAX];
+	const char *name = btf_name(die, buf);
+	int r = root_index(d, dwarf_diename(die)), id;
 
 	if (r >= 0 && d->found[r])
 		return enc_die(d, &d->root_dies[r], MODE_FULL, depth + 1);
@@ -707,6 +772,7 @@ static int enc_struct_ref(struct dwarf_btf *d, Dwarf_Die *die, int tag, int dept
 static int enc_qualified(struct dwarf_btf *d, Dwarf_Die *die, int tag, enum dwb_mode mode,
 			 int depth)
 {
+	char buf[DWARF_BTF_NAME_MAX];
 	const char *name;
 	int t = enc_ref(d, die, mode, depth);
 
@@ -714,7 +780,7 @@ static int enc_qualified(struct dwarf_btf *d, Dwarf_Die *die, int tag, enum dwb_
 		return t;
 	switch (tag) {
 	case DW_TAG_typedef:
-		name = dwarf_diename(die);
+		name = btf_name(die, buf);
 		return name && *name ? btf__add_typedef(d->btf, name, t) : t;
 	case DW_TAG_const_type:
 		return btf__add_const(d->btf, t);
@@ -750,6 +816,9 @@ static int enc_new(struct dwarf_btf *d, Dwarf_Die *die, int tag, enum dwb_mode m
 	case DW_TAG_array_type:
 		return enc_array(d, die, depth);
 	case DW_TAG_subroutine_type:
+		/* A Go func value is a pointer (to its closure), of that size. */
+		if (die_is_go(die))
+			return btf__add_ptr(d->btf, 0);
 		/* Only reached by value, which C has not: no parameters. */
 		return btf__add_func_proto(d->btf, 0);
 	case DW_TAG_unspecified_type:

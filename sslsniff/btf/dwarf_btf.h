@@ -17,6 +17,9 @@
  * struct or union that is neither a root nor embedded by value becomes a
  * pointer to a FWD; a function pointer becomes a pointer to void (same
  * size, CO-RE never looks behind it); _Atomic T is encoded as T.
+ * Types of Go's compilation units (DW_LANG_Go) are named as
+ * dwarf_btf_go_name() says, ROOTS still by their Go names
+ * ("crypto/tls.Conn"); a Go func value is a pointer to void.
  *
  * ELF_PATH is the file that carries the DWARF (dwarf_btf_find_debug()):
  * a shared object, an executable, a relocatable object or a separate debug
@@ -30,6 +33,20 @@
  * reported on stderr once, here; -ENOENT only with -v.
  */
 int dwarf_btf_generate(const char *elf_path, const char *const *roots, const char *out_path);
+
+/* The longest C name a Go type's is made into; a longer one stays Go's. */
+#define DWARF_BTF_NAME_MAX	256
+
+/*
+ * The C identifier for the Go type name GO, as dwarf_btf_generate() names
+ * Go's types in BTF: "go_", the package path with '/', '.' and '-' made
+ * '_', "__", the type's name: crypto/tls.Conn is go_crypto_tls__Conn,
+ * internal/poll.FD go_internal_poll__FD; a predeclared type has no path
+ * (string: go_string). Into OUT. 0, -EINVAL for a type literal ("[]uint8",
+ * "*net.TCPConn", "map[string]int", generic instantiations: no C name),
+ * or -ENAMETOOLONG.
+ */
+int dwarf_btf_go_name(const char *go, char *out, size_t size);
 
 /*
  * Where the DWARF for ELF_PATH is: the file itself when it has

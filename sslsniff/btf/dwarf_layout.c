@@ -30,6 +30,9 @@ static const char *const gnutls_roots[] = { "gnutls_session_int", "version_entry
 					    "gnutls_cipher_suite_entry_st", "alpn_ext_st",
 					    "extensions_t", NULL };
 static const char *const nspr_roots[] = { "PRFilePrivate", NULL };
+/* bpf/go.bpf.h's, by their Go names (go_crypto_tls__Conn, ... in BTF). */
+static const char *const go_roots[] = { "crypto/tls.Conn", "net.TCPConn", "net.netFD",
+					"internal/poll.FD", NULL };
 
 /*
  * Debug files are looked for in the file's own root: a container's library
@@ -190,6 +193,7 @@ static bool has_roots(const char *path, enum tls_library lib)
 		[LIB_GNUTLS] = { "gnutls_session_int", "version_entry_st",
 				 "gnutls_cipher_suite_entry_st" },
 		[LIB_NSS] = { "PRFilePrivate" },
+		[LIB_GO] = { "go_crypto_tls__Conn", "go_net__TCPConn", "go_net__netFD" },
 	};
 	struct btf *btf = btf__parse(path, NULL);
 	bool ok = btf != NULL;
@@ -213,6 +217,8 @@ static const char *const *roots_of(enum tls_library lib)
 		return gnutls_roots;
 	case LIB_NSS:
 		return nspr_roots;
+	case LIB_GO:
+		return go_roots;
 	default:
 		return NULL;
 	}
@@ -309,8 +315,9 @@ int dwarf_layout_btf(const struct tls_detect *d, char *out, size_t size, char *f
 	char dbg[PATH_MAX];
 	int err;
 
-	/* Cheap first: most libraries have no debug info at all. */
-	if (!d->build_id[0] || !roots_of(d->lib) || d->fd < 0 ||
+	/* Cheap first: most libraries have no debug info at all. Go's linker
+	 * writes no GNU build-id: its DWARF is in the executable or nowhere. */
+	if ((!d->build_id[0] && d->lib != LIB_GO) || !roots_of(d->lib) || d->fd < 0 ||
 	    find_debug_of(d, dbg, sizeof(dbg)))
 		return -ENOENT;
 	/* The library's own DWARF is read through its pinned fd: named by its path. */

@@ -9,11 +9,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/btf.h>
 #include "btf/bpf_load.h"
+#include "btf/btf_cache.h"
 #include "btf/btf_db.h"
 #include "btf/core_btf.h"
 #include "btf/instances.h"
 #include "btf/layout.h"
+#include "lib/digest.h"
 #include "lib/log.h"
 #include "sslsniff.skel.h"
 
@@ -22,6 +25,7 @@
 /* A program instance beyond the first, for one library BTF file. */
 struct instance {
 	char btf[LAYOUT_BTF_LEN];
+	uint8_t sum[DIGEST_LEN];	/* of its BTF (btf_sum()) */
 	struct sslsniff_bpf *skel;	/* NULL: could not load (or loading) */
 	bool loading;			/* a thread is at it: wait for it */
 	bool said;			/* its "another program instance" line is out */
@@ -32,6 +36,8 @@ struct instances {
 	struct btf_db *db;			/* NULL: none found */
 	struct sslsniff_bpf *first;
 	char first_btf[NR_LIBS][LAYOUT_BTF_LEN];	/* per library, "" none */
+	uint8_t first_sum[NR_LIBS][DIGEST_LEN];	/* ... of its BTF, */
+	bool first_has_sum[NR_LIBS];		/* ... when it could be read */
 	char msg[NR_LIBS][4 * PATH_MAX];	/* which BTF and why; [0]: no btf-db */
 	pthread_mutex_t lock;			/* inst[], nr_inst, the flags */
 	pthread_cond_t loaded;
@@ -41,6 +47,28 @@ struct instances {
 	bool preloading;			/* the thread was started */
 	volatile bool stop;
 };
+
+/*
+ * The SHA-256 of the BTF in the file at PATH, a cache entry's or a plain
+ * file's: instances are told apart by it, not by path, so that layouts
+ * that are the same BTF share one (every program one Go toolchain built
+ * has the same layout, generated from its own DWARF into an entry of its
+ * own, and equal to btf-db's entry of that Go). 0 or -errno.
+ */
+static int btf_sum(const char *path, uint8_t sum[DIGEST_LEN])
+{
+	struct btf *btf = btf_cache_parse(path);
+	const void *raw;
+	__u32 len;
+	int err;
+
+	if (!btf)
+		return -errno;
+	raw = btf__raw_data(btf, &len);
+	err = raw ? digest_buf(raw, len, sum) : -ENOMEM;
+	btf__free(btf);
+	return err;
+}
 
 /* Picks SYS's layout for the first instance (LIB's file, or NULL). */
 static void instances_choose(struct instances *in, enum tls_library lib, struct target_file *sys)
@@ -93,6 +121,9 @@ static int instances_load_first(struct instances *in)
 		}
 		nr = 0;
 	}
+	for (int lib = 1; lib < NR_LIBS; lib++)
+		in->first_has_sum[lib] = in->first_btf[lib][0] &&
+					 !btf_sum(in->first_btf[lib], in->first_sum[lib]);
 	in->first = bpf_load(in->opts, nr ? core : in->opts->kernel_btf, NULL);
 	err = in->first ? 0 : -errno;
 	if (fd >= 0)
@@ -147,10 +178,10 @@ struct sslsniff_bpf *instances__first(const struct instances *in)
 	return in->first;
 }
 
-static bool instances_is_first(const struct instances *in, const char *btf)
+static bool instances_is_first(const struct instances *in, const uint8_t sum[DIGEST_LEN])
 {
 	for (int lib = 1; lib < NR_LIBS; lib++) {
-		if (!strcmp(btf, in->first_btf[lib]))
+		if (in->first_has_sum[lib] && !memcmp(sum, in->first_sum[lib], DIGEST_LEN))
 			return true;
 	}
 	return false;
@@ -172,18 +203,20 @@ static struct sslsniff_bpf *instances_load_one(struct instances *in, const char 
 }
 
 /*
- * The slot for BTF, with the lock held: found (waited for while another
+ * The slot for BTF (whose sum is SUM), with the lock held: found (one of
+ * the same BTF, waited for while another
  * thread loads it), or made and marked loading by us (*MINE). NULL when
  * the table is full.
  */
-static struct instance *instances_slot(struct instances *in, const char *btf, bool *mine)
+static struct instance *instances_slot(struct instances *in, const char *btf,
+				       const uint8_t sum[DIGEST_LEN], bool *mine)
 {
 	struct instance *s;
 
 	*mine = false;
 	for (int i = 0; i < in->nr_inst; i++) {
 		s = &in->inst[i];
-		if (strcmp(s->btf, btf))
+		if (memcmp(s->sum, sum, DIGEST_LEN))
 			continue;
 		while (s->loading)
 			pthread_cond_wait(&in->loaded, &in->lock);
@@ -193,6 +226,7 @@ static struct instance *instances_slot(struct instances *in, const char *btf, bo
 		return NULL;
 	s = &in->inst[in->nr_inst++];
 	snprintf(s->btf, sizeof(s->btf), "%s", btf);
+	memcpy(s->sum, sum, DIGEST_LEN);
 	s->loading = *mine = true;
 	return s;
 }
@@ -203,14 +237,14 @@ static struct instance *instances_slot(struct instances *in, const char *btf, bo
  * the preloader, never).
  */
 static struct sslsniff_bpf *instances_get(struct instances *in, const char *btf,
-					  bool *first_use)
+					  const uint8_t sum[DIGEST_LEN], bool *first_use)
 {
 	struct sslsniff_bpf *skel;
 	struct instance *s;
 	bool mine;
 
 	pthread_mutex_lock(&in->lock);
-	s = instances_slot(in, btf, &mine);
+	s = instances_slot(in, btf, sum, &mine);
 	if (s && mine) {
 		pthread_mutex_unlock(&in->lock);
 		skel = instances_load_one(in, btf);
@@ -233,15 +267,16 @@ void instances__progs(struct instances *in, struct target_file *tf)
 {
 	const struct tls_detect *d = &tf->det;
 	struct sslsniff_bpf *skel = NULL;
+	uint8_t sum[DIGEST_LEN];
 	struct layout_choice c;
 	bool first_use = false;
 	char family[16];
 
 	if (tf->progs_chosen)
 		return;
-	if (layout_choose(in->db, in->opts->btf, d, &c)) {
-		skel = instances_is_first(in, c.btf) ? in->first
-						     : instances_get(in, c.btf, &first_use);
+	if (layout_choose(in->db, in->opts->btf, d, &c) && !btf_sum(c.btf, sum)) {
+		skel = instances_is_first(in, sum) ? in->first
+						   : instances_get(in, c.btf, sum, &first_use);
 		if (first_use) {
 			btf_db_family(d->lib, d->version, family, sizeof(family));
 			p_info("%s %s: BTF '%s' (another program instance)",
@@ -286,10 +321,11 @@ static void *instances_preloader(void *arg)
 
 	for (size_t i = 0; !in->stop && i < btf_db__nr_entries(in->db); i++) {
 		const char *btf = btf_db__entry(in->db, i)->path;
+		uint8_t sum[DIGEST_LEN];
 
-		if (instances_is_first(in, btf))
+		if (btf_sum(btf, sum) || instances_is_first(in, sum))
 			continue;
-		ready += instances_get(in, btf, NULL) != NULL;
+		ready += instances_get(in, btf, sum, NULL) != NULL;
 	}
 	if (!in->stop)
 		p_info("%d program instances ready, one per library layout in btf-db (%.2f s)",

@@ -5,12 +5,13 @@
 #include "options.h"
 #include "target/target_file.h"
 
-#define NR_LIBS		(LIB_NSS + 1)
+#define NR_LIBS		(LIB_GO + 1)
 
 struct sslsniff_bpf;
 
 /*
- * The program instances, one per library layout. The first is relocated
+ * The program instances, one per library layout (by the content of its
+ * BTF: the same layout from two files is one instance). The first is relocated
  * against the BTF of the system's own OpenSSL, GnuTLS and NSPR at once (one
  * merged file) and owns the maps; a file whose layout is another one (a
  * container's newer OpenSSL) is probed with an instance relocated against

@@ -27,8 +27,6 @@ bool layout_choose(const struct btf_db *db, const char *forced, const struct tls
 	char from[PATH_MAX];
 	bool exact;
 
-	if (d->lib == LIB_GO)
-		return layout_none(c, "Go: no struct layouts yet, the fd from the syscalls");
 	if (d->lib == LIB_OPENSSL && !detect_is_shared_openssl(d))
 		return layout_none(c, "OpenSSL built into the executable, with its own options");
 	if (!layout_applies(d))

@@ -191,7 +191,9 @@ int attacher__attach(struct attacher *a, struct target_file *tf, int pid)
 			n = err < 0 ? err : n + err;
 			continue;
 		}
-		err = attach_pair(a, tf, pid, tf->offs[f], f, &tf->rets[f]);
+		err = attach_pair(a, tf, pid, tf->offs[f],
+				  f | (uint64_t)(uint32_t)tf->go_tcpconn_itab[f] << COOKIE_GO_ITAB_SHIFT,
+				  &tf->rets[f]);
 		n = err < 0 ? err : n + err;
 		if (err > 0)
 			p_debug("attach: '%s': %s returns: %s", tf->path, tls_func_info(f)->symbol,

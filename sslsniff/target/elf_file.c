@@ -598,3 +598,41 @@ int elf_file__add_func(struct elf_file *ef, uint64_t start, uint64_t size)
 	e[ef->nr_extra++] = (struct elf_extent){ start, size };
 	return 0;
 }
+
+struct sym_value {
+	const char *name;
+	uint64_t value;
+	bool found;
+};
+
+static bool sym_value_sym(const GElf_Sym *sym, const char *name, void *ctx)
+{
+	struct sym_value *sv = ctx;
+
+	if (sym->st_shndx == SHN_UNDEF || !sym->st_value || strcmp(name, sv->name))
+		return false;
+	sv->value = sym->st_value;
+	sv->found = true;
+	return true;
+}
+
+int elf_file__symbol(struct elf_file *ef, const char *name, uint64_t *value)
+{
+	struct sym_value sv = { .name = name };
+
+	elf_walk_symtab(ef, SHT_SYMTAB, sym_value_sym, &sv);
+	if (!sv.found)
+		return -ENOENT;
+	*value = sv.value;
+	return 0;
+}
+
+int elf_file__text_vaddr(struct elf_file *ef, uint64_t off, uint64_t *vaddr)
+{
+	GElf_Phdr ph;
+
+	if (!elf_exec_segment(ef, off, false, &ph))
+		return -ERANGE;
+	*vaddr = off - ph.p_offset + ph.p_vaddr;
+	return 0;
+}

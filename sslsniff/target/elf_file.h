@@ -105,6 +105,13 @@ uint64_t elf_file__code_offset(struct elf_file *ef, uint64_t vaddr);
  */
 int elf_file__add_func(struct elf_file *ef, uint64_t start, uint64_t size);
 
+/* The value of the defined symbol NAME in .symtab, of any type (Go's
+ * itabs are data). 0 or -ENOENT. */
+int elf_file__symbol(struct elf_file *ef, const char *name, uint64_t *value);
+
+/* The address of file offset OFF of an executable segment. 0 or -ERANGE. */
+int elf_file__text_vaddr(struct elf_file *ef, uint64_t off, uint64_t *vaddr);
+
 /* The I-th DT_NEEDED entry, or NULL past the last one. */
 const char *elf_file__needed(struct elf_file *ef, size_t i);
 

@@ -234,12 +234,43 @@ static void target_place_go(struct target_file *tf, struct elf_file *ef)
 	}
 }
 
+/*
+ * Where a Go Conn's transport is a *net.TCPConn, the probes may follow it
+ * to its socket (bpf/go.bpf.h): its net.Conn itab, the one the linker made
+ * (Go 1.20 names it go:itab.*net.TCPConn,net.Conn, 1.19 go.itab....; the
+ * runtime finds that one for every conversion, so its address is the
+ * dynamic type's), as a distance from each Go function, which a probe adds
+ * to its own address: exact in a PIE too. Without .symtab (a fully stripped
+ * executable), none: the fd comes from the syscalls.
+ */
+static void target_go_itab(struct target_file *tf, struct elf_file *ef)
+{
+	static const char *const names[] = { "go:itab.*net.TCPConn,net.Conn",
+					     "go.itab.*net.TCPConn,net.Conn" };
+	uint64_t itab = 0, fn;
+	int64_t delta;
+
+	for (size_t i = 0; i < 2 && elf_file__symbol(ef, names[i], &itab); i++)
+		;
+	for (int f = FUNC_GO_TLS_READ; f <= FUNC_GO_TLS_WRITE && itab; f++) {
+		if (!tf->offs[f] || elf_file__text_vaddr(ef, tf->offs[f], &fn))
+			continue;
+		delta = (int64_t)(itab - fn);
+		if (delta && delta >= INT32_MIN && delta <= INT32_MAX)
+			tf->go_tcpconn_itab[f] = delta;
+	}
+	if (!itab && (tf->offs[FUNC_GO_TLS_READ] || tf->offs[FUNC_GO_TLS_WRITE]))
+		p_debug("'%s': no itab of *net.TCPConn in .symtab: the fd from the syscalls",
+			tf->path);
+}
+
 static void target_place(const struct target_files *t, struct target_file *tf,
 			 struct elf_file *ef)
 {
 	uint64_t offs[FUNC__MAX];
 
 	target_place_go(tf, ef);
+	target_go_itab(tf, ef);
 	memcpy(offs, tf->offs, sizeof(offs));
 	if (!t->opts.probe_entry) {
 		target_place_pair(tf, ef, PAIR_WRITE, FUNC_SSL_WRITE, FUNC_SSL_WRITE_EX);

@@ -52,6 +52,9 @@ struct target_file {
 	 * internal site) returns; none: a uretprobe. */
 	struct probe_returns rets[FUNC__MAX];
 	struct probe_returns site_rets[PAIR__MAX];
+	/* Go: the address of the itab of *net.TCPConn as a net.Conn minus the
+	 * function's, for its probes' cookies (0: unknown). */
+	int32_t go_tcpconn_itab[FUNC__MAX];
 	bool progs_chosen;
 	struct attach_progs progs;	/* the program instance its layout picked */
 	int pids[TARGET_MAX_PIDS];	/* attached for these processes (-1: all) */

@@ -2,7 +2,7 @@
 /*
  * Fuzz target: DWARF to BTF (btf/dwarf_btf.c) and the debug file search
  * (btf/dwarf_debug.c) on any ELF file, as a container's library with debug
- * info.
+ * info, or a Go executable (whose types are named as C identifiers).
  * What is written must be BTF that libbpf parses (dwarf_btf_generate()
  * promises that nothing else reaches the cache).
  */
@@ -18,7 +18,11 @@ static const char *const roots[] = {
 	"ssl_st", "ssl_connection_st", "ssl_session_st", "ssl_cipher_st", "ssl3_state_st",
 	"bio_st", "bio_method_st",
 	"gnutls_session_int", "version_entry_st", "gnutls_cipher_suite_entry_st",
-	"PRFilePrivate", NULL,
+	"PRFilePrivate",
+	/* Go's (named go_crypto_tls__Conn, ... in BTF), and runtime types
+	 * every Go executable's DWARF has, the seed's too. */
+	"crypto/tls.Conn", "net.TCPConn", "net.netFD", "internal/poll.FD", "runtime.iface",
+	"runtime.itab", "runtime.hchan", "main.T", NULL,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

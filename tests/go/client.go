@@ -5,9 +5,13 @@
 // i-th GETting the URL with "-i" appended. With -dump DIR, connection i's
 // plaintext writes (what it passes to tls.Conn.Write) go to DIR/i.w: the
 // ground truth of the request bytes (HTTP/1.1 only: the wrapper hides
-// ALPN from net/http). -wait FILE: start once FILE exists. -keylog FILE:
-// the secrets appended to FILE by Config.KeyLogWriter (the key log ground
-// truth); -tls 1.2 or 1.3: the highest version offered (MaxVersion).
+// ALPN from net/http), and its reads to DIR/i.r. -wait FILE: start once
+// FILE exists. With -view FILE, each new connection's own view of itself
+// goes to FILE as a line (goview(): fd, addresses, version, suite, ALPN).
+// -keylog FILE: the secrets appended to FILE by Config.KeyLogWriter (the
+// key log ground truth); -tls 1.2 or 1.3: the highest version offered
+// (MaxVersion). -wrap: tls.Conn's transport is a net.Conn of this
+// program's own around the TCP connection, not a *net.TCPConn.
 package main
 
 import (
@@ -19,17 +23,77 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
+var (
+	viewFile *os.File
+	viewMu   sync.Mutex
+	wrap     bool
+	// Set by main: the Config every connection's is made from.
+	baseConfig = &tls.Config{InsecureSkipVerify: true}
+)
+
+// A *tls.Conn, or a conn that embeds one.
+type tlsConn interface {
+	net.Conn
+	ConnectionState() tls.ConnectionState
+	NetConn() net.Conn
+}
+
+// wrapConn is a transport of the program's own: tls.Conn.conn's dynamic
+// type is then *wrapConn, whose socket sslsniff must not look for.
+type wrapConn struct {
+	net.Conn
+}
+
+// goview is a TLS connection as Go sees it, as the line sslsniff's tests
+// compare records with.
+func goview(c tlsConn) string {
+	fd := -1
+	nc := c.NetConn()
+	if w, ok := nc.(*wrapConn); ok {
+		nc = w.Conn
+	}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			raw.Control(func(s uintptr) { fd = int(s) })
+		}
+	}
+	st := c.ConnectionState()
+	return fmt.Sprintf("fd=%d src=%s dst=%s tls_version=0x%04x cipher=%s alpn=%s", fd,
+		c.LocalAddr(), c.RemoteAddr(), st.Version, tls.CipherSuiteName(st.CipherSuite),
+		st.NegotiatedProtocol)
+}
+
+func writeView(c net.Conn) {
+	tc, ok := c.(tlsConn)
+	if viewFile == nil || !ok {
+		return
+	}
+	viewMu.Lock()
+	fmt.Fprintln(viewFile, goview(tc))
+	viewMu.Unlock()
+}
+
 type dumpConn struct {
 	*tls.Conn
-	mu sync.Mutex
-	f  *os.File
+	mu   sync.Mutex
+	f, r *os.File
+}
+
+func (c *dumpConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.mu.Lock()
+	c.r.Write(b[:n])
+	c.mu.Unlock()
+	return n, err
 }
 
 func (c *dumpConn) Write(b []byte) (int, error) {
@@ -42,15 +106,28 @@ func (c *dumpConn) Write(b []byte) (int, error) {
 
 func (c *dumpConn) Close() error {
 	c.f.Close()
+	c.r.Close()
 	return c.Conn.Close()
 }
-
-// Set by main: the Config every connection's is made from.
-var baseConfig = &tls.Config{InsecureSkipVerify: true}
 
 func transport(dump string, i int) *http.Transport {
 	cfg := baseConfig.Clone()
 	t := &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true, DisableKeepAlives: false}
+	if wrap {
+		cfg.NextProtos = []string{"h2", "http/1.1"}
+		t.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			raw, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			c := tls.Client(&wrapConn{raw}, cfg)
+			if err := c.HandshakeContext(ctx); err != nil {
+				raw.Close()
+				return nil, err
+			}
+			return c, nil
+		}
+	}
 	if dump == "" {
 		return t
 	}
@@ -69,7 +146,13 @@ func transport(dump string, i int) *http.Transport {
 			c.Close()
 			return nil, err
 		}
-		return &dumpConn{Conn: c, f: f}, nil
+		r, err := os.Create(filepath.Join(dump, fmt.Sprintf("%d.r", i)))
+		if err != nil {
+			f.Close()
+			c.Close()
+			return nil, err
+		}
+		return &dumpConn{Conn: c, f: f, r: r}, nil
 	}
 	return t
 }
@@ -82,6 +165,12 @@ func get(url, header, dump string, i int) (string, error) {
 	if k, v, ok := strings.Cut(header, ":"); ok {
 		req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
 	}
+	trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
+		if !i.Reused {
+			writeView(i.Conn)
+		}
+	}}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
 	t := transport(dump, i)
 	defer t.CloseIdleConnections()
 	resp, err := (&http.Client{Transport: t, Timeout: 30 * time.Second}).Do(req)
@@ -126,12 +215,22 @@ func main() {
 	n := flag.Int("n", 0, "goroutines, each on its own connection (0: one GET of -url)")
 	dump := flag.String("dump", "", "directory for each connection's plaintext writes")
 	wait := flag.String("wait", "", "start once this file exists")
+	view := flag.String("view", "", "file for each connection's own view of itself")
 	keylog := flag.String("keylog", "", "append the TLS secrets to this file (KeyLogWriter)")
 	version := flag.String("tls", "", "the highest TLS version offered: 1.2 or 1.3")
+	flag.BoolVar(&wrap, "wrap", false, "a net.Conn of the program's own under tls.Conn")
 	flag.Parse()
 	if err := configure(baseConfig, *keylog, *version); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+	if *view != "" {
+		f, err := os.Create(*view)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		viewFile = f
 	}
 	for *wait != "" {
 		if _, err := os.Stat(*wait); err == nil {

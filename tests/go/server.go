@@ -2,11 +2,15 @@
 // An HTTPS server for sslsniff's Go tests: on 127.0.0.1 (a port of the
 // kernel's choice, printed as "ready PORT"), TLS with -cert and -key,
 // HTTP/2 offered by ALPN as net/http does by default, every GET answered
-// with the file -body. -keylog FILE: the secrets appended to FILE by
-// Config.KeyLogWriter; -tls 1.2 or 1.3: the highest version accepted.
+// with the file -body. With -view FILE, each request's connection as
+// the server sees it goes to FILE as a line (fd, addresses, version,
+// suite, ALPN: as client.go's goview()). -keylog FILE: the secrets
+// appended to FILE by Config.KeyLogWriter; -tls 1.2 or 1.3: the highest
+// version accepted.
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"flag"
 	"fmt"
@@ -14,7 +18,24 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
+	"syscall"
 )
+
+type connKey struct{}
+
+func goview(c *tls.Conn) string {
+	fd := -1
+	if sc, ok := c.NetConn().(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			raw.Control(func(s uintptr) { fd = int(s) })
+		}
+	}
+	st := c.ConnectionState()
+	return fmt.Sprintf("fd=%d src=%s dst=%s tls_version=0x%04x cipher=%s alpn=%s", fd,
+		c.LocalAddr(), c.RemoteAddr(), st.Version, tls.CipherSuiteName(st.CipherSuite),
+		st.NegotiatedProtocol)
+}
 
 // configure sets cfg's KeyLogWriter to the file KEYLOG (none: "") and its
 // MaxVersion to VERSION ("": Go's default).
@@ -43,6 +64,7 @@ func main() {
 	cert := flag.String("cert", "", "certificate (PEM)")
 	key := flag.String("key", "", "private key (PEM)")
 	body := flag.String("body", "", "the file every GET is answered with")
+	view := flag.String("view", "", "file for each request's connection as the server sees it")
 	keylog := flag.String("keylog", "", "append the TLS secrets to this file (KeyLogWriter)")
 	version := flag.String("tls", "", "the highest TLS version accepted: 1.2 or 1.3")
 	flag.Parse()
@@ -50,6 +72,16 @@ func main() {
 	if err := configure(cfg, *keylog, *version); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+	var viewFile *os.File
+	var viewMu sync.Mutex
+	if *view != "" {
+		f, err := os.Create(*view)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		viewFile = f
 	}
 	data, err := os.ReadFile(*body)
 	if err != nil {
@@ -64,11 +96,18 @@ func main() {
 	fmt.Printf("ready %d\n", ln.Addr().(*net.TCPAddr).Port)
 	os.Stdout.Sync()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := r.Context().Value(connKey{}).(*tls.Conn); ok && viewFile != nil {
+			viewMu.Lock()
+			fmt.Fprintln(viewFile, goview(c))
+			viewMu.Unlock()
+		}
 		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 		w.Write(data)
 	})
 	// ServeTLS adds "h2" to a copy of TLSConfig's NextProtos, as http.ServeTLS does.
-	srv := &http.Server{Handler: h, TLSConfig: cfg}
+	srv := &http.Server{Handler: h, TLSConfig: cfg, ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, c)
+	}}
 	fmt.Fprintln(os.Stderr, srv.ServeTLS(ln, *cert, *key))
 	os.Exit(1)
 }

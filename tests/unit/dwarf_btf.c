@@ -531,6 +531,35 @@ static int driver(int argc, char **argv)
 	return 2;
 }
 
+/* Go's type names made C identifiers; type literals have none. */
+static void check_go_names(void)
+{
+	static const char *const ok[][2] = {
+		{ "crypto/tls.Conn", "go_crypto_tls__Conn" },
+		{ "net.netFD", "go_net__netFD" },
+		{ "internal/poll.FD", "go_internal_poll__FD" },
+		{ "runtime._type", "go_runtime___type" },
+		{ "string", "go_string" },
+		{ "golang.org/x/net/http2.Framer", "go_golang_org_x_net_http2__Framer" },
+		{ "example.com/my-pkg/v2.T_1", "go_example_com_my_pkg_v2__T_1" },
+	};
+	static const char *const bad[] = { "", "[]uint8", "*net.TCPConn", "map[string]int",
+					   "func(string) error", "hchan<int>", "interface {}",
+					   "sync/atomic.Pointer[net.conn]", "a.b.c", "net.", ".T",
+					   "a/b", "caf\xc3\xa9.T", "struct { a int }" };
+	char out[DWARF_BTF_NAME_MAX], small[8];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		CHECK(dwarf_btf_go_name(ok[i][0], out, sizeof(out)) == 0);
+		CHECK_STR(out, ok[i][1]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(dwarf_btf_go_name(bad[i], out, sizeof(out)) == -EINVAL);
+	CHECK(dwarf_btf_go_name("net.netFD", small, sizeof(small)) == -ENAMETOOLONG);
+	CHECK(dwarf_btf_go_name("int", small, sizeof(small)) == 0);
+	CHECK_STR(small, "go_int");
+}
+
 int main(int argc, char **argv)
 {
 	char self[PATH_MAX], dir[] = "/tmp/sslsniff-unit-dwarf-XXXXXX", out[PATH_MAX + 16];
@@ -549,6 +578,7 @@ int main(int argc, char **argv)
 	snprintf(out, sizeof(out), "%s/out.btf", dir);
 	snprintf(bad, sizeof(bad), "%s/bad", dir);
 
+	check_go_names();
 	check_bad_files(dir, out);
 	if (dwarf_btf_find_debug(self, found, sizeof(found)) || strcmp(found, self)) {
 		/* tests/run counts exit 2 as a skip. */
