@@ -5,7 +5,10 @@
 // i-th GETting the URL with "-i" appended. With -dump DIR, connection i's
 // plaintext writes (what it passes to tls.Conn.Write) go to DIR/i.w: the
 // ground truth of the request bytes (HTTP/1.1 only: the wrapper hides
-// ALPN from net/http). -wait FILE: start once FILE exists.
+// ALPN from net/http), and its reads to DIR/i.r. -info FILE: the
+// connection as the client sees it, "fd laddr lport raddr rport version
+// cipher alpn" ("-" when none), once per connection. -keylog FILE: its
+// crypto/tls KeyLogWriter. -wait FILE: start once FILE exists.
 package main
 
 import (
@@ -17,17 +20,27 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
 type dumpConn struct {
 	*tls.Conn
-	mu sync.Mutex
-	f  *os.File
+	mu   sync.Mutex
+	f, r *os.File
+}
+
+func (c *dumpConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.mu.Lock()
+	c.r.Write(b[:n])
+	c.mu.Unlock()
+	return n, err
 }
 
 func (c *dumpConn) Write(b []byte) (int, error) {
@@ -40,11 +53,12 @@ func (c *dumpConn) Write(b []byte) (int, error) {
 
 func (c *dumpConn) Close() error {
 	c.f.Close()
+	c.r.Close()
 	return c.Conn.Close()
 }
 
-func transport(dump string, i int) *http.Transport {
-	cfg := &tls.Config{InsecureSkipVerify: true}
+func transport(dump string, i int, keys io.Writer) *http.Transport {
+	cfg := &tls.Config{InsecureSkipVerify: true, KeyLogWriter: keys}
 	t := &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true, DisableKeepAlives: false}
 	if dump == "" {
 		return t
@@ -64,20 +78,71 @@ func transport(dump string, i int) *http.Transport {
 			c.Close()
 			return nil, err
 		}
-		return &dumpConn{Conn: c, f: f}, nil
+		r, err := os.Create(filepath.Join(dump, fmt.Sprintf("%d.r", i)))
+		if err != nil {
+			f.Close()
+			c.Close()
+			return nil, err
+		}
+		return &dumpConn{Conn: c, f: f, r: r}, nil
 	}
 	return t
 }
 
-func get(url, header, dump string, i int) (string, error) {
+// tls.VersionName is Go 1.21's; the tests build with 1.19 too.
+var versions = map[uint16]string{tls.VersionTLS10: "TLSv1", tls.VersionTLS11: "TLSv1.1",
+	tls.VersionTLS12: "TLSv1.2", tls.VersionTLS13: "TLSv1.3"}
+
+// connInfo appends the connection c (a *tls.Conn, or one that embeds it) to
+// the file info as the client sees it: its fd is its net.TCPConn's.
+func connInfo(info string, c net.Conn) {
+	tc, ok := c.(interface {
+		ConnectionState() tls.ConnectionState
+		NetConn() net.Conn
+	})
+	if !ok {
+		return
+	}
+	fd := -1
+	if sc, ok := tc.NetConn().(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			raw.Control(func(s uintptr) { fd = int(s) })
+		}
+	}
+	st := tc.ConnectionState()
+	alpn := st.NegotiatedProtocol
+	if alpn == "" {
+		alpn = "-"
+	}
+	l := c.LocalAddr().(*net.TCPAddr)
+	r := c.RemoteAddr().(*net.TCPAddr)
+	f, err := os.OpenFile(info, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0644)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(f, "%d %s %d %s %d %s %s %s\n", fd, l.IP, l.Port, r.IP, r.Port,
+		versions[st.Version], tls.CipherSuiteName(st.CipherSuite), alpn)
+	f.Close()
+}
+
+func get(url, header, dump, info string, keys io.Writer, i int) (string, error) {
 	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
 		return "", err
 	}
+	if info != "" {
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+			GotConn: func(ci httptrace.GotConnInfo) {
+				if !ci.Reused {
+					connInfo(info, ci.Conn)
+				}
+			},
+		}))
+	}
 	if k, v, ok := strings.Cut(header, ":"); ok {
 		req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
 	}
-	t := transport(dump, i)
+	t := transport(dump, i, keys)
 	defer t.CloseIdleConnections()
 	resp, err := (&http.Client{Transport: t, Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
@@ -98,7 +163,19 @@ func main() {
 	n := flag.Int("n", 0, "goroutines, each on its own connection (0: one GET of -url)")
 	dump := flag.String("dump", "", "directory for each connection's plaintext writes")
 	wait := flag.String("wait", "", "start once this file exists")
+	info := flag.String("info", "", "file for each connection as the client sees it")
+	keylog := flag.String("keylog", "", "file for crypto/tls's key log (KeyLogWriter)")
 	flag.Parse()
+	var keys io.Writer
+	if *keylog != "" {
+		f, err := os.OpenFile(*keylog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0600)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		keys = f
+	}
 	for *wait != "" {
 		if _, err := os.Stat(*wait); err == nil {
 			break
@@ -106,7 +183,7 @@ func main() {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if *n == 0 {
-		out, err := get(*url, *header, *dump, 0)
+		out, err := get(*url, *header, *dump, *info, keys, 0)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -121,7 +198,7 @@ func main() {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			outs[i], errs[i] = get(fmt.Sprintf("%s-%d", *url, i), *header, *dump, i)
+			outs[i], errs[i] = get(fmt.Sprintf("%s-%d", *url, i), *header, *dump, *info, keys, i)
 		}(i)
 	}
 	wg.Wait()
