@@ -74,8 +74,9 @@ if [[ -n $det_btf && $det_file != none ]]; then
 	[[ -e $det_file ]] || add bad detector "btf '$det_btf': no such file"
 	if [[ $det_file == */btf-db/* ]]; then
 		"$SSLSNIFF" --list-btf >"$T/list-btf" 2>&1 || add bad detector "--list-btf failed"
-		awk -v f="$det_file" '$4 == f && $1 == "go"' "$T/list-btf" | grep -q . ||
-			add bad detector "btf '$det_file' is not a Go entry of --list-btf"
+		awk -v f="$det_file" -v m="$MINOR" '$4 == f && $1 == "go" && ($2 == m || index($3, m ".") == 1)' \
+			"$T/list-btf" | grep -q . ||
+			add bad detector "btf '$det_file' is not a Go $MINOR entry of --list-btf"
 	fi
 fi
 DET_TEXT="$det_version, $det_module, btf ${det_btf:-not said}"
