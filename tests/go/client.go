@@ -5,10 +5,11 @@
 // i-th GETting the URL with "-i" appended. With -dump DIR, connection i's
 // plaintext writes (what it passes to tls.Conn.Write) go to DIR/i.w: the
 // ground truth of the request bytes (HTTP/1.1 only: the wrapper hides
-// ALPN from net/http), and its reads to DIR/i.r. -info FILE: the
-// connection as the client sees it, "fd laddr lport raddr rport version
-// cipher alpn" ("-" when none), once per connection. -keylog FILE: its
-// crypto/tls KeyLogWriter. -wait FILE: start once FILE exists.
+// ALPN from net/http), and its reads to DIR/i.r. -view FILE: each new
+// connection as the client sees it, a line "fd=N src=ADDR dst=ADDR
+// tls_version=0xNNNN cipher=NAME alpn=PROTO" (its tls.Conn's state, its
+// net.TCPConn's fd). -keylog FILE: the secrets appended to FILE by
+// Config.KeyLogWriter. -wait FILE: start once FILE exists.
 package main
 
 import (
@@ -89,13 +90,9 @@ func transport(dump string, i int, keys io.Writer) *http.Transport {
 	return t
 }
 
-// tls.VersionName is Go 1.21's; the tests build with 1.19 too.
-var versions = map[uint16]string{tls.VersionTLS10: "TLSv1", tls.VersionTLS11: "TLSv1.1",
-	tls.VersionTLS12: "TLSv1.2", tls.VersionTLS13: "TLSv1.3"}
-
-// connInfo appends the connection c (a *tls.Conn, or one that embeds it) to
-// the file info as the client sees it: its fd is its net.TCPConn's.
-func connInfo(info string, c net.Conn) {
+// writeView appends the connection c (a *tls.Conn, or one that embeds it)
+// to the file view as the client sees it.
+func writeView(view string, c net.Conn) {
 	tc, ok := c.(interface {
 		ConnectionState() tls.ConnectionState
 		NetConn() net.Conn
@@ -110,31 +107,26 @@ func connInfo(info string, c net.Conn) {
 		}
 	}
 	st := tc.ConnectionState()
-	alpn := st.NegotiatedProtocol
-	if alpn == "" {
-		alpn = "-"
-	}
-	l := c.LocalAddr().(*net.TCPAddr)
-	r := c.RemoteAddr().(*net.TCPAddr)
-	f, err := os.OpenFile(info, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0644)
+	f, err := os.OpenFile(view, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0644)
 	if err != nil {
 		return
 	}
-	fmt.Fprintf(f, "%d %s %d %s %d %s %s %s\n", fd, l.IP, l.Port, r.IP, r.Port,
-		versions[st.Version], tls.CipherSuiteName(st.CipherSuite), alpn)
+	fmt.Fprintf(f, "fd=%d src=%s dst=%s tls_version=0x%04x cipher=%s alpn=%s\n", fd,
+		c.LocalAddr(), c.RemoteAddr(), st.Version, tls.CipherSuiteName(st.CipherSuite),
+		st.NegotiatedProtocol)
 	f.Close()
 }
 
-func get(url, header, dump, info string, keys io.Writer, i int) (string, error) {
+func get(url, header, dump, view string, keys io.Writer, i int) (string, error) {
 	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
 		return "", err
 	}
-	if info != "" {
+	if view != "" {
 		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
 			GotConn: func(ci httptrace.GotConnInfo) {
 				if !ci.Reused {
-					connInfo(info, ci.Conn)
+					writeView(view, ci.Conn)
 				}
 			},
 		}))
@@ -163,8 +155,8 @@ func main() {
 	n := flag.Int("n", 0, "goroutines, each on its own connection (0: one GET of -url)")
 	dump := flag.String("dump", "", "directory for each connection's plaintext writes")
 	wait := flag.String("wait", "", "start once this file exists")
-	info := flag.String("info", "", "file for each connection as the client sees it")
-	keylog := flag.String("keylog", "", "file for crypto/tls's key log (KeyLogWriter)")
+	view := flag.String("view", "", "file for each connection's own view of itself")
+	keylog := flag.String("keylog", "", "append the TLS secrets to this file (KeyLogWriter)")
 	flag.Parse()
 	var keys io.Writer
 	if *keylog != "" {
@@ -183,7 +175,7 @@ func main() {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if *n == 0 {
-		out, err := get(*url, *header, *dump, *info, keys, 0)
+		out, err := get(*url, *header, *dump, *view, keys, 0)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -198,7 +190,7 @@ func main() {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			outs[i], errs[i] = get(fmt.Sprintf("%s-%d", *url, i), *header, *dump, *info, keys, i)
+			outs[i], errs[i] = get(fmt.Sprintf("%s-%d", *url, i), *header, *dump, *view, keys, i)
 		}(i)
 	}
 	wg.Wait()

@@ -15,7 +15,7 @@
 # Appends "COLUMN STATUS TEXT" lines to $CELL_RESULT as cell.sh does. Ground
 # truth is the programs' own: the client's plaintext as it passed it to and
 # got it from tls.Conn (-dump), the body the server sent, the connection as
-# the client's tls.Conn and net.TCPConn give it (-info), its KeyLogWriter,
+# the client's tls.Conn and net.TCPConn give it (-view), its KeyLogWriter,
 # and the toolchain's own version (go env GOVERSION). HTTP/1.1 runs against
 # nginx; HTTP/2 against the Go server, whose records must be the client's
 # bytes the other way round.
@@ -106,7 +106,7 @@ sniff_start -f json --keylog "$T/keys"
 # every process that runs it, and a second says nothing).
 go_client() {
 	local name=$1; shift
-	"$T/goclient" -wait "$T/$name.go" -info "$T/$name.info" "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	"$T/goclient" -wait "$T/$name.go" -view "$T/$name.view" "$@" >"$T/$name.out" 2>"$T/$name.err" &
 	CLIENT=$!
 	grep -q "probes to '$T/goclient'" "$T/err" ||
 		wait_for 20 grep -qE "^sslsniff: attached [0-9]+ probes to '$T/goclient' \(mapped by pid $CLIENT\)" "$T/err" ||
@@ -179,7 +179,6 @@ PY
 [[ -z ${bad[capture]:-} ]] && note[capture]="HTTP/1.1 to nginx and HTTP/2 to the Go server, 1 MiB body, both ways"
 
 # --- Metadata: the connection as the client's tls.Conn gives it. ---
-fmt() { [[ $1 == *:* ]] && echo "[$1]:$2" || echo "$1:$2"; }
 # meta WHAT PID FD SRC DST VERSION CIPHER ALPN (FD "" for the server: its
 # own fd is not in the client's view).
 meta() {
@@ -219,17 +218,27 @@ meta() {
 		done
 	done
 }
+# view_field FILE NAME: NAME's value in the client's -view line.
+view_field() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p"; }
+tls_name() {	# tls_name 0xNNNN: the records' name of a TLS version
+	case $1 in
+	0x0301) echo TLSv1 ;; 0x0302) echo TLSv1.1 ;; 0x0303) echo TLSv1.2 ;; 0x0304) echo TLSv1.3 ;;
+	*) echo "$1" ;;
+	esac
+}
 declare -A missing
 META=
 for c in h1 h2; do
-	[[ $(wc -l <"$T/$c.info" 2>/dev/null) == 1 ]] || fail "the $c client did not say its one connection: $(cat "$T/$c.info")"
-	read -r fd laddr lport raddr rport version cipher alpn <"$T/$c.info"
+	v=$T/$c.view
+	[[ $(wc -l <"$v" 2>/dev/null) == 1 ]] || fail "the $c client did not say its one connection: $(cat "$v")"
+	fd=$(view_field "$v" fd) src=$(view_field "$v" src) dst=$(view_field "$v" dst)
+	version=$(tls_name "$(view_field "$v" tls_version)") cipher=$(view_field "$v" cipher)
+	alpn=$(view_field "$v" alpn)
 	pid=H1
 	[[ $c == h2 ]] && pid=H2
-	meta "$c client" "${!pid}" "$fd" "$(fmt "$laddr" "$lport")" "$(fmt "$raddr" "$rport")" "$version" "$cipher" "$alpn"
-	[[ $c == h2 ]] && meta "h2 server" "$GSERVER" "" "$(fmt "$raddr" "$rport")" "$(fmt "$laddr" "$lport")" \
-		"$version" "$cipher" "$alpn"
-	META+="${META:+, }$c fd $fd ($(got "${!pid}" write fd_source)) $(fmt "$laddr" "$lport") -> $(fmt "$raddr" "$rport") $version $alpn"
+	meta "$c client" "${!pid}" "$fd" "$src" "$dst" "$version" "$cipher" "${alpn:--}"
+	[[ $c == h2 ]] && meta "h2 server" "$GSERVER" "" "$dst" "$src" "$version" "$cipher" "${alpn:--}"
+	META+="${META:+, }$c fd $fd ($(got "${!pid}" write fd_source)) $src -> $dst $version ${alpn:-no ALPN}"
 done
 note[metadata]="$META${note[metadata]:+; ${note[metadata]}}"
 ((${#missing[@]})) && add note metadata "not in the records: $(echo "${!missing[@]}" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
