@@ -56,7 +56,8 @@ go_build server goserver "${modes[@]}"
 "$SSLSNIFF" --detect "$T/goclient" >"$T/detect" 2>&1
 det_rc=$?
 if [[ $MODE == stripped ]] && ((det_rc != 0)) && ! grep -qaF .gopclntab "$SSLSNIFF"; then
-	skip "no .symtab, and this sslsniff does not read .gopclntab: $(sed 's/^sslsniff: error: //' "$T/detect" | tail -n 1)"
+	skip "no .symtab, and this sslsniff does not read .gopclntab ($(tail -n 1 "$T/detect" |
+		sed "s/^sslsniff: error: //; s|'$T/goclient'|the client|"))"
 fi
 
 # --- Detector: the version and module the build info gives, and its BTF. ---
