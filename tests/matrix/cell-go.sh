@@ -227,7 +227,7 @@ tls_name() {	# tls_name 0xNNNN: the records' name of a TLS version
 	*) echo "$1" ;;
 	esac
 }
-declare -A missing
+declare -A missing=()
 META=
 for c in h1 h2; do
 	v=$T/$c.view
