@@ -7,15 +7,23 @@ DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 # debian_apt SUITE deb|deb-src APT-GET-ARGS...
 debian_apt() {
-	local suite=$1 type=$2 dir
+	local dir
+	dir=$(debian_apt_dir "$1" "$2") || return
 	shift 2
+	_debian_apt_get "$dir" "$@"
+}
+
+# debian_apt_dir SUITE deb|deb-src: the private apt directory of SUITE, its
+# package lists fetched on first use; prints it.
+debian_apt_dir() {
+	local suite=$1 type=$2 dir
 	dir=$SSLSNIFF_CACHE/apt/$suite-$type
 	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
 	echo "$type [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $DEBIAN_MIRROR $suite main" \
 		>"$dir/sources.list"
 	[[ -n $(ls "$dir/lists" 2>/dev/null | grep -v partial) ]] ||
 		_debian_apt_get "$dir" update >&2 || return
-	_debian_apt_get "$dir" "$@"
+	echo "$dir"
 }
 
 _debian_apt_get() {
@@ -75,4 +83,27 @@ go_toolchain() {
 	debian_unpack "$suite" "$dir" "golang-$minor-go" "golang-$minor-src" || return
 	[[ -x $dir/usr/lib/go-$minor/bin/go ]] || { echo "go_toolchain: no go in $dir" >&2; return 1; }
 	echo "$dir/usr/lib/go-$minor"
+}
+
+# go_toolchain_version SUITE MINOR: the Debian version of golang-MINOR-go,
+# the host's package for bookworm, else that of go_toolchain's tree.
+go_toolchain_version() {
+	local log=$SSLSNIFF_CACHE/go/$1-$2/usr/share/doc/golang-$2-go/changelog.Debian.gz
+	if [[ $1 == bookworm ]]; then
+		dpkg-query -W -f='${Version}\n' "golang-$2-go" 2>/dev/null
+	else
+		zcat "$log" 2>/dev/null | sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p'
+	fi
+}
+
+# go_minors SUITE: the minors ("1.27") of SUITE's golang-1.N-go packages,
+# oldest first, from its package list (fetched once; the host's own dpkg
+# status left out).
+go_minors() {
+	local dir
+	dir=$(debian_apt_dir "$1" deb) || return
+	apt-cache -o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=- \
+		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir" -o Dir::State::status=/dev/null \
+		search --names-only '^golang-1\.[0-9]+-go$' |
+		sed -n 's/^golang-\(1\.[0-9]*\)-go .*/\1/p' | sort -V
 }

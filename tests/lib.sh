@@ -328,15 +328,15 @@ http_check() {
 # (module sslsniff.test/NAME; static: without cgo, else linked to libc;
 # stripped: -ldflags='-s -w', no symbol table, no DWARF; external: linked
 # by gcc, runtime.text no longer .text's start), cached under
-# /var/cache/sslsniff/go-build by the hash of its source, the modes and
-# the toolchain's version (built again when absent), and copied to $T/NAME
-# (its comm). Skips without go.
+# $SSLSNIFF_CACHE/go-build (default /var/cache/sslsniff) by the hash of its
+# source, the modes and the toolchain's version (built again when absent),
+# and copied to $T/NAME (its comm). Skips without go.
 go_bin() {
 	if [[ -n ${GOROOT_TEST:-} ]]; then echo "$GOROOT_TEST/bin/go"; else need go; echo go; fi
 }
 
 go_build() {
-	local name=$2 src=$TESTS_DIR/go/$1.go cache=/var/cache/sslsniff/go-build key dir
+	local name=$2 src=$TESTS_DIR/go/$1.go cache=${SSLSNIFF_CACHE:-/var/cache/sslsniff}/go-build key dir
 	local cgo=1 ldflags= gobin mode
 	for mode in "${@:3}"; do
 		case $mode in

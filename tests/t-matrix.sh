@@ -2,9 +2,12 @@
 # test-timeout: 1800
 # The compatibility matrix (tests/matrix/run): OpenSSL 1.1.1 to 4.0, GnuTLS
 # 3.7 and 3.8, NSS 3.61 to 3.110 and node's built-in OpenSSL, each as its
-# distribution's own binaries in a Debian root, captured from outside it.
+# distribution's own binaries in a Debian root, captured from outside it;
+# Go's crypto/tls in a client and a server built by each of Debian's Go
+# toolchains (1.19 to 1.27), unstripped and stripped.
 # Fails when any cell fails; a cell may be skipped only with its reason.
-# The first run builds the roots (debootstrap, about 2 minutes; cached).
+# The first run builds the roots (debootstrap, about 2 minutes; cached),
+# unpacks the Go toolchains and builds the Go programs (cached too).
 . "$(dirname "$0")/lib.sh"
 need debootstrap chroot unshare ss nm
 
