@@ -151,6 +151,24 @@ struct go_net__TCPConn {
 	struct go_net__conn conn;
 } __attribute__((preserve_access_index));
 
+/* An itab's dynamic type: runtime.itab up to Go 1.21, internal/abi.ITab after. */
+struct go_runtime__itab {
+	void *_type;
+} __attribute__((preserve_access_index));
+
+struct go_internal_abi__ITab {
+	void *Type;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 go_itab_type(void *tab)
+{
+	if (bpf_core_type_exists(struct go_internal_abi__ITab))
+		return (__u64)BPF_CORE_READ_USER((struct go_internal_abi__ITab *)tab, Type);
+	if (bpf_core_type_exists(struct go_runtime__itab))
+		return (__u64)BPF_CORE_READ_USER((struct go_runtime__itab *)tab, _type);
+	return 0;
+}
+
 /* Whether the program was relocated against a Go layout with all of them. */
 static __always_inline bool go_layout(void)
 {
@@ -161,18 +179,20 @@ static __always_inline bool go_layout(void)
 
 /*
  * The socket under Go's tls.Conn C, followed only when its transport's
- * itab is ITAB, that of *net.TCPConn as a net.Conn (the probe's cookie): a
+ * itab is WANT, that of *net.TCPConn as a net.Conn (the probe's cookie), or
+ * with BY_TYPE when the itab's type is WANT, *net.TCPConn's descriptor: a
  * wrapper the program made (a net.Conn of its own) keeps -1, and the fd
  * comes from the syscalls. tls.Conn.conn.data → net.TCPConn.conn.fd (the
  * *netFD) → pfd.Sysfd.
  */
-static __always_inline __s32 go_read_fd(struct go_crypto_tls__Conn *c, __u64 itab)
+static __always_inline __s32 go_read_fd(struct go_crypto_tls__Conn *c, __u64 want, bool by_type)
 {
 	struct go_net__TCPConn *tcp;
 	struct go_net__netFD *nfd;
+	__u64 tab = (__u64)BPF_CORE_READ_USER(c, conn.tab);
 	__s64 fd;
 
-	if (!itab || (__u64)BPF_CORE_READ_USER(c, conn.tab) != itab)
+	if (!want || !tab || (by_type ? go_itab_type((void *)tab) : tab) != want)
 		return -1;
 	tcp = BPF_CORE_READ_USER(c, conn.data);
 	nfd = tcp ? BPF_CORE_READ_USER(tcp, conn.fd) : NULL;

@@ -59,6 +59,7 @@ struct call_state {
 	__u32 depth;		/* hooked calls nested inside this one, plus one */
 	__s32 fd;		/* socket the thread used inside the call, or -1 */
 	__u64 go_itab;		/* Go: *net.TCPConn's net.Conn itab, 0 unknown */
+	bool go_by_type;	/* ... its type descriptor (COOKIE_GO_TYPE) */
 	bool layout_ok;		/* the library's structs may be read (cookie) */
 	bool internal;		/* on the internal function (COOKIE_INTERNAL) */
 };
@@ -326,6 +327,7 @@ static __always_inline int go_entry(struct pt_regs *ctx, __u64 cookie, __u32 fun
 	st->depth = 1;
 	st->fd = -1;
 	st->go_itab = itab ? PT_REGS_IP(ctx) + itab : 0;
+	st->go_by_type = cookie & COOKIE_GO_TYPE;
 	st->layout_ok = cookie & COOKIE_LAYOUT_OK;
 	return 0;
 }
@@ -518,7 +520,7 @@ static __always_inline bool read_conn(const struct call_state *s, __s32 *fd, str
 		if (meta)
 			go_read_meta(handle, h);
 		else
-			*fd = go_read_fd(handle, s->go_itab);
+			*fd = go_read_fd(handle, s->go_itab, s->go_by_type);
 		return true;
 	}
 	return false;

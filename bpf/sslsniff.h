@@ -107,6 +107,9 @@ enum fd_source {
  * unknown), so that the entry finds it from its own address, PIE or not.
  */
 #define COOKIE_GO_ITAB_SHIFT	32
+/* ... and they are the distance to *net.TCPConn's type descriptor, which
+ * the itab's type word must be (Go 1.27's linker names no itabs). */
+#define COOKIE_GO_TYPE		0x1000
 
 /* Flags of a data chunk. */
 #define CHUNK_LAST	0x1	/* no more chunks follow for this call */

@@ -192,7 +192,8 @@ int attacher__attach(struct attacher *a, struct target_file *tf, int pid)
 			continue;
 		}
 		err = attach_pair(a, tf, pid, tf->offs[f],
-				  f | (uint64_t)(uint32_t)tf->go_tcpconn_itab[f] << COOKIE_GO_ITAB_SHIFT,
+				  f | (tf->go_by_type ? COOKIE_GO_TYPE : 0) |
+					  (uint64_t)(uint32_t)tf->go_tcpconn_itab[f] << COOKIE_GO_ITAB_SHIFT,
 				  &tf->rets[f]);
 		n = err < 0 ? err : n + err;
 		if (err > 0)

@@ -11,9 +11,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <dwarf.h>
 #include "lib/hashset.h"
 #include "lib/log.h"
 #include "target/elf_file.h"
+#include "target/go_dwarf_type.h"
 #include "target/go_pclntab.h"
 #include "target/target_file.h"
 
@@ -236,32 +238,41 @@ static void target_place_go(struct target_file *tf, struct elf_file *ef)
 
 /*
  * Where a Go Conn's transport is a *net.TCPConn, the probes may follow it
- * to its socket (bpf/go.bpf.h): its net.Conn itab, the one the linker made
- * (Go 1.20 names it go:itab.*net.TCPConn,net.Conn, 1.19 go.itab....; the
- * runtime finds that one for every conversion, so its address is the
- * dynamic type's), as a distance from each Go function, which a probe adds
- * to its own address: exact in a PIE too. Without .symtab (a fully stripped
- * executable), none: the fd comes from the syscalls.
+ * to its socket (bpf/go.bpf.h), told by its net.Conn itab: the one the
+ * linker made (go:itab.*net.TCPConn,net.Conn in .symtab, go.itab.... up to
+ * 1.19; the runtime finds that one for every conversion, so its address is
+ * the dynamic type's); where the linker names none (Go 1.27), by the itab's
+ * type word against *net.TCPConn's descriptor (runtime.types plus its
+ * DWARF's DW_AT_go_runtime_type: TF->go_by_type). As a distance from each
+ * Go function, which a probe adds to its own address: exact in a PIE too.
+ * With neither (no .symtab; no DWARF on 1.27), none: the fd comes from the
+ * syscalls.
  */
 static void target_go_itab(struct target_file *tf, struct elf_file *ef)
 {
 	static const char *const names[] = { "go:itab.*net.TCPConn,net.Conn",
 					     "go.itab.*net.TCPConn,net.Conn" };
-	uint64_t itab = 0, fn;
+	uint64_t addr = 0, types, off, fn;
 	int64_t delta;
 
-	for (size_t i = 0; i < 2 && elf_file__symbol(ef, names[i], &itab); i++)
+	if (tf->det.lib != LIB_GO)
+		return;
+	for (size_t i = 0; i < 2 && elf_file__symbol(ef, names[i], &addr); i++)
 		;
-	for (int f = FUNC_GO_TLS_READ; f <= FUNC_GO_TLS_WRITE && itab; f++) {
+	if (!addr && !elf_file__symbol(ef, "runtime.types", &types) &&
+	    !go_dwarf_type(elf_file__fd(ef), DW_TAG_pointer_type, "*net.TCPConn", &off)) {
+		addr = types + off;
+		tf->go_by_type = true;
+	}
+	for (int f = FUNC_GO_TLS_READ; f <= FUNC_GO_TLS_WRITE && addr; f++) {
 		if (!tf->offs[f] || elf_file__text_vaddr(ef, tf->offs[f], &fn))
 			continue;
-		delta = (int64_t)(itab - fn);
+		delta = (int64_t)(addr - fn);
 		if (delta && delta >= INT32_MIN && delta <= INT32_MAX)
 			tf->go_tcpconn_itab[f] = delta;
 	}
-	if (!itab && (tf->offs[FUNC_GO_TLS_READ] || tf->offs[FUNC_GO_TLS_WRITE]))
-		p_debug("'%s': no itab of *net.TCPConn in .symtab: the fd from the syscalls",
-			tf->path);
+	if (!addr)
+		p_debug("'%s': no itab or type of *net.TCPConn: the fd from the syscalls", tf->path);
 }
 
 static void target_place(const struct target_files *t, struct target_file *tf,

@@ -53,8 +53,10 @@ struct target_file {
 	struct probe_returns rets[FUNC__MAX];
 	struct probe_returns site_rets[PAIR__MAX];
 	/* Go: the address of the itab of *net.TCPConn as a net.Conn minus the
-	 * function's, for its probes' cookies (0: unknown). */
+	 * function's, for its probes' cookies (0: unknown); with GO_BY_TYPE,
+	 * that of *net.TCPConn's type descriptor (COOKIE_GO_TYPE). */
 	int32_t go_tcpconn_itab[FUNC__MAX];
+	bool go_by_type;
 	bool progs_chosen;
 	struct attach_progs progs;	/* the program instance its layout picked */
 	int pids[TARGET_MAX_PIDS];	/* attached for these processes (-1: all) */
