@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct btf_db_entry *e = btf_db__entry(db, i);
 		char family[16];
 
-		FUZZ_ASSERT(e->lib >= LIB_OPENSSL && e->lib <= LIB_NSS);
+		FUZZ_ASSERT(e->lib >= LIB_OPENSSL && e->lib <= LIB_GO);
 		FUZZ_ASSERT(!strncmp(e->path, btf_db__dir(db), strlen(btf_db__dir(db))));
 		FUZZ_ASSERT(!strstr(e->path + strlen(btf_db__dir(db)), ".."));
 		btf_db_family(e->lib, e->version, family, sizeof(family));
