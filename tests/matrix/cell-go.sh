@@ -80,7 +80,14 @@ if [[ -n $det_btf && $det_file != none ]]; then
 			add bad detector "btf '$det_file' is not a Go $MINOR entry of --list-btf"
 	fi
 fi
-DET_TEXT="$det_version, $det_module, btf ${det_btf:-not said}"
+# In the table: a generated layout by where it came from (its cache file's
+# name and the scratch path change from run to run), btf-db's by its entry.
+case $det_btf in
+*"generated from the DWARF in"*) det_said="generated from its own DWARF" ;;
+*/btf-db/*) det_said="btf-db ${det_file#*/btf-db/}${det_btf#"$det_file"}" ;;
+*) det_said=${det_btf:-not said} ;;
+esac
+DET_TEXT="$det_version, $det_module, btf: $det_said"
 ((det_rc == 0)) || DET_TEXT=$(tail -n 1 "$T/detect")
 if [[ -n ${bad[detector]:-} ]]; then
 	result detector fail "${bad[detector]}; it said: $DET_TEXT"
