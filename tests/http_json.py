@@ -79,3 +79,24 @@ def h2_data(raw, stream):
         o += 9 + ln
     assert o == len(raw), "HTTP/2 frames do not end at the end of the bytes"
     return bytes(out)
+
+
+def token_of(r):
+    return [v for k, v in r["headers"] if k.lower() == "x-sslsniff-token"]
+
+
+def check_go_h2_get(out, pid, data_dir, path, gport, token, want):
+    """Process PID's GET of PATH over HTTP/2 to the Go server on GPORT:
+    the request with the token header, the 200 with WANT as its body, and
+    the DATA frames of its stream (in the DATA_DIR records) equal WANT."""
+    its = items(out, pid)
+    r, = heads(its, "request", "client")
+    assert (r["version"], r["method"], r["path"], r["authority"]) == \
+        ("2", "GET", path, "127.0.0.1:" + gport), r
+    assert token_of(r) == [token], r["headers"]
+    s, = heads(its, "response", "server", r["stream"])
+    assert s["status"] == 200 and s["content_length"] == len(want), s
+    _, total = body_of(its, r["stream"], "server")
+    assert total == len(want), (pid, total)
+    assert h2_data(stream_bytes(out, pid, data_dir), r["stream"]) == want, \
+        "pid %d: DATA differs" % pid

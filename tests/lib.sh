@@ -323,7 +323,8 @@ http_check() {
 	PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$TESTS_DIR $PY3 - "$@"
 }
 
-# go_build SRC NAME [static] [stripped] [external]: tests/go/SRC.go built with Go
+# go_build SRC NAME [static] [stripped] [external]: tests/go/SRC.go (with
+# tests/go/common.go) built with Go
 # (Debian's go, or $GOROOT_TEST/bin/go: a toolchain from go_toolchain)
 # (module sslsniff.test/NAME; static: without cgo, else linked to libc;
 # stripped: -ldflags='-s -w', no symbol table, no DWARF; external: linked
@@ -347,11 +348,12 @@ go_build() {
 		esac
 	done
 	gobin=$(go_bin) || exit
-	key=$( { cat "$src"; echo "cgo=$cgo ldflags=$ldflags"; "$gobin" version; } | sha256sum | cut -c1-16)
+	key=$( { cat "$src" "$TESTS_DIR/go/common.go"; echo "cgo=$cgo ldflags=$ldflags"
+		"$gobin" version; } | sha256sum | cut -c1-16)
 	dir=$cache/$name-$key
 	if [[ ! -x $dir/$name ]]; then
 		mkdir -p "$cache/gocache" "$T/gobuild-$name" || fail "cannot make $cache"
-		cp "$src" "$T/gobuild-$name/" || fail "cannot copy $src"
+		cp "$src" "$TESTS_DIR/go/common.go" "$T/gobuild-$name/" || fail "cannot copy $src"
 		printf 'module sslsniff.test/%s\n\ngo 1.17\n' "$name" >"$T/gobuild-$name/go.mod"
 		(cd "$T/gobuild-$name" && HOME=$T GOCACHE=$cache/gocache GOPATH=$T/gopath \
 			GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=$cgo \

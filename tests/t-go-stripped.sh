@@ -88,11 +88,6 @@ from http_json import *
 out, h1, s1, h2, srv, nport, gport, token, body = sys.argv[1:]
 want = open(body, "rb").read()
 
-
-def token_of(r):
-    return [v for k, v in r["headers"] if k.lower() == "x-sslsniff-token"]
-
-
 for pid in (int(h1), int(s1)):
     assert {r["library"] for r in records(out, pid)} == {"go"}, pid
     its = items(out, pid)
@@ -106,17 +101,7 @@ for pid in (int(h1), int(s1)):
 
 # HTTP/2 to the stripped server: the client's side and the server's.
 for pid, data_dir in ((int(h2), "read"), (int(srv), "write")):
-    its = items(out, pid)
-    r, = heads(its, "request", "client")
-    assert (r["version"], r["method"], r["path"], r["authority"]) == \
-        ("2", "GET", "/h2-" + token, "127.0.0.1:" + gport), r
-    assert token_of(r) == [token], r["headers"]
-    s, = heads(its, "response", "server", r["stream"])
-    assert s["status"] == 200 and s["content_length"] == len(want), s
-    _, total = body_of(its, r["stream"], "server")
-    assert total == len(want), (pid, total)
-    assert h2_data(stream_bytes(out, pid, data_dir), r["stream"]) == want, \
-        "pid %d: DATA differs" % pid
+    check_go_h2_get(out, int(pid), data_dir, "/h2-" + token, gport, token, want)
 print("go: stripped client (cgo, static) and server captured through .gopclntab")
 PY
 	fail "the HTTP stage's view of the stripped Go connections"

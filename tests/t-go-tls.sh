@@ -81,11 +81,6 @@ out, h1, h2, srv, nport, gport, token, body = sys.argv[1:]
 h1, h2, srv = int(h1), int(h2), int(srv)
 want = open(body, "rb").read()
 
-
-def token_of(r):
-    return [v for k, v in r["headers"] if k.lower() == "x-sslsniff-token"]
-
-
 its = items(out, h1)
 r, = heads(its, "request", "client")
 assert (r["version"], r["method"], r["path"]) == ("1.1", "GET", "/1m.bin"), r
@@ -97,17 +92,7 @@ assert total == len(want), total
 
 # HTTP/2, the client's side and the server's.
 for pid, data_dir in ((h2, "read"), (srv, "write")):
-    its = items(out, pid)
-    r, = heads(its, "request", "client")
-    assert (r["version"], r["method"], r["path"], r["authority"]) == \
-        ("2", "GET", "/h2-" + token, "127.0.0.1:" + gport), r
-    assert token_of(r) == [token], r["headers"]
-    s, = heads(its, "response", "server", r["stream"])
-    assert s["status"] == 200 and s["content_length"] == len(want), s
-    _, total = body_of(its, r["stream"], "server")
-    assert total == len(want), (pid, total)
-    assert h2_data(stream_bytes(out, pid, data_dir), r["stream"]) == want, \
-        "pid %d: DATA differs" % pid
+    check_go_h2_get(out, int(pid), data_dir, "/h2-" + token, gport, token, want)
 print("go: HTTP/1.1 and HTTP/2 decoded")
 PY
 	fail "the HTTP stage's view of the Go connections"

@@ -4,7 +4,7 @@
 // HTTP/2 offered by ALPN as net/http does by default, every GET answered
 // with the file -body. With -view FILE, each request's connection as
 // the server sees it goes to FILE as a line (fd, addresses, version,
-// suite, ALPN: as client.go's goview()). -keylog FILE: the secrets
+// suite, ALPN: goview() of common.go). -keylog FILE: the secrets
 // appended to FILE by Config.KeyLogWriter; -tls 1.2 or 1.3: the highest
 // version accepted.
 package main
@@ -19,46 +19,9 @@ import (
 	"os"
 	"strconv"
 	"sync"
-	"syscall"
 )
 
 type connKey struct{}
-
-func goview(c *tls.Conn) string {
-	fd := -1
-	if sc, ok := c.NetConn().(syscall.Conn); ok {
-		if raw, err := sc.SyscallConn(); err == nil {
-			raw.Control(func(s uintptr) { fd = int(s) })
-		}
-	}
-	st := c.ConnectionState()
-	return fmt.Sprintf("fd=%d src=%s dst=%s tls_version=0x%04x cipher=%s alpn=%s", fd,
-		c.LocalAddr(), c.RemoteAddr(), st.Version, tls.CipherSuiteName(st.CipherSuite),
-		st.NegotiatedProtocol)
-}
-
-// configure sets cfg's KeyLogWriter to the file KEYLOG (none: "") and its
-// MaxVersion to VERSION ("": Go's default).
-func configure(cfg *tls.Config, keylog, version string) error {
-	switch version {
-	case "":
-	case "1.2":
-		cfg.MaxVersion = tls.VersionTLS12
-	case "1.3":
-		cfg.MaxVersion = tls.VersionTLS13
-	default:
-		return fmt.Errorf("-tls %q: 1.2 or 1.3", version)
-	}
-	if keylog == "" {
-		return nil
-	}
-	f, err := os.OpenFile(keylog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0600)
-	if err != nil {
-		return err
-	}
-	cfg.KeyLogWriter = f
-	return nil
-}
 
 func main() {
 	cert := flag.String("cert", "", "certificate (PEM)")
