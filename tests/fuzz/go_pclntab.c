@@ -6,12 +6,14 @@
  * function and the look-ups); odd, as an executable (a stripped Go one),
  * through go_pclntab_find_funcs() as target_file.c calls it: the section
  * or the header's magic in a segment, the text start from the header,
- * the moduledata or .text, each function found inside the file's code.
+ * the moduledata or .text, each function found inside the file's code;
+ * then *net.TCPConn's type descriptor from the moduledata (go_types.c).
  */
 #include <errno.h>
 #include "fuzz.h"
 #include "target/elf_file.h"
 #include "target/go_pclntab.h"
+#include "target/go_types.h"
 
 static const char *const tls[] = { "crypto/tls.(*Conn).Read", "crypto/tls.(*Conn).Write",
 				   "", "internal/cpu.Initialize" };
@@ -59,7 +61,7 @@ static void fuzz_exe(const uint8_t *data, size_t size)
 {
 	int fd = fuzz_memfd(data, size, NULL, 0);
 	struct elf_file *ef = elf_file__from_fd(fd);
-	uint64_t offs[NR_TLS] = { 0 }, start, len;
+	uint64_t offs[NR_TLS] = { 0 }, start, len, type;
 	const char *why;
 	uint8_t code;
 	int n;
@@ -77,6 +79,9 @@ static void fuzz_exe(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(!elf_file__func_at(ef, offs[i], &start, &len) && start == offs[i]);
 		FUZZ_ASSERT(!elf_file__read_text(ef, start + len - 1, &code, 1));
 	}
+	/* *net.TCPConn's type from the moduledata: inside the file's segments. */
+	n = go_types_find_ptr(ef, "*net.TCPConn", &type, &why);
+	FUZZ_ASSERT(n == -ENOENT || n == -ENOMEM || (!n && !elf_file__read_vaddr(ef, type, &code, 1)));
 	elf_file__close(ef);
 }
 
