@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/btf.h>
 #include "target/go_pclntab.h"
 #include "target/go_types.h"
 
@@ -131,35 +132,52 @@ int go_types_find_itab(const struct go_types *t, uint64_t at, uint64_t size, con
 }
 
 /*
- * runtime.moduledata's fields, as 8-byte words: 1.20 adds covctrs,
- * ecovctrs before end; 1.26 epclntab (the pclntab's end) after gofunc;
- * 1.27 puts typedesclen after types and itaboffset, itabsize after
- * etypes, and drops typelinks and itablinks.
+ * runtime.moduledata's fields, as 8-byte words, from the layout's BTF
+ * (go_runtime__moduledata, a root of the DWARF encoder): types, etypes
+ * and typelinks (up to 1.26), or 1.27's itaboffset and itabsize.
  */
-#define MD_N		50
+#define MD_MAX		128
 struct md_words {
-	unsigned int types, etypes, typelinks;
+	unsigned int n, types, etypes, typelinks, itaboffset, itabsize;
 };
 
-static const char *md_layout(const struct go_pclntab *p, const uint64_t *md,
-			     struct md_words *w, bool *go127)
+static unsigned int member_word(const struct btf *btf, const struct btf_type *st,
+				const char *name, unsigned int span)
 {
-	*go127 = false;
-	if (p->magic == GO118_MAGIC) {
-		*w = (struct md_words){ 35, 36, 42 };
-		return NULL;
+	const struct btf_member *m = btf_members(st);
+
+	for (unsigned int i = 0; i < btf_vlen(st); i++, m++) {
+		uint32_t bits = btf_member_bit_offset(st, i);
+
+		if (strcmp(btf__name_by_offset(btf, m->name_off), name))
+			continue;
+		/* Whole 8-byte words, inside the struct. */
+		return bits % 64 || bits / 64 + span > st->size / 8 ? 0 : bits / 64;
 	}
-	if (p->magic != GO120_MAGIC)
-		return "a Go version before 1.18";
-	*w = (struct md_words){ 37, 38, 44 };
-	/* 1.27: a length after types, then etypes (1.20-1.26: etypes). */
-	if (md[38] < md[37] && md[39] > md[37]) {
-		*go127 = true;
-		w->etypes = 39;
+	return 0;
+}
+
+static const char *md_layout(const struct btf *btf, struct md_words *w)
+{
+	const struct btf_type *st = NULL;
+	int id;
+
+	memset(w, 0, sizeof(*w));
+	if (!btf)
+		return "no layout";
+	id = btf__find_by_name_kind(btf, "go_runtime__moduledata", BTF_KIND_STRUCT);
+	if (id > 0)
+		st = btf__type_by_id(btf, id);
+	if (st && st->size / 8 <= MD_MAX) {
+		w->n = st->size / 8;
+		w->types = member_word(btf, st, "types", 1);
+		w->etypes = member_word(btf, st, "etypes", 1);
+		w->typelinks = member_word(btf, st, "typelinks", 3);
+		w->itaboffset = member_word(btf, st, "itaboffset", 1);
+		w->itabsize = member_word(btf, st, "itabsize", 1);
 	}
-	/* 1.26: epclntab where 1.20-1.25 have textsectmap. */
-	if (md[41] == p->vaddr + p->n)
-		w->typelinks = 45;
+	if (!w->types || !w->etypes || (!w->typelinks && (!w->itaboffset || !w->itabsize)))
+		return "no runtime.moduledata in the layout";
 	return NULL;
 }
 
@@ -182,23 +200,21 @@ static int find_typelink(struct elf_file *ef, const struct go_types *t, const ui
 	return err;
 }
 
-static int find_in_region(struct elf_file *ef, const struct go_pclntab *p, const char *name,
-			  uint64_t *addr, const char **why)
+static int find_in_region(struct elf_file *ef, const struct go_pclntab *p,
+			  const struct md_words *wp, const char *name, uint64_t *addr,
+			  const char **why)
 {
-	struct md_words w;
+	struct md_words w = *wp;
+	bool go127 = !w.typelinks;
 	struct go_types t;
-	uint64_t md[MD_N], off;
+	uint64_t md[MD_MAX], off;
 	uint8_t *d;
-	bool go127;
 	int err;
 
-	if (go_pclntab_moduledata(ef, p, md, MD_N)) {
+	if (go_pclntab_moduledata(ef, p, md, w.n)) {
 		*why = "no moduledata";
 		return -ENOENT;
 	}
-	*why = md_layout(p, md, &w, &go127);
-	if (*why)
-		return -ENOENT;
 	if (md[w.types] >= md[w.etypes] || md[w.etypes] - md[w.types] > GO_TYPES_MAX) {
 		*why = "the moduledata's types region is malformed";
 		return -ENOENT;
@@ -212,7 +228,7 @@ static int find_in_region(struct elf_file *ef, const struct go_pclntab *p, const
 	if (elf_file__read_vaddr(ef, t.base, d, t.n))
 		err = -ENOENT;
 	else if (go127)
-		err = go_types_find_itab(&t, md[40], md[41], name, &off);
+		err = go_types_find_itab(&t, md[w.itaboffset], md[w.itabsize], name, &off);
 	else
 		err = find_typelink(ef, &t, md, w.typelinks, name, &off);
 	free(d);
@@ -223,16 +239,21 @@ static int find_in_region(struct elf_file *ef, const struct go_pclntab *p, const
 	return err;
 }
 
-int go_types_find_ptr(struct elf_file *ef, const char *name, uint64_t *addr, const char **why)
+int go_types_find_ptr(struct elf_file *ef, const struct btf *btf, const char *name,
+		      uint64_t *addr, const char **why)
 {
 	struct go_pclntab p;
+	struct md_words w;
 	int err;
 
+	*why = md_layout(btf, &w);
+	if (*why)
+		return -ENOENT;
 	*why = "no pclntab";
 	err = go_pclntab_read(ef, &p);
 	if (err)
 		return err == -ENOMEM ? err : -ENOENT;
-	err = find_in_region(ef, &p, name, addr, why);
+	err = find_in_region(ef, &p, &w, name, addr, why);
 	go_pclntab_release(&p);
 	return err;
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include "target/elf_file.h"
 
+struct btf;
+
 /*
  * A Go executable's type descriptors, from the runtime's own tables,
  * which `-ldflags='-s -w'` keeps (the runtime needs them for reflection,
@@ -56,10 +58,13 @@ int go_types_find_itab(const struct go_types *t, uint64_t at, uint64_t size, con
 
 /*
  * The address of EF's type descriptor of the pointer type NAME (e.g.
- * "*net.TCPConn"), from its pclntab's moduledata and the tables above.
- * 0, -ENOENT (none, or a Go version whose moduledata is not read: *WHY),
- * -ENOMEM.
+ * "*net.TCPConn"), from its pclntab's moduledata, whose field offsets
+ * come from the layout BTF (the go_runtime__moduledata of its Go
+ * version's btf-db entry, or of its DWARF), and the tables above. 0,
+ * -ENOENT (none, or no moduledata in the layout BTF, which may be
+ * NULL: *WHY), -ENOMEM.
  */
-int go_types_find_ptr(struct elf_file *ef, const char *name, uint64_t *addr, const char **why);
+int go_types_find_ptr(struct elf_file *ef, const struct btf *btf, const char *name,
+		      uint64_t *addr, const char **why);
 
 #endif

@@ -18,6 +18,9 @@
 #include "target/go_dwarf_type.h"
 #include "target/go_pclntab.h"
 #include "target/go_types.h"
+#include <bpf/btf.h>
+#include "btf/btf_cache.h"
+#include "btf/layout.h"
 #include "target/target_file.h"
 
 struct target_files {
@@ -237,6 +240,24 @@ static void target_place_go(struct target_file *tf, struct elf_file *ef)
 	}
 }
 
+/* *net.TCPConn's type descriptor from the runtime's tables, read with
+ * the layout the probes will read the structs with. */
+static int target_go_type(const struct target_file *tf, struct elf_file *ef, uint64_t *addr,
+			  const char **why)
+{
+	struct btf_db *db = btf_db__open(NULL);
+	struct btf *btf = NULL;
+	struct layout_choice c;
+	int err;
+
+	if (layout_choose(db, NULL, &tf->det, &c))
+		btf = btf_cache_parse(c.btf);
+	btf_db__free(db);
+	err = go_types_find_ptr(ef, btf, "*net.TCPConn", addr, why);
+	btf__free(btf);
+	return err;
+}
+
 /*
  * Where a Go Conn's transport is a *net.TCPConn, the probes may follow it
  * to its socket (bpf/go.bpf.h), told by its net.Conn itab: the one the
@@ -270,7 +291,7 @@ static void target_go_itab(struct target_file *tf, struct elf_file *ef)
 		tf->go_by_type = true;
 		tf->go_conn_from = "its type descriptor, from DWARF";
 	}
-	if (!addr && !go_types_find_ptr(ef, "*net.TCPConn", &addr, &why)) {
+	if (!addr && !target_go_type(tf, ef, &addr, &why)) {
 		tf->go_by_type = true;
 		tf->go_conn_from = "its type descriptor, from the runtime's tables";
 	}
