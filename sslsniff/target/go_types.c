@@ -24,7 +24,7 @@
 #define ITYPE_NMETHODS	(TYPE_SIZE + 16)
 /* abi.ITab: Inter, Type, Hash, Fun[1]. */
 #define ITAB_SIZE	32
-/* More than any program's type region (kubelet's is ~20 MB). */
+/* As the pclntab's: a larger region is refused. */
 #define GO_TYPES_MAX	(512U << 20)
 
 static uint64_t rd64(const uint8_t *p)
@@ -225,9 +225,12 @@ static int find_in_region(struct elf_file *ef, const struct go_pclntab *p,
 	if (!d)
 		return -ENOMEM;
 	t.d = d;
-	if (elf_file__read_vaddr(ef, t.base, d, t.n))
-		err = -ENOENT;
-	else if (go127)
+	if (elf_file__read_vaddr(ef, t.base, d, t.n)) {
+		free(d);
+		*why = "the types region is not in the file";
+		return -ENOENT;
+	}
+	if (go127)
 		err = go_types_find_itab(&t, md[w.itaboffset], md[w.itabsize], name, &off);
 	else
 		err = find_typelink(ef, &t, md, w.typelinks, name, &off);
