@@ -482,6 +482,9 @@ static int print_detect(const struct options *o)
 		printf("module:   %s\n", tf->det.go_module[0] ? tf->det.go_module : "unknown");
 	if (tf->det.lib == LIB_GO)
 		printf("functions: %s\n", tf->go_pclntab ? ".gopclntab (no symbol table)" : ".symtab");
+	if (tf->det.lib == LIB_GO)
+		printf("transport: %s\n", tf->go_conn_from ? tf->go_conn_from
+			: "unknown (*net.TCPConn not found): the fd from the syscalls");
 	printf("build-id: %s\n", tf->det.build_id[0] ? tf->det.build_id : "none");
 	err = print_detect_btf(o, &tf->det);
 	if (o->return_probes == RET_PROBES_INSN)

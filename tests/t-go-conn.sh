@@ -9,9 +9,10 @@
 # from the executable's DWARF (--detect says so), TLS 1.3 and TLS 1.2. The
 # same executable with its DWARF removed (objcopy --strip-debug, .symtab
 # kept) is read with btf-db's entry of its Go version, fd from the struct
-# still where .symtab names the itab of *net.TCPConn (Go 1.19 to 1.26;
-# 1.27's linker names none, and *net.TCPConn's type descriptor is found
-# through the DWARF: the fd then comes from the syscalls); its DWARF recompressed as GNU .zdebug_* sections gives the same
+# still: .symtab names the itab of *net.TCPConn (Go 1.19 to 1.26), or
+# (1.27's linker names none, and its DWARF is gone) *net.TCPConn's type
+# descriptor comes from the runtime's tables (go_types.h); its DWARF
+# recompressed as GNU .zdebug_* sections gives the same
 # layout byte for byte. All of them are one program instance. A client whose tls.Conn runs over a net.Conn of its own (not a
 # *net.TCPConn) is not followed: its fd comes from the syscalls, its
 # version, suite and ALPN still from tls.Conn.
@@ -74,8 +75,7 @@ MINOR=$(echo "${GOV#go}" | cut -d. -f1,2)
 [[ $(grep -c "^sslsniff: go $MINOR: BTF '.*' (another program instance)$" "$T/err") == 1 ]] ||
 	fail "Go's layouts not shared by one instance: $(grep "another program instance" "$T/err")"
 
-ND_SOURCE=syscall
-nm "$T/gonodwarf" | grep -qE ' go[.:]itab\.\*net\.TCPConn,net\.Conn$' && ND_SOURCE=struct
+ND_SOURCE=struct
 $PY3 - "$T" "$GSERVER" "$ND_SOURCE" "${PIDS[@]}" <<'PY' || fail "records differ from the Go programs' view"
 import json, sys
 t, server, nd_source = sys.argv[1], int(sys.argv[2]), sys.argv[3]

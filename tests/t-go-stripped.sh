@@ -7,6 +7,11 @@
 # from). The request bytes each client passed to tls.Conn.Write (its own
 # dump) and the 1 MiB body byte for byte, the HTTP stage's request,
 # response and body on each connection, the DATA frames on both sides.
+# Each connection's fd, src and dst are read from tls.Conn (fd_source
+# "struct"): *net.TCPConn's type descriptor found from the runtime's own
+# tables (moduledata: typelinks up to Go 1.26, 1.27's itabs; --detect's
+# transport line), equal to each program's own view of its connections
+# (-view: SyscallConn's fd, LocalAddr, RemoteAddr), every record of theirs.
 . "$(dirname "$0")/lib.sh"
 need nginx
 go_build client gocli stripped
@@ -14,8 +19,10 @@ go_build client gostatic static stripped
 go_build server gosrv stripped
 for b in gocli gostatic gosrv; do
 	readelf -SW "$T/$b" | grep -qw .symtab && fail "$b is not stripped"
-	"$SSLSNIFF" --detect "$T/$b" 2>&1 | grep -qx "functions: .gopclntab (no symbol table)" ||
-		fail "--detect $b: $("$SSLSNIFF" --detect "$T/$b" 2>&1)"
+	"$SSLSNIFF" --detect "$T/$b" >"$T/detect.$b" 2>&1
+	grep -qx "functions: .gopclntab (no symbol table)" "$T/detect.$b" &&
+		grep -qx "transport: its type descriptor, from the runtime's tables" "$T/detect.$b" ||
+		fail "--detect $b: $(cat "$T/detect.$b")"
 done
 nginx_start ssl
 http_files
@@ -31,7 +38,8 @@ attached_pclntab() {
 	grep -qE "$re, functions from \\.gopclntab" "$T/err"
 }
 
-"$T/gosrv" -cert "$CERT" -key "$KEY" -body "$BODY" >"$T/srv.ready" 2>"$T/srv.err" &
+"$T/gosrv" -cert "$CERT" -key "$KEY" -body "$BODY" -view "$T/srv.view" >"$T/srv.ready" \
+	2>"$T/srv.err" &
 GSERVER=$!
 BG_PIDS+=($GSERVER)
 wait_for 10 grep -q '^ready' "$T/srv.ready" || fail "Go server did not start: $(cat "$T/srv.err")"
@@ -43,7 +51,8 @@ wait_for 20 attached_pclntab "$T/gosrv" "$GSERVER" ||
 # file attached before is attached for every process: no new line).
 go_client() {
 	local name=$1 bin=$2; shift 2
-	"$T/$bin" -wait "$T/$name.go" "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	"$T/$bin" -wait "$T/$name.go" -view "$T/$name.view" "$@" >"$T/$name.out" \
+		2>"$T/$name.err" &
 	CLIENT=$!
 	wait_for 20 attached_pclntab "$T/$bin" "$CLIENT" ||
 		wait_for 1 attached_pclntab "$T/$bin" "[0-9]+" ||
@@ -81,6 +90,39 @@ for c in "$H1:dcgo:gocli" "$S1:dstatic:gostatic"; do
 	[[ $(records --pid "$pid" --field dst | sort -u) == "127.0.0.1:$NPORT" ]] ||
 		fail "$comm: connection $(records --pid "$pid" --field dst | sort -u | head -n 3)"
 done
+
+# Every record of each client and of the server: the fd, src and dst of
+# the program's own view of that connection, read from the struct.
+$PY3 - "$T" "$GSERVER" "h1=$H1" "s1=$S1" "h2=$H2" <<'PY' || fail "records differ from the Go programs' view"
+import json, sys
+t, server = sys.argv[1], int(sys.argv[2])
+KEYS = ("fd", "src", "dst")
+
+
+def view(line):
+    v = dict(kv.split("=", 1) for kv in line.split())
+    v["fd"] = int(v["fd"])
+    return {k: v[k] for k in KEYS}
+
+
+recs = [json.loads(l) for l in open(t + "/out")]
+recs = [r for r in recs if r.get("type") == "data"]
+srv = [view(l) for l in open(t + "/srv.view")]
+for name, pid in (a.split("=") for a in sys.argv[3:]):
+    want, = [view(l) for l in open("%s/%s.view" % (t, name))]
+    mine = [r for r in recs if r["pid"] == int(pid)]
+    assert {r["direction"] for r in mine} == {"read", "write"}, (name, len(mine))
+    for r in mine:
+        got = {k: r.get(k) for k in KEYS}
+        assert got == want and r["fd_source"] == "struct", (name, got, r.get("fd_source"), want)
+    print("%s: %d records: %s" % (name, len(mine), want))
+theirs = [r for r in recs if r["pid"] == server]
+assert {r["direction"] for r in theirs} == {"read", "write"} and srv, (len(theirs), srv)
+for r in theirs:
+    got = {k: r.get(k) for k in KEYS}
+    assert got in srv and r["fd_source"] == "struct", ("server", got, r.get("fd_source"), srv)
+print("server: %d records, %d connections" % (len(theirs), len(srv)))
+PY
 
 http_check "$T/out" "$H1" "$S1" "$H2" "$GSERVER" "$NPORT" "$GPORT" "$TOKEN" "$BODY" <<'PY' ||
 import sys

@@ -31,10 +31,11 @@ static const char *const gnutls_roots[] = { "gnutls_session_int", "version_entry
 					    "extensions_t", NULL };
 static const char *const nspr_roots[] = { "PRFilePrivate", NULL };
 /* bpf/go.bpf.h's, by their Go names (go_crypto_tls__Conn, ... in BTF):
- * the itab is runtime.itab up to Go 1.21, internal/abi.ITab after. */
+ * the itab is runtime.itab up to Go 1.21, internal/abi.ITab after; and
+ * runtime.moduledata, whose field offsets target/go_types.c reads. */
 static const char *const go_roots[] = { "crypto/tls.Conn", "net.TCPConn", "net.netFD",
 					"internal/poll.FD", "runtime.itab", "internal/abi.ITab",
-					NULL };
+					"runtime.moduledata", NULL };
 
 /*
  * Debug files are looked for in the file's own root: a container's library

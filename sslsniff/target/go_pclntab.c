@@ -10,10 +10,6 @@
 #include <string.h>
 #include "target/go_pclntab.h"
 
-#define GO116_MAGIC	0xfffffffaU
-#define GO118_MAGIC	0xfffffff0U
-#define GO120_MAGIC	0xfffffff1U
-
 /* More than any program's (kubelet's is ~30 MB); the rest is refused. */
 #define GO_PCLNTAB_MAX	(512U << 20)
 /* The functab never holds more: each function takes at least 16 bytes
@@ -289,29 +285,46 @@ static int pclntab_scan(struct elf_file *ef, struct go_pclntab *t, uint64_t *at,
 /*
  * runtime.firstmoduledata, in a writable segment: its pcHeader and
  * funcnametab point into the table at VADDR, and its minpc is the first
- * entry from its text. The text start, or 0.
+ * entry from its text. Its first N (>= MD_WORDS) words into MD, or
+ * -ENOENT.
  */
-static uint64_t moduledata_text(struct elf_file *ef, const struct go_pclntab *t, uint64_t vaddr)
+static int moduledata_find(struct elf_file *ef, const struct go_pclntab *t, uint64_t vaddr,
+			   uint64_t *md, size_t n)
 {
-	uint64_t text = 0;
+	int err = -ENOENT;
 
-	for (size_t i = 0; !text && i < elf_file__nr_segments(ef); i++) {
-		uint64_t seg_vaddr, len, md[MD_WORDS];
+	if (n < MD_WORDS)
+		return -EINVAL;
+	for (size_t i = 0; err && i < elf_file__nr_segments(ef); i++) {
+		uint64_t seg_vaddr, len;
 		uint8_t *seg = segment_read(ef, i, true, &seg_vaddr, &len);
 
-		for (uint64_t p = (8 - seg_vaddr % 8) % 8; seg && p + sizeof(md) <= len; p += 8) {
+		for (uint64_t p = (8 - seg_vaddr % 8) % 8; seg && p + n * 8 <= len; p += 8) {
 			if (rd64(seg + p) != vaddr)
 				continue;
-			memcpy(md, seg + p, sizeof(md));
+			memcpy(md, seg + p, n * 8);
 			if (md[MD_FUNCNAME] == vaddr + t->funcname &&
 			    md[MD_MINPC] == md[MD_TEXT] + ftab(t, 0)) {
-				text = md[MD_TEXT];
+				err = 0;
 				break;
 			}
 		}
 		free(seg);
 	}
-	return text;
+	return err;
+}
+
+static uint64_t moduledata_text(struct elf_file *ef, const struct go_pclntab *t, uint64_t vaddr)
+{
+	uint64_t md[MD_WORDS];
+
+	return moduledata_find(ef, t, vaddr, md, MD_WORDS) ? 0 : md[MD_TEXT];
+}
+
+int go_pclntab_moduledata(struct elf_file *ef, const struct go_pclntab *t, uint64_t *md,
+			  size_t n)
+{
+	return t->d ? moduledata_find(ef, t, t->vaddr, md, n) : -ENOENT;
 }
 
 /* Whether every entry, up to the last function's end, is code of one segment. */
@@ -367,6 +380,7 @@ int go_pclntab_read(struct elf_file *ef, struct go_pclntab *t)
 		return err;
 	}
 	t->base = base;
+	t->vaddr = vaddr;
 	return 0;
 }
 

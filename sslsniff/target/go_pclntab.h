@@ -21,6 +21,10 @@
  * The table is the section's bytes as the file holds them, never trusted:
  * every offset and count is checked against its size.
  */
+#define GO116_MAGIC	0xfffffffaU
+#define GO118_MAGIC	0xfffffff0U
+#define GO120_MAGIC	0xfffffff1U
+
 struct go_pclntab {
 	const uint8_t *d;	/* the table, N bytes */
 	size_t n;
@@ -34,6 +38,7 @@ struct go_pclntab {
 	uint64_t pcln;		/* ... pclntable, which starts with the functab */
 	const char *why;	/* what is malformed, after -EINVAL */
 	uint8_t *base;		/* go_pclntab_read()'s copy, which holds D */
+	uint64_t vaddr;		/* go_pclntab_read(): D's address in EF */
 };
 
 /* One function of the table. */
@@ -82,6 +87,15 @@ int go_pclntab_find(struct go_pclntab *t, const char *const *names, size_t n,
  */
 int go_pclntab_read(struct elf_file *ef, struct go_pclntab *t);
 void go_pclntab_release(struct go_pclntab *t);
+
+/*
+ * The first N words (N >= 23, the fields up to text) of
+ * runtime.firstmoduledata, the one moduledata of EF whose pcHeader and
+ * funcnametab point into T (as go_pclntab_read() read it) and whose minpc
+ * is the first function's entry. 0, -ENOENT (none), -EINVAL (N too small).
+ */
+int go_pclntab_moduledata(struct elf_file *ef, const struct go_pclntab *t, uint64_t *md,
+			  size_t n);
 
 /*
  * The functions NAMES[i] ("" for none) whose OFFS[i] is still 0, from EF's

@@ -17,6 +17,10 @@
 #include "target/elf_file.h"
 #include "target/go_dwarf_type.h"
 #include "target/go_pclntab.h"
+#include "target/go_types.h"
+#include <bpf/btf.h>
+#include "btf/btf_cache.h"
+#include "btf/layout.h"
 #include "target/target_file.h"
 
 struct target_files {
@@ -236,6 +240,24 @@ static void target_place_go(struct target_file *tf, struct elf_file *ef)
 	}
 }
 
+/* *net.TCPConn's type descriptor from the runtime's tables, read with
+ * the layout the probes will read the structs with. */
+static int target_go_type(const struct target_file *tf, struct elf_file *ef, uint64_t *addr,
+			  const char **why)
+{
+	struct btf_db *db = btf_db__open(NULL);
+	struct btf *btf = NULL;
+	struct layout_choice c;
+	int err;
+
+	if (layout_choose(db, NULL, &tf->det, &c))
+		btf = btf_cache_parse(c.btf);
+	btf_db__free(db);
+	err = go_types_find_ptr(ef, btf, "*net.TCPConn", addr, why);
+	btf__free(btf);
+	return err;
+}
+
 /*
  * Where a Go Conn's transport is a *net.TCPConn, the probes may follow it
  * to its socket (bpf/go.bpf.h), told by its net.Conn itab: the one the
@@ -245,24 +267,33 @@ static void target_place_go(struct target_file *tf, struct elf_file *ef)
  * type word against *net.TCPConn's descriptor (runtime.types plus its
  * DWARF's DW_AT_go_runtime_type: TF->go_by_type). As a distance from each
  * Go function, which a probe adds to its own address: exact in a PIE too.
- * With neither (no .symtab; no DWARF on 1.27), none: the fd comes from the
- * syscalls.
+ * A stripped executable (no .symtab, no DWARF) has neither: the type
+ * descriptor then comes from the runtime's own tables (go_types.h: the
+ * moduledata's typelinks, or 1.27's itabs). Without it, the fd comes from
+ * the syscalls.
  */
 static void target_go_itab(struct target_file *tf, struct elf_file *ef)
 {
 	static const char *const names[] = { "go:itab.*net.TCPConn,net.Conn",
 					     "go.itab.*net.TCPConn,net.Conn" };
 	uint64_t addr = 0, types, off, fn;
+	const char *why = NULL;
 	int64_t delta;
 
 	if (tf->det.lib != LIB_GO)
 		return;
 	for (size_t i = 0; i < 2 && elf_file__symbol(ef, names[i], &addr); i++)
 		;
+	tf->go_conn_from = addr ? "its itab in .symtab" : NULL;
 	if (!addr && !elf_file__symbol(ef, "runtime.types", &types) &&
 	    !go_dwarf_type(elf_file__fd(ef), DW_TAG_pointer_type, "*net.TCPConn", &off)) {
 		addr = types + off;
 		tf->go_by_type = true;
+		tf->go_conn_from = "its type descriptor, from DWARF";
+	}
+	if (!addr && !target_go_type(tf, ef, &addr, &why)) {
+		tf->go_by_type = true;
+		tf->go_conn_from = "its type descriptor, from the runtime's tables";
 	}
 	for (int f = FUNC_GO_TLS_READ; f <= FUNC_GO_TLS_WRITE && addr; f++) {
 		if (!tf->offs[f] || elf_file__text_vaddr(ef, tf->offs[f], &fn))
@@ -272,7 +303,8 @@ static void target_go_itab(struct target_file *tf, struct elf_file *ef)
 			tf->go_tcpconn_itab[f] = delta;
 	}
 	if (!addr)
-		p_debug("'%s': no itab or type of *net.TCPConn: the fd from the syscalls", tf->path);
+		p_debug("'%s': no itab or type of *net.TCPConn (%s): the fd from the syscalls",
+			tf->path, why ? why : "no symbol or DWARF");
 }
 
 static void target_place(const struct target_files *t, struct target_file *tf,

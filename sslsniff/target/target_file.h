@@ -57,6 +57,7 @@ struct target_file {
 	 * that of *net.TCPConn's type descriptor (COOKIE_GO_TYPE). */
 	int32_t go_tcpconn_itab[FUNC__MAX];
 	bool go_by_type;
+	const char *go_conn_from;	/* how *net.TCPConn was found (NULL: not) */
 	bool progs_chosen;
 	struct attach_progs progs;	/* the program instance its layout picked */
 	int pids[TARGET_MAX_PIDS];	/* attached for these processes (-1: all) */

@@ -6,16 +6,39 @@
  * function and the look-ups); odd, as an executable (a stripped Go one),
  * through go_pclntab_find_funcs() as target_file.c calls it: the section
  * or the header's magic in a segment, the text start from the header,
- * the moduledata or .text, each function found inside the file's code.
+ * the moduledata or .text, each function found inside the file's code;
+ * then *net.TCPConn's type descriptor from the moduledata (go_types.c).
  */
 #include <errno.h>
+#include <bpf/btf.h>
 #include "fuzz.h"
 #include "target/elf_file.h"
 #include "target/go_pclntab.h"
+#include "target/go_types.h"
 
 static const char *const tls[] = { "crypto/tls.(*Conn).Read", "crypto/tls.(*Conn).Write",
 				   "", "internal/cpu.Initialize" };
 #define NR_TLS (sizeof(tls) / sizeof(tls[0]))
+
+/* A layout's runtime.moduledata, as the DWARF encoder names it: Go 1.20
+ * to 1.25's (1.27's itabs with ITABS), the word offsets of the fields read. */
+static struct btf *layout(bool itabs)
+{
+	struct btf *btf = btf__new_empty();
+	int w;
+
+	if (!btf)
+		abort();
+	w = btf__add_int(btf, "uintptr", 8, 0);
+	if (w < 0 || btf__add_struct(btf, "go_runtime__moduledata", 584) < 0 ||
+	    btf__add_field(btf, "types", w, 37 * 64, 0) ||
+	    btf__add_field(btf, "etypes", w, (itabs ? 39 : 38) * 64, 0) ||
+	    (itabs ? btf__add_field(btf, "itaboffset", w, 40 * 64, 0) ||
+			     btf__add_field(btf, "itabsize", w, 41 * 64, 0)
+		   : btf__add_field(btf, "typelinks", w, 44 * 64, 0)))
+		abort();
+	return btf;
+}
 
 static void check_func(const struct go_pclntab *t, const struct go_func *f)
 {
@@ -59,7 +82,7 @@ static void fuzz_exe(const uint8_t *data, size_t size)
 {
 	int fd = fuzz_memfd(data, size, NULL, 0);
 	struct elf_file *ef = elf_file__from_fd(fd);
-	uint64_t offs[NR_TLS] = { 0 }, start, len;
+	uint64_t offs[NR_TLS] = { 0 }, start, len, type;
 	const char *why;
 	uint8_t code;
 	int n;
@@ -76,6 +99,16 @@ static void fuzz_exe(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(!elf_file__read_text(ef, offs[i], &code, 1));
 		FUZZ_ASSERT(!elf_file__func_at(ef, offs[i], &start, &len) && start == offs[i]);
 		FUZZ_ASSERT(!elf_file__read_text(ef, start + len - 1, &code, 1));
+	}
+	/* *net.TCPConn's type from the moduledata: inside the file's segments. */
+	for (int itabs = 0; itabs < 2; itabs++) {
+		static struct btf *btf[2];
+
+		if (!btf[itabs])
+			btf[itabs] = layout(itabs);
+		n = go_types_find_ptr(ef, btf[itabs], "*net.TCPConn", &type, &why);
+		FUZZ_ASSERT(n == -ENOENT || n == -ENOMEM ||
+			    (!n && !elf_file__read_vaddr(ef, type, &code, 1)));
 	}
 	elf_file__close(ef);
 }
