@@ -100,3 +100,16 @@ def check_go_h2_get(out, pid, data_dir, path, gport, token, want):
     assert total == len(want), (pid, total)
     assert h2_data(stream_bytes(out, pid, data_dir), r["stream"]) == want, \
         "pid %d: DATA differs" % pid
+
+
+def check_go_h1_get(out, pid, token, want):
+    """Process PID's GET of /1m.bin over HTTP/1.1 to nginx: the request with
+    the token header, the 200 and its body of WANT's length."""
+    its = items(out, pid)
+    r, = heads(its, "request", "client")
+    assert (r["version"], r["method"], r["path"]) == ("1.1", "GET", "/1m.bin"), r
+    assert token_of(r) == [token], r["headers"]
+    s, = heads(its, "response", "server")
+    assert s["status"] == 200 and s["content_length"] == len(want), s
+    _, total = body_of(its, None, "server")
+    assert total == len(want), (pid, total)

@@ -132,14 +132,7 @@ want = open(body, "rb").read()
 
 for pid in (int(h1), int(s1)):
     assert {r["library"] for r in records(out, pid)} == {"go"}, pid
-    its = items(out, pid)
-    r, = heads(its, "request", "client")
-    assert (r["version"], r["method"], r["path"]) == ("1.1", "GET", "/1m.bin"), r
-    assert token_of(r) == [token], r["headers"]
-    s, = heads(its, "response", "server")
-    assert s["status"] == 200 and s["content_length"] == len(want), s
-    _, total = body_of(its, None, "server")
-    assert total == len(want), (pid, total)
+    check_go_h1_get(out, pid, token, want)
 
 # HTTP/2 to the stripped server: the client's side and the server's.
 for pid, data_dir in ((int(h2), "read"), (int(srv), "write")):

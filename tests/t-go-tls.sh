@@ -81,14 +81,7 @@ out, h1, h2, srv, nport, gport, token, body = sys.argv[1:]
 h1, h2, srv = int(h1), int(h2), int(srv)
 want = open(body, "rb").read()
 
-its = items(out, h1)
-r, = heads(its, "request", "client")
-assert (r["version"], r["method"], r["path"]) == ("1.1", "GET", "/1m.bin"), r
-assert token_of(r) == [token], r["headers"]
-s, = heads(its, "response", "server")
-assert s["status"] == 200 and s["content_length"] == len(want), s
-_, total = body_of(its, None, "server")
-assert total == len(want), total
+check_go_h1_get(out, h1, token, want)
 
 # HTTP/2, the client's side and the server's.
 for pid, data_dir in ((h2, "read"), (srv, "write")):

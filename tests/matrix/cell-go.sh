@@ -26,12 +26,7 @@ SUITE=$1 MINOR=$2 MODE=$3
 need nginx
 . "$TESTS_DIR/../scripts/lib-apt.sh"
 
-declare -A bad note skip
-add() {	# add ARRAY COLUMN TEXT: one more reason in the column
-	local -n a=$1
-	a[$2]+="${a[$2]:+; }$3"
-}
-result() { echo "$1 $2 $3" >>"$CELL_RESULT"; }
+. "$TESTS_DIR/matrix/cell-lib.sh"
 
 # --- The toolchain, and the programs it builds (cached by go_build). ---
 if [[ $SUITE == bookworm ]]; then
@@ -271,13 +266,5 @@ else
 	fi
 fi
 
-for col in capture metadata keys; do
-	if [[ -n ${bad[$col]:-} ]]; then
-		result "$col" fail "${bad[$col]}"
-	elif [[ -n ${skip[$col]:-} ]]; then
-		result "$col" skipped "${skip[$col]}"
-	else
-		result "$col" pass "${note[$col]:-}"
-	fi
-done
+cell_results
 exit 0

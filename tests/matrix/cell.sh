@@ -34,12 +34,7 @@ else
 fi
 trap 'rc=$?; rm -rf "$W"; (exit $rc); cleanup' EXIT
 
-declare -A bad note skip
-add() {	# add ARRAY COLUMN TEXT: one more reason in the column
-	local -n a=$1
-	a[$2]+="${a[$2]:+; }$3"
-}
-result() { echo "$1 $2 $3" >>"$CELL_RESULT"; }
+. "$TESTS_DIR/matrix/cell-lib.sh"
 
 upstream() {	# upstream DEBIAN-VERSION: without epoch and revision
 	local v=${1#*:}
@@ -347,13 +342,5 @@ if [[ -z ${skip[keys]:-} ]]; then
 	fi
 fi
 
-for col in capture metadata keys; do
-	if [[ -n ${bad[$col]:-} ]]; then
-		result "$col" fail "${bad[$col]}"
-	elif [[ -n ${skip[$col]:-} ]]; then
-		result "$col" skipped "${skip[$col]}"
-	else
-		result "$col" pass "${note[$col]:-}"
-	fi
-done
+cell_results
 exit 0
