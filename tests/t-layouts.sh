@@ -32,7 +32,8 @@ socket_fd() {
 	OLDFD=$(for f in /proc/$OLDPID/fd/*; do [[ $(readlink "$f") == socket:* ]] && basename "$f"; done | head -n 1)
 	[[ -n $OLDFD ]]
 }
-wait_for 10 socket_fd || fail "the 1.1.1 client has no socket"
+wait_for 10 socket_fd || fail "the 1.1.1 client has no socket ($( [[ -d /proc/$OLDPID ]] &&
+	echo "state $(awk '{print $3}' "/proc/$OLDPID/stat")" || echo "exited"); its stderr: $(tail -n 3 "$T/old.err"))"
 wait_for 20 grep -q "layouts:" "$T/old.out" || fail "the 1.1.1 client got no reply: $(cat "$T/old.err")"
 # The host's 3.0, through python.
 unique host-client >"$T/req"

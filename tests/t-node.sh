@@ -75,14 +75,22 @@ peer_serve cb --reply "$T/reply"
 unique node-callback >"$T/req"
 cat >"$T/cb.js" <<'JS'
 const tls = require('tls'), fs = require('fs');
-const s = tls.connect({ host: '127.0.0.1', port: +process.argv[2], rejectUnauthorized: false },
-	() => s.write(fs.readFileSync(process.argv[3])));
-s.on('data', (d) => process.stdout.write(d));
-s.on('end', () => process.exit(0));
+// Connects once the file argv[4] exists: the callback is what is tested
+// here, not how soon the exec watcher attaches (the late run above).
+(function start() {
+	if (!fs.existsSync(process.argv[4]))
+		return setTimeout(start, 10);
+	const s = tls.connect({ host: '127.0.0.1', port: +process.argv[2], rejectUnauthorized: false },
+		() => s.write(fs.readFileSync(process.argv[3])));
+	s.on('data', (d) => process.stdout.write(d));
+	s.on('end', () => process.exit(0));
+})();
 JS
 sniff_start -f json -c node
-"$NODE" "$T/cb.js" "$PORT" "$T/req" >"$T/cb.got" &
+"$NODE" "$T/cb.js" "$PORT" "$T/req" "$T/cb.go" >"$T/cb.got" &
 CB=$!
+wait_for 20 attached_to "$NODE" || fail "sslsniff did not attach to the callback's node"
+touch "$T/cb.go"
 wait "$CB" || fail "node callback client failed"
 sniff_stop
 records --pid "$CB" --dir write --data >"$T/cb.w"
