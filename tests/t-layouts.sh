@@ -26,14 +26,15 @@ wait_for 20 attached_to "[^']*/libssl\.so\.1\.1" ||
 	fail "sslsniff did not attach to the 1.1.1 client's libssl: $(cat "$T/err")"
 grep -q "(mapped by pid $OLDPID)\$" "$T/err" ||
 	fail "the attach line does not name the 1.1.1 client"
-touch "$T/go"
-# Its socket, once it has connected (pgrep can see it a moment before).
+# Its socket, once it has connected (pgrep can see it a moment before),
+# read before it is let go: then it ends as soon as the reply is in.
 socket_fd() {
 	OLDFD=$(for f in /proc/$OLDPID/fd/*; do [[ $(readlink "$f") == socket:* ]] && basename "$f"; done | head -n 1)
 	[[ -n $OLDFD ]]
 }
 wait_for 10 socket_fd || fail "the 1.1.1 client has no socket ($( [[ -d /proc/$OLDPID ]] &&
 	echo "state $(awk '{print $3}' "/proc/$OLDPID/stat")" || echo "exited"); its stderr: $(tail -n 3 "$T/old.err"))"
+touch "$T/go"
 wait_for 20 grep -q "layouts:" "$T/old.out" || fail "the 1.1.1 client got no reply: $(cat "$T/old.err")"
 # The host's 3.0, through python.
 unique host-client >"$T/req"
