@@ -32,22 +32,10 @@ import (
 )
 
 var (
-	viewFile *os.File
-	viewMu   sync.Mutex
-	wrap     bool
+	wrap bool
 	// Set by main: the Config every connection's is made from.
 	baseConfig = &tls.Config{InsecureSkipVerify: true}
 )
-
-func writeView(c net.Conn) {
-	tc, ok := c.(tlsConn)
-	if viewFile == nil || !ok {
-		return
-	}
-	viewMu.Lock()
-	fmt.Fprintln(viewFile, goview(tc))
-	viewMu.Unlock()
-}
 
 type dumpConn struct {
 	*tls.Conn
@@ -168,14 +156,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	if *view != "" {
-		f, err := os.Create(*view)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		viewFile = f
-	}
+	openView(*view)
 	for *wait != "" {
 		if _, err := os.Stat(*wait); err == nil {
 			break

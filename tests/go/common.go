@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 )
 
@@ -65,4 +66,34 @@ func configure(cfg *tls.Config, keylog, version string) error {
 	}
 	cfg.KeyLogWriter = f
 	return nil
+}
+
+// The -view file: a line per connection, from any goroutine.
+var (
+	viewFile *os.File
+	viewMu   sync.Mutex
+)
+
+// openView makes PATH the -view file ("": none), or exits.
+func openView(path string) {
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	viewFile = f
+}
+
+// writeView appends c's goview() line to the -view file, if any.
+func writeView(c net.Conn) {
+	tc, ok := c.(tlsConn)
+	if viewFile == nil || !ok {
+		return
+	}
+	viewMu.Lock()
+	fmt.Fprintln(viewFile, goview(tc))
+	viewMu.Unlock()
 }

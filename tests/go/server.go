@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"sync"
 )
 
 type connKey struct{}
@@ -36,16 +35,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	var viewFile *os.File
-	var viewMu sync.Mutex
-	if *view != "" {
-		f, err := os.Create(*view)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		viewFile = f
-	}
+	openView(*view)
 	data, err := os.ReadFile(*body)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -59,10 +49,8 @@ func main() {
 	fmt.Printf("ready %d\n", ln.Addr().(*net.TCPAddr).Port)
 	os.Stdout.Sync()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if c, ok := r.Context().Value(connKey{}).(*tls.Conn); ok && viewFile != nil {
-			viewMu.Lock()
-			fmt.Fprintln(viewFile, goview(c))
-			viewMu.Unlock()
+		if c, ok := r.Context().Value(connKey{}).(*tls.Conn); ok {
+			writeView(c)
 		}
 		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 		w.Write(data)
