@@ -101,6 +101,7 @@ static __always_inline int go_keylog(struct pt_regs *ctx)
 	ev->chunk_len = sizeof(*l);
 	ev->flags = CHUNK_LAST;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	fill_cgroup(ev);
 
 	l = (struct keylog_line *)ev->data;
 	l->label_len = go_kl_len(a.label_len);

@@ -14,6 +14,7 @@
 #include <bpf/bpf_endian.h>
 #include "sslsniff.h"
 #include "alpn.bpf.h"
+#include "cgroup.bpf.h"
 #include "gnutls.bpf.h"
 #include "nspr.bpf.h"
 #include "openssl.bpf.h"
@@ -227,7 +228,7 @@ static __always_inline bool task_wanted(void)
 		if (!comm_matches(comm))
 			return false;
 	}
-	return true;
+	return cgroup_wanted();
 }
 
 static __always_inline bool func_is_ex(__u32 func)
@@ -667,6 +668,7 @@ static __always_inline void fill_header(struct event *h, const struct call_state
 	h->func = s->func;
 	h->fd = -1;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	fill_cgroup(h);
 	fill_fd(h, s);
 }
 

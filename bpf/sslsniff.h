@@ -132,6 +132,7 @@ struct event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC at return */
 	__u64 latency_ns;	/* entry to return */
 	__u64 handle;		/* SSL *, gnutls_session_t, PRFileDesc * or Go's *tls.Conn */
+	__u64 cgroup_id;	/* the caller's cgroup: v2's, or v1's if cgroup_v1 */
 	__u32 pid;
 	__u32 tid;
 	__u32 uid;
@@ -152,7 +153,7 @@ struct event {
 	__u16 tls_version;	/* e.g. 0x0304 for TLS 1.3, 0 when unknown */
 	__u16 cipher_id;	/* IANA's, e.g. 0x1302, 0 when unknown */
 	__u8 alpn_len;		/* of the protocol ALPN selected, 0 when none or unknown */
-	__u8 pad;
+	__u8 cgroup_v1;		/* cgroup_id is of the v1 hierarchy user space chose */
 	__u8 saddr[16];		/* local address; IPv4 in the first 4 bytes */
 	__u8 daddr[16];		/* remote address */
 	char comm[SSLSNIFF_COMM_LEN];
@@ -204,6 +205,19 @@ struct keylog_line {
 	__u32 random_len;
 	__u32 secret_len;
 	__u32 flags;		/* KEYLOG_* */
+};
+
+/*
+ * --container and --cgroup: a call passes when the caller's cgroup is ID or
+ * below it, ID being at LEVEL of its hierarchy (v2's, or the v1 one whose
+ * ids the records carry).
+ */
+#define SSLSNIFF_MAX_CGROUPS	8
+
+struct cgroup_target {
+	__u64 id;
+	__u32 level;
+	__u32 v1;
 };
 
 /*

@@ -21,6 +21,7 @@
 #include "btf/btf_db.h"
 #include "btf/core_btf.h"
 #include "btf/layout.h"
+#include "cgroup/cgroup_layout.h"
 #include "session.h"
 #include "target/target_file.h"
 #include "lib/log.h"
@@ -80,12 +81,24 @@ enum {
 	OPT_RETURN_PROBES,
 	OPT_RAW,
 	OPT_HTTP_SUMMARY,
+	OPT_CONTAINER,
+	OPT_CGROUP,
+	OPT_HOST_ROOT,
 };
 
 static const struct argp_option argp_opts[] = {
 	{ "pid", 'p', "PID[,PID]", 0, "Trace only these processes (repeatable)", 0 },
 	{ "uid", 'u', "UID", 0, "Trace only this user ID", 0 },
 	{ "comm", 'c', "COMM", 0, "Trace only processes with this command name", 0 },
+	{ "container", OPT_CONTAINER, "ID", 0,
+	  "Trace only this container (a unique prefix of its id, or an nspawn machine's name; "
+	  "repeatable)", 0 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0,
+	  "Trace only processes in this cgroup or below it (a cgroup directory, or a path as "
+	  "/proc/PID/cgroup shows it; repeatable)", 0 },
+	{ "host-root", OPT_HOST_ROOT, "DIR", 0,
+	  "Where the node's root file system is, for the container runtimes' state that names "
+	  "pods and containers (default /; /host in the DaemonSet)", 0 },
 	{ "lib", OPT_LIB, "TYPE:PATH", 0,
 	  "Also attach to this file; TYPE is openssl, gnutls, nss or go (repeatable)", 0 },
 	{ "no-openssl", OPT_NO_OPENSSL, NULL, 0, "Do not trace OpenSSL", 0 },
@@ -112,7 +125,7 @@ static const struct argp_option argp_opts[] = {
 	  "With -w: write the real (encrypted) packets of the traced connections seen on IFACE "
 	  "into the pcapng instead of synthetic plaintext streams, with their secrets, so that "
 	  "Wireshark decrypts them", 1 },
-	{ "extra", 'x', NULL, 0, "Text: add UID and TID columns", 1 },
+	{ "extra", 'x', NULL, 0, "Text: add UID, TID and container columns", 1 },
 	{ "latency", 'l', NULL, 0, "Text: add the call latency in ms", 1 },
 	{ "handshake", OPT_HANDSHAKE, NULL, 0, "Show SSL_do_handshake latency rows", 1 },
 	{ "hexdump", OPT_HEXDUMP, NULL, 0, "Text: show data as hexdump -C", 1 },
@@ -210,6 +223,19 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "COMM '%s' is longer than the kernel's %d characters", arg,
 				   SSLSNIFF_COMM_LEN - 1);
 		o->comm = arg;
+		break;
+	case OPT_CONTAINER:
+		if (o->nr_containers == SSLSNIFF_MAX_CGROUPS)
+			argp_error(state, "at most %d --container options", SSLSNIFF_MAX_CGROUPS);
+		o->containers[o->nr_containers++] = arg;
+		break;
+	case OPT_CGROUP:
+		if (o->nr_cgroup_paths == SSLSNIFF_MAX_CGROUPS)
+			argp_error(state, "at most %d --cgroup options", SSLSNIFF_MAX_CGROUPS);
+		o->cgroup_paths[o->nr_cgroup_paths++] = arg;
+		break;
+	case OPT_HOST_ROOT:
+		o->host_root = arg;
 		break;
 	case OPT_LIB:
 		parse_lib(o, arg, state);
@@ -493,6 +519,35 @@ static int print_detect(const struct options *o)
 	return err ? 1 : 0;
 }
 
+/*
+ * The host's cgroups as the records name them, and --container and
+ * --cgroup as the kernel side checks them. 0, or -errno (reported).
+ */
+static int setup_cgroups(struct options *o, struct cgroup_layout *l)
+{
+	int err = cgroup_layout__join_host_ns();
+
+	if (err < 0)
+		p_warn("cannot join PID 1's cgroup namespace (%s): cgroup paths are "
+		       "sslsniff's own namespace's", strerror(-err));
+	err = cgroup_layout__read(l);
+	if (err) {
+		p_err("cannot read this host's cgroup mounts (/proc/self/mountinfo): %s",
+		      strerror(-err));
+		return err;
+	}
+	o->cgroup_layout = l;
+	for (int i = 0; i < o->nr_containers && !err; i++)
+		err = cgroup_filter__add_container(&o->cgroup_filter, l, o->containers[i]);
+	for (int i = 0; i < o->nr_cgroup_paths && !err; i++)
+		err = cgroup_filter__add_path(&o->cgroup_filter, l, o->cgroup_paths[i]);
+	if (!err && o->host_root && access(o->host_root, X_OK)) {
+		err = -errno;
+		p_err("--host-root '%s': %s", o->host_root, strerror(errno));
+	}
+	return err;
+}
+
 static void sig_handler(int sig)
 {
 	(void)sig;
@@ -735,6 +790,7 @@ int main(int argc, char **argv)
 		.watch = true,
 	};
 	struct session_output outs[SESSION_MAX_OUTPUTS] = {};
+	static struct cgroup_layout cgroups;
 	struct main_start m = { .o = &o };
 	struct session_start start = { .attached = main_attached, .arg = &m };
 	const struct output_ops *ops;
@@ -771,6 +827,8 @@ int main(int argc, char **argv)
 		return 1;
 	libbpf_set_print(log_libbpf);
 	if (check_environment(&o))
+		return 1;
+	if (setup_cgroups(&o, &cgroups))
 		return 1;
 	if (o.keylog_embed && !o.write_path) {
 		p_err("--keylog-embed and --capture-packets write into the pcapng of -w: "

@@ -9,6 +9,9 @@
 #include <linux/types.h>
 #include "sslsniff.h"
 #include "target/ret_mode.h"
+#include "cgroup/cgroup_filter.h"
+
+struct cgroup_layout;
 
 #define MAX_PIDS	64
 #define MAX_LIBS	16
@@ -53,6 +56,14 @@ struct options {
 	bool no_hold;			/* --no-hold: never stop a new root's first processes */
 	bool list_btf;			/* --list-btf */
 	const char *drop_user;		/* -Z USER: who to run as after start-up */
+	const char *containers[SSLSNIFF_MAX_CGROUPS];	/* --container ID */
+	int nr_containers;
+	const char *cgroup_paths[SSLSNIFF_MAX_CGROUPS];	/* --cgroup PATH */
+	int nr_cgroup_paths;
+	const char *host_root;		/* --host-root DIR: the node's files (runtime state) */
+	/* Made of those at start-up: */
+	const struct cgroup_layout *cgroup_layout;
+	struct cgroup_filter cgroup_filter;
 };
 
 #endif

@@ -26,7 +26,9 @@
 #include "session.h"
 #include "source/packets.h"
 #include "source/ring.h"
+#include "sslsniff.h"	/* the skeleton names its types */
 #include "sslsniff.skel.h"
+#include "cgroup/identity.h"
 #include "targets.h"
 #include "target/watch.h"
 
@@ -47,6 +49,7 @@ struct session {
 	volatile bool exec_stop;
 	struct ring_reader *rb;
 	struct decoder *dec;
+	struct identities *ids;		/* each record's cgroup, container and pod */
 	struct proto *proto;		/* the protocol stage, or NULL with --raw */
 	struct packets *packets;	/* --capture-packets, or NULL */
 	struct conn_match *match;	/* ... and which of them are traced */
@@ -204,7 +207,10 @@ static int session_record(const struct record *r, void *arg)
 {
 	struct session *c = arg;
 	struct record rp = *r;
-	int err = c->proto ? proto__record(c->proto, &rp) : 0;
+	int err;
+
+	rp.who = identities__of(c->ids, r->ev);
+	err = c->proto ? proto__record(c->proto, &rp) : 0;
 
 	if (!err)
 		err = session_write(c, &rp);
@@ -594,10 +600,11 @@ int session_run(const struct options *opts, struct session_output *outs, int nr_
 	if (err)
 		goto out;
 	c.dec = decoder__new(session_record, &c);
+	c.ids = identities__new(opts->cgroup_layout, opts->host_root);
 	c.watch = watcher__new(session_rescan, &c);
 	if (!opts->raw)
 		c.proto = proto__new();
-	if (!c.dec || !c.watch || (!opts->raw && !c.proto)) {
+	if (!c.dec || !c.ids || !c.watch || (!opts->raw && !c.proto)) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -627,6 +634,7 @@ out:
 	ring_reader__free(c.rb);
 	session_close_outputs(&c, false);
 	decoder__free(c.dec);
+	identities__free(c.ids);
 	proto__free(c.proto);
 	conn_match__free(c.match);
 	packets__close(c.packets);

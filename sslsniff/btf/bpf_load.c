@@ -6,8 +6,24 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "btf/bpf_load.h"
+#include "cgroup/cgroup_layout.h"
 #include "lib/log.h"
+#include "sslsniff.h"	/* the skeleton names its types */
 #include "sslsniff.skel.h"
+
+/* Which cgroup ids the records carry, and --container's and --cgroup's. */
+static void bpf_load_cgroups(const struct options *o, struct sslsniff_bpf *skel)
+{
+	const struct cgroup_layout *l = o->cgroup_layout;
+
+	if (l) {
+		skel->rodata->targ_cgroup1_ssid = l->v1_ssid;
+		skel->rodata->targ_cgroup2_root = l->v2_root_id;
+	}
+	skel->rodata->targ_nr_cgroups = o->cgroup_filter.nr;
+	for (int i = 0; i < o->cgroup_filter.nr; i++)
+		((struct cgroup_target *)skel->rodata->targ_cgroups)[i] = o->cgroup_filter.t[i];
+}
 
 /* Load-time constants, the same for every instance. */
 static void bpf_load_config(const struct options *o, struct sslsniff_bpf *skel)
@@ -25,6 +41,7 @@ static void bpf_load_config(const struct options *o, struct sslsniff_bpf *skel)
 		skel->rodata->targ_comm_set = true;
 		strncpy((char *)skel->rodata->targ_comm, o->comm, SSLSNIFF_COMM_LEN - 1);
 	}
+	bpf_load_cgroups(o, skel);
 	bpf_map__set_max_entries(skel->maps.events, o->ring_size);
 }
 

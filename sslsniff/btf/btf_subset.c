@@ -6,6 +6,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "btf/btf_subset.h"
+#include "sslsniff.h"	/* the skeleton names its types */
 #include "sslsniff.skel.h"
 
 /* A name without its ___flavor suffix, as libbpf compares CO-RE names. */

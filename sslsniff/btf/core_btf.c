@@ -16,6 +16,7 @@
 #include "lib/digest.h"
 #include "lib/fd_io.h"
 #include "lib/log.h"
+#include "sslsniff.h"	/* the skeleton names its types */
 #include "sslsniff.skel.h"
 
 #define KERNEL_BTF	"/sys/kernel/btf/vmlinux"

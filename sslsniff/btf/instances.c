@@ -18,6 +18,7 @@
 #include "btf/layout.h"
 #include "lib/digest.h"
 #include "lib/log.h"
+#include "sslsniff.h"	/* the skeleton names its types */
 #include "sslsniff.skel.h"
 
 #define MAX_INSTANCES	32

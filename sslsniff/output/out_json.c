@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "cgroup/identity.h"
 #include "lib/json_writer.h"
 #include "output/json_http.h"
 #include "output/output.h"
@@ -77,9 +78,37 @@ static int out_json_flush(void *p)
 	return err;
 }
 
-/* What every object starts with: the process, the call, the connection. */
-static void out_json_common(struct out_json *o, const char *type, const struct event *ev)
+static void out_json_name_field(struct jsonw *w, const char *name, const char *val)
 {
+	if (*val)
+		jsonw_string_field(w, name, val);
+}
+
+/* The caller's cgroup, and its container and pod when it is in one. */
+static void out_json_identity(struct jsonw *w, const struct identity *who)
+{
+	if (!who)
+		return;
+	if (!who->cgroup) {
+		jsonw_uint_field(w, "cgroup_id", who->cgroup_id);
+		return;
+	}
+	jsonw_name(w, "cgroup");
+	jsonw_string(w, who->cgroup, strlen(who->cgroup));
+	if (who->ref.runtime == RUNTIME_NONE)
+		return;
+	jsonw_string_field(w, "container_id", who->ref.id);
+	jsonw_string_field(w, "container_runtime", container_runtime__name(who->ref.runtime));
+	out_json_name_field(w, "container_name", who->meta.container_name);
+	out_json_name_field(w, "pod_uid", who->ref.pod_uid);
+	out_json_name_field(w, "pod_name", who->meta.pod_name);
+	out_json_name_field(w, "pod_namespace", who->meta.pod_namespace);
+}
+
+/* What every object starts with: the process, the call, the connection. */
+static void out_json_common(struct out_json *o, const char *type, const struct record *r)
+{
+	const struct event *ev = r->ev;
 	const struct tls_func_info *fi = tls_func_info(ev->func);
 	struct jsonw *w = &o->w;
 
@@ -90,6 +119,7 @@ static void out_json_common(struct out_json *o, const char *type, const struct e
 	jsonw_uint_field(w, "uid", ev->uid);
 	jsonw_name(w, "comm");
 	jsonw_string(w, ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
+	out_json_identity(w, r->who);
 	jsonw_string_field(w, "library", fi ? tls_library_name(fi->lib) : "unknown");
 	jsonw_string_field(w, "function", fi ? fi->symbol : "unknown");
 	jsonw_uint_field(w, "latency_ns", ev->latency_ns);
@@ -103,7 +133,7 @@ static void out_json_call(struct out_json *o, const struct record *r)
 	struct jsonw *w = &o->w;
 
 	jsonw_start_object(w);
-	out_json_common(o, r->kind == REC_HANDSHAKE ? "handshake" : "data", ev);
+	out_json_common(o, r->kind == REC_HANDSHAKE ? "handshake" : "data", r);
 	if (r->kind == REC_HANDSHAKE) {
 		jsonw_int_field(w, "ret", ev->ret);
 	} else {
@@ -126,7 +156,7 @@ static void out_json_exchanges(struct out_json *o, const struct record *r)
 		if (r->http[i].kind != HTTP_ITEM_EXCHANGE)
 			continue;
 		jsonw_start_object(&o->w);
-		out_json_common(o, "exchange", r->ev);
+		out_json_common(o, "exchange", r);
 		json_http_exchange(&o->w, &r->http[i]);
 		jsonw_end_object(&o->w);
 	}

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "cgroup/identity.h"
 #include "output/output.h"
 #include "output/pcapng.h"
 #include "output/streams.h"
@@ -108,24 +109,51 @@ static void appendf(char *buf, size_t sz, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "pid 123 tid 124 comm curl lib openssl func SSL_write fd 5", and what is missing. */
+/* A comment is UTF-8, and a comm or a name any bytes its owner chose: ASCII kept. */
+static void comment_str(char *dst, size_t size, const char *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i + 1 < size && src[i]; i++) {
+		unsigned char ch = src[i];
+
+		dst[i] = ch >= 0x20 && ch < 0x7f ? ch : '?';
+	}
+	dst[i] = '\0';
+}
+
+/* " container 0123456789ab name web pod default/web-7d9f" for a container's call. */
+static void identity_comment(const struct identity *who, char *buf, size_t sz)
+{
+	char a[META_NAME_LEN], b[META_NAME_LEN];
+
+	if (!who || who->ref.runtime == RUNTIME_NONE)
+		return;
+	appendf(buf, sz, " container %.12s", who->ref.id);
+	comment_str(a, sizeof(a), who->meta.container_name, sizeof(who->meta.container_name));
+	if (*a)
+		appendf(buf, sz, " name %s", a);
+	comment_str(a, sizeof(a), who->meta.pod_namespace, sizeof(who->meta.pod_namespace));
+	comment_str(b, sizeof(b), who->meta.pod_name, sizeof(who->meta.pod_name));
+	if (*b)
+		appendf(buf, sz, " pod %s%s%s", a, *a ? "/" : "", b);
+	else if (*who->ref.pod_uid)
+		appendf(buf, sz, " pod_uid %s", who->ref.pod_uid);
+}
+
+/* "pid 123 tid 124 comm curl lib openssl func SSL_write fd 5", the container,
+ * and what is missing. */
 static void record_comment(const struct record *r, const struct tls_func_info *fi, char *buf,
 			   size_t sz)
 {
 	const struct event *ev = r->ev;
 	char comm[SSLSNIFF_COMM_LEN + 1];
-	size_t i;
 
-	/* A comment is UTF-8, and a comm any bytes the process chose. */
-	for (i = 0; i < SSLSNIFF_COMM_LEN && ev->comm[i]; i++) {
-		unsigned char ch = ev->comm[i];
-
-		comm[i] = ch >= 0x20 && ch < 0x7f ? ch : '?';
-	}
-	comm[i] = '\0';
+	comment_str(comm, sizeof(comm), ev->comm, SSLSNIFF_COMM_LEN);
 	buf[0] = '\0';
 	appendf(buf, sz, "pid %u tid %u comm %s lib %s func %s", ev->pid, ev->tid, comm,
 		tls_library_name(fi->lib), fi->symbol);
+	identity_comment(r->who, buf, sz);
 	if (ev->fd >= 0)
 		appendf(buf, sz, " fd %d", ev->fd);
 	if (r->lost)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "output/output.h"
+#include "cgroup/identity.h"
 #include "lib/strbuf.h"
 #include "output/text_bytes.h"
 #include "output/text_http.h"
@@ -47,7 +48,7 @@ static void text_header(struct out_text *o)
 {
 	text_printf(o, "%-12s %-18s %-16s %-7s %-6s", "FUNC", "TIME(s)", "COMM", "PID", "LEN");
 	if (o->opts.extra)
-		text_printf(o, " %-7s %-7s", "UID", "TID");
+		text_printf(o, " %-7s %-7s %-12s", "UID", "TID", "CONTAINER");
 	if (o->opts.latency)
 		text_printf(o, " %-7s", "LAT(ms)");
 	if (o->opts.extra)
@@ -103,7 +104,13 @@ static void text_conn(struct out_text *o, const struct event *ev)
 	text_alpn(o, ev);
 }
 
-static void text_row(struct out_text *o, const struct event *ev)
+/* -x: the first 12 characters of the container's id, as docker ps shows it; "-" on the host. */
+static const char *text_container(const struct identity *who)
+{
+	return who && who->ref.runtime != RUNTIME_NONE ? who->ref.id : "-";
+}
+
+static void text_row(struct out_text *o, const struct event *ev, const struct identity *who)
 {
 	char comm[SSLSNIFF_COMM_LEN + 1] = {};
 
@@ -114,7 +121,7 @@ static void text_row(struct out_text *o, const struct event *ev)
 		    (double)(ev->ts_ns - o->first_ts) / 1e9, comm, ev->pid,
 		    ev->kind == EV_HANDSHAKE ? ev->ret : (int)ev->len);
 	if (o->opts.extra)
-		text_printf(o, " %-7u %-7u", ev->uid, ev->tid);
+		text_printf(o, " %-7u %-7u %-12.12s", ev->uid, ev->tid, text_container(who));
 	/* A handshake row is about its latency: always show it. */
 	if (o->opts.latency || ev->kind == EV_HANDSHAKE)
 		text_printf(o, " %-7.3f", (double)ev->latency_ns / 1e6);
@@ -242,7 +249,7 @@ static int out_text_record(void *p, const struct record *r)
 			text_header(o);
 			o->header_done = true;
 		}
-		text_row(o, r->ev);
+		text_row(o, r->ev, r->who);
 		if (r->kind == REC_DATA)
 			text_record_data(o, r);
 	}

@@ -14,7 +14,7 @@
 /* IPv4's total length is 16 bits (IPv6 would allow 20 bytes more): one limit. */
 #define TCP_SYNTH_SEG_MAX	(65535 - 20 - 20)
 /* The longest base comment taken whole, with its NUL. */
-#define TCP_SYNTH_COMMENT_LEN	160
+#define TCP_SYNTH_COMMENT_LEN	512
 
 /* One stream's ends as its packets show them; the caller sets them. */
 struct tcp_stream {

@@ -8,6 +8,7 @@
 
 struct packet;
 struct http_item;
+struct identity;
 
 /*
  * What every writer receives, whatever its source: the ring buffer's calls
@@ -36,6 +37,9 @@ struct record {
 	 */
 	const struct http_item *http;
 	uint32_t nr_http;
+	/* The caller's cgroup, container and pod (cgroup/identity.h); NULL
+	 * when not known (REC_PACKET, no memory). */
+	const struct identity *who;
 };
 
 #endif
