@@ -21,6 +21,7 @@ CERT=$T/cert.pem
 KEY=$T/key.pem
 SNIFF_PID=
 BG_PIDS=()
+CGROUPS_MADE=()
 
 cleanup() {
 	local rc=$?
@@ -28,6 +29,8 @@ cleanup() {
 	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	pkill -P $$ 2>/dev/null	# subshells that feed clients
 	wait 2>/dev/null
+	# Cgroups this test made, deepest first (their processes have ended).
+	for ((i = ${#CGROUPS_MADE[@]} - 1; i >= 0; i--)); do rmdir "${CGROUPS_MADE[i]}" 2>/dev/null; done
 	# SSLSNIFF_TEST_KEEP=1 keeps a failed test's scratch directory.
 	if [[ $rc != 0 && $rc != 2 && -n ${SSLSNIFF_TEST_KEEP:-} ]]; then
 		echo "scratch directory kept: $T" >&2
@@ -177,6 +180,32 @@ peer_client() {
 	CLIENT=$!
 	wait "$CLIENT" || fail "client failed"
 }
+
+# cgroup_mount cgroup2 | cgroup CONTROLLER: where that hierarchy is
+# mounted here, "" when it is not.
+cgroup_mount() {
+	awk -v t="$1" -v c="${2:-}" '{
+		for (i = 7; $i != "-"; i++) ;
+		if ($(i + 1) != t) next
+		if (c != "" && ("," $(i + 3) ",") !~ ("," c ",")) next
+		print $5; exit
+	}' /proc/self/mountinfo
+}
+
+# cgroup_make DIR: makes cgroup DIR and its missing parents, removed when
+# the test ends.
+cgroup_make() {
+	local d=$1 missing=()
+	while [[ ! -d $d ]]; do missing=("$d" "${missing[@]}"); d=$(dirname "$d"); done
+	for d in "${missing[@]}"; do
+		mkdir "$d" || fail "cannot make cgroup $d"
+		CGROUPS_MADE+=("$d")
+	done
+}
+
+# "${IN_CGROUP[@]}" DIR COMMAND...: runs COMMAND in cgroup DIR, exec'd (a
+# command, not a function: started with &, $! is COMMAND's pid).
+IN_CGROUP=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"')
 
 # matrix_roots SUITE...: the compatibility matrix's Debian roots (cached;
 # built on first use by tests/matrix/setup-roots.sh); root_dir SUITE then
