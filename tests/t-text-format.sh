@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The default text output: bcc sslsniff's layout, -x and -l columns,
+# The default text output: bcc sslsniff's layout, -x (a host process's
+# container: -) and -l columns,
 # --hexdump as hexdump -C, and --max-bytes truncation reported with its count.
 . "$(dirname "$0")/lib.sh"
 need python3 hexdump
@@ -26,9 +27,9 @@ assert_bytes "$T/want" "$T/block" "data block"
 sniff_start -c python3 -x -l
 peer_client
 sniff_stop
-head -n 1 "$T/out" | grep -qE '^FUNC +TIME\(s\) +COMM +PID +LEN +UID +TID +LAT\(ms\) +CONNECTION *$' ||
+head -n 1 "$T/out" | grep -qE '^FUNC +TIME\(s\) +COMM +PID +LEN +UID +TID +CONTAINER +LAT\(ms\) +CONNECTION *$' ||
 	fail "-x -l header: $(head -n 1 "$T/out")"
-grep -qE "^WRITE/SEND +[0-9.]+ +python3 +$CLIENT +${#P} +0 +[0-9]+ +[0-9]+\.[0-9]{3} +127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:$PORT\$" "$T/out" ||
+grep -qE "^WRITE/SEND +[0-9.]+ +python3 +$CLIENT +${#P} +0 +[0-9]+ +- +[0-9]+\.[0-9]{3} +127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:$PORT\$" "$T/out" ||
 	fail "-x -l row: $(sed -n 2p "$T/out")"
 
 sniff_start -c python3 --hexdump
