@@ -2,7 +2,8 @@
 # A process in another root (as in a container) with its own copy of libssl:
 # sslsniff finds that file (through /proc/PID/root when its path means
 # nothing here), whether the process runs before it starts (-p and
-# system-wide) or execs later (the watcher).
+# system-wide) or execs later (the watcher); last, in its own mount
+# namespace and a docker-named cgroup, traced alone with --container.
 . "$(dirname "$0")/lib.sh"
 need openssl chroot python3 unshare
 
@@ -12,7 +13,7 @@ LIBSSL=$(ldd /usr/bin/openssl | awk '/libssl/ {print $3}')
 
 unique in-root >"$T/req"
 printf 'root-reply:{req}' >"$T/reply"
-peer_serve srv --count 4 --reply "$T/reply"
+peer_serve srv --count 5 --reply "$T/reply"
 { printf 'root-reply:'; cat "$T/req"; } >"$T/want"
 # in_root_client: s_client in the root, which sends once $T/go exists and
 # ends its input once the reply is in.
@@ -89,3 +90,30 @@ sniff_start -f json -p "$CLIENT" -v
 grep -q "attach: '/proc/$CLIENT/map_files/" "$T/err" || fail "not attached through map_files"
 touch "$T/go"
 check_capture "own mount namespace"
+
+# A container as a runtime makes one: that mount namespace and root, in a
+# cgroup named as docker names its own, started after sslsniff, which
+# traces only that container (--container, a prefix of its id): its records
+# carry the id, and nothing of the host (the server) is captured.
+V2=$(cgroup_mount cgroup2)
+[[ -n $V2 ]] || skip "needs a cgroup2 mount for the container's cgroup"
+ID=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+cgroup_make "$V2/system.slice/docker-$ID.scope"
+sniff_start -f json --container "${ID:0:12}"
+rm -f "$T/go"
+: >"$T/got"
+client_input "$T/req" "$T/got" root-reply "$T/go" |
+	"${IN_CGROUP[@]}" "$V2/system.slice/docker-$ID.scope" \
+	unshare -m --propagation private sh -c "mount -t tmpfs none '$NS' && cp -a '$R/.' '$NS/' &&
+		mount --bind /dev/null '$NS/dev/null' &&
+		exec chroot '$NS' /usr/bin/openssl s_client -connect 127.0.0.1:$PORT -quiet" \
+	>"$T/got" 2>"$T/cerr" &
+BG_PIDS+=($!)
+wait_for 10 pgrep -f "^/usr/bin/openssl s_client -connect 127.0.0.1:$PORT" >/dev/null || fail "no container client: $(cat "$T/cerr")"
+CLIENT=$(pgrep -f "^/usr/bin/openssl s_client -connect 127.0.0.1:$PORT")
+wait_for 10 grep -q "(mapped by pid $CLIENT)" "$T/err" || fail "the container's libssl was not attached"
+touch "$T/go"
+check_capture "a container, --container"
+[[ $(records --field pid | sort -u) == "$CLIENT" ]] || fail "--container: records of $(records --field pid | sort -u | tr '\n' ' ')"
+[[ $(records --field container_id | sort -u) == "$ID" ]] || fail "--container: ids $(records --field container_id | sort -u)"
+[[ $(records --field cgroup | sort -u) == "/system.slice/docker-$ID.scope" ]] || fail "--container: cgroup"
