@@ -4,7 +4,7 @@
  * --cgroup. cgroup v2 ids come from helpers. A cgroup v1 hierarchy (the one
  * controller user space chose, by its index in /proc/cgroups) is read from
  * the task's css_set with CO-RE: on a hybrid host the containers may be
- * told apart only there, every process sitting at v2's root.
+ * told apart only there.
  */
 #ifndef __SSLSNIFF_CGROUP_BPF_H
 #define __SSLSNIFF_CGROUP_BPF_H
@@ -12,7 +12,6 @@
 #define CGROUP_MAX_DEPTH	32	/* levels walked up from a v1 cgroup */
 
 const volatile __s32 targ_cgroup1_ssid = -1;	/* -1: no v1 ids */
-const volatile __u64 targ_cgroup2_root = 1;	/* v2's root: v1's id is used there */
 const volatile __u32 targ_nr_cgroups = 0;	/* --container, --cgroup */
 const volatile struct cgroup_target targ_cgroups[SSLSNIFF_MAX_CGROUPS] = {};
 
@@ -54,18 +53,16 @@ static __always_inline __u64 cgroup1_ancestor_id(struct cgroup *cgrp, __u32 leve
 	return depth == (int)level ? cgroup1_id(cgrp) : 0;
 }
 
-/* The record's cgroup: v2's, or v1's where the process sits at v2's root. */
+/*
+ * The record's cgroups: v2's, and on a hybrid host v1's too, since a
+ * runtime may name its containers in v1 alone (docker's cgroupfs driver:
+ * its containers sit in containerd's v2 cgroup).
+ */
 static __always_inline void fill_cgroup(struct event *h)
 {
 	h->cgroup_id = bpf_get_current_cgroup_id();
-	if (targ_cgroup1_ssid >= 0 && h->cgroup_id == targ_cgroup2_root) {
-		__u64 id = cgroup1_id(task_cgroup1());
-
-		if (id) {
-			h->cgroup_id = id;
-			h->cgroup_v1 = 1;
-		}
-	}
+	if (targ_cgroup1_ssid >= 0)
+		h->cgroup1_id = cgroup1_id(task_cgroup1());
 }
 
 /* Under one of --container's or --cgroup's cgroups (or no such filter). */

@@ -132,7 +132,8 @@ struct event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC at return */
 	__u64 latency_ns;	/* entry to return */
 	__u64 handle;		/* SSL *, gnutls_session_t, PRFileDesc * or Go's *tls.Conn */
-	__u64 cgroup_id;	/* the caller's cgroup: v2's, or v1's if cgroup_v1 */
+	__u64 cgroup_id;	/* the caller's cgroup v2 id */
+	__u64 cgroup1_id;	/* ... and in the v1 hierarchy user space chose, 0: none */
 	__u32 pid;
 	__u32 tid;
 	__u32 uid;
@@ -153,7 +154,7 @@ struct event {
 	__u16 tls_version;	/* e.g. 0x0304 for TLS 1.3, 0 when unknown */
 	__u16 cipher_id;	/* IANA's, e.g. 0x1302, 0 when unknown */
 	__u8 alpn_len;		/* of the protocol ALPN selected, 0 when none or unknown */
-	__u8 cgroup_v1;		/* cgroup_id is of the v1 hierarchy user space chose */
+	__u8 pad;
 	__u8 saddr[16];		/* local address; IPv4 in the first 4 bytes */
 	__u8 daddr[16];		/* remote address */
 	char comm[SSLSNIFF_COMM_LEN];

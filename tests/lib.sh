@@ -203,9 +203,10 @@ cgroup_make() {
 	done
 }
 
-# "${IN_CGROUP[@]}" DIR COMMAND...: runs COMMAND in cgroup DIR, exec'd (a
-# command, not a function: started with &, $! is COMMAND's pid).
-IN_CGROUP=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"')
+# "${IN_CGROUP[@]}" DIR[:DIR] COMMAND...: runs COMMAND in cgroup DIR (one
+# per hierarchy), exec'd (a command, not a function: started with &, $! is
+# COMMAND's pid).
+IN_CGROUP=(sh -c 'IFS=:; for d in $0; do echo $$ >"$d/cgroup.procs" || exit 1; done; exec "$@"')
 
 # matrix_roots SUITE...: the compatibility matrix's Debian roots (cached;
 # built on first use by tests/matrix/setup-roots.sh); root_dir SUITE then

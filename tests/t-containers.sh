@@ -36,12 +36,21 @@ NAMES=(docker containerd crio)
 for n in "${NAMES[@]}"; do cgroup_make "$V2${CG[$n]}"; done
 # conmon beside cri-o's container: a pod's, not a container.
 cgroup_make "$V2${CG[crio]%/*}/crio-conmon-$C.scope"
+# docker's cgroupfs driver on a hybrid host: the container in v1 alone, in
+# containerd's v2 cgroup (its shim's).
 if [[ -n $V1 ]]; then
 	CG[v1docker]=/docker/$V
 	cgroup_make "$V1${CG[v1docker]}"
+	cgroup_make "$V2/system.slice/containerd.service"
 	NAMES+=(v1docker)
 fi
-cg_dir() { [[ $1 == v1docker ]] && echo "$V1${CG[$1]}" || echo "$V2${CG[$1]}"; }
+cg_dir() {
+	if [[ $1 == v1docker ]]; then
+		echo "$V2/system.slice/containerd.service:$V1${CG[$1]}"
+	else
+		echo "$V2${CG[$1]}"
+	fi
+}
 
 # The runtimes' state, as containerd, cri-o and docker keep it.
 H=$T/host
@@ -122,7 +131,7 @@ PY
 }
 
 # The host server's cgroup as the records should name it: v2's, or the v1
-# memory one's when it sits at v2's root.
+# memory one's when it sits at v2's root (no container in either).
 host_cgroup() {
 	local v2
 	v2=$(awk -F: '$1 == 0 {print $3}' "/proc/$1/cgroup")

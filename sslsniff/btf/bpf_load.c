@@ -16,10 +16,8 @@ static void bpf_load_cgroups(const struct options *o, struct sslsniff_bpf *skel)
 {
 	const struct cgroup_layout *l = o->cgroup_layout;
 
-	if (l) {
+	if (l)
 		skel->rodata->targ_cgroup1_ssid = l->v1_ssid;
-		skel->rodata->targ_cgroup2_root = l->v2_root_id;
-	}
 	skel->rodata->targ_nr_cgroups = o->cgroup_filter.nr;
 	for (int i = 0; i < o->cgroup_filter.nr; i++)
 		((struct cgroup_target *)skel->rodata->targ_cgroups)[i] = o->cgroup_filter.t[i];

@@ -165,7 +165,6 @@ int cgroup_layout__parse(struct cgroup_layout *l, const char *mountinfo, const c
 
 	memset(l, 0, sizeof(*l));
 	l->v1_ssid = -1;
-	l->v2_root_id = 1;
 	if (!copy)
 		return -ENOMEM;
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -193,7 +192,6 @@ static int read_text(const char *path, char **out)
 int cgroup_layout__read(struct cgroup_layout *l)
 {
 	char *mountinfo = NULL, *cgroups = NULL;
-	struct stat st;
 	int err;
 
 	err = read_text("/proc/self/mountinfo", &mountinfo);
@@ -205,8 +203,6 @@ int cgroup_layout__read(struct cgroup_layout *l)
 	err = cgroup_layout__parse(l, mountinfo, cgroups ? cgroups : "");
 	free(mountinfo);
 	free(cgroups);
-	if (!err && *l->v2_mount && !strcmp(l->v2_root, "/") && !stat(l->v2_mount, &st))
-		l->v2_root_id = st.st_ino;
 	return err;
 }
 

@@ -18,7 +18,6 @@
 struct cgroup_layout {
 	char v2_mount[PATH_MAX];	/* "" when there is no cgroup2 mount */
 	char v2_root[PATH_MAX];		/* the mount's root in the hierarchy, "/" */
-	uint64_t v2_root_id;		/* the cgroup id of v2's root: 1 */
 	char v1_mount[PATH_MAX];	/* "" when no v1 controller is mounted */
 	char v1_root[PATH_MAX];
 	char v1_controller[CGROUP_CONTROLLER_LEN];	/* "memory", ... */

@@ -156,18 +156,43 @@ int identities__path(const struct cgroup_layout *l, uint64_t id, bool v1, int pi
 	return handle_path(l, v1, id, buf, size);
 }
 
+/* ID's path of the hierarchy into BUF, or "" when it has none. */
+static void identity_path(struct identities *ids, uint64_t id, bool v1, int pid, char *buf,
+			  size_t size)
+{
+	if (!id || identities__path(ids->layout, id, v1, pid, buf, size))
+		*buf = '\0';
+}
+
+/* Which path the records show (struct identity): set from P2, P1. */
+static void identity_choose(struct identity *id, const char *p2, const char *p1)
+{
+	const char *path = p2;
+
+	if (container_ref__parse(p2, strlen(p2), &id->ref))
+		path = p2;
+	else if (container_ref__parse(p1, strlen(p1), &id->ref))
+		path = p1;
+	else if (!*p2 || (!strcmp(p2, "/") && *p1))
+		path = p1;
+	id->v1 = path == p1;
+	id->cgroup = strdup(path);
+}
+
 static void identity_resolve(struct identities *ids, struct identity_entry *e, int pid)
 {
 	struct identity *id = &e->id;
-	char path[PATH_MAX];
+	char p2[PATH_MAX], p1[PATH_MAX];
 	int err;
 
-	if (identities__path(ids->layout, id->cgroup_id, id->v1, pid, path, sizeof(path))) {
+	identity_path(ids, id->cgroup_id, false, pid, p2, sizeof(p2));
+	identity_path(ids, id->cgroup1_id, true, pid, p1, sizeof(p1));
+	if (!*p2 && !*p1) {
 		e->tries++;
 		return;
 	}
-	id->cgroup = strdup(path);
-	if (!id->cgroup || !container_ref__parse(path, strlen(path), &id->ref))
+	identity_choose(id, p2, p1);
+	if (!id->cgroup || id->ref.runtime == RUNTIME_NONE)
 		return;
 	err = container_meta__read(ids->host_root, &id->ref, &id->meta);
 	if (err && err != -ENOENT && !ids->meta_err_logged) {
@@ -180,20 +205,20 @@ static void identity_resolve(struct identities *ids, struct identity_entry *e, i
 		snprintf(id->ref.pod_uid, sizeof(id->ref.pod_uid), "%s", id->meta.pod_uid);
 }
 
-static uint64_t identity_key(uint64_t cgroup_id, bool v1)
+static uint64_t identity_key(const struct event *ev)
 {
-	uint64_t k[2] = { cgroup_id, v1 };
+	uint64_t k[2] = { ev->cgroup_id, ev->cgroup1_id };
 
 	return hashset_key(k, sizeof(k));
 }
 
 const struct identity *identities__of(struct identities *ids, const struct event *ev)
 {
-	uint64_t key = identity_key(ev->cgroup_id, ev->cgroup_v1);
+	uint64_t key = identity_key(ev);
 	struct identity_entry *e = hashmap_get(&ids->by_cgroup, key);
 
-	if (e && (e->id.cgroup_id != ev->cgroup_id || e->id.v1 != !!ev->cgroup_v1))
-		e = NULL;	/* another cgroup's key: not kept, resolved each time */
+	if (e && (e->id.cgroup_id != ev->cgroup_id || e->id.cgroup1_id != ev->cgroup1_id))
+		e = NULL;	/* another pair's key: not kept, resolved each time */
 	if (!e) {
 		if (ids->nr == IDENTITIES_MAX)
 			identities_forget(ids);
@@ -201,7 +226,7 @@ const struct identity *identities__of(struct identities *ids, const struct event
 		if (!e)
 			return NULL;
 		e->id.cgroup_id = ev->cgroup_id;
-		e->id.v1 = ev->cgroup_v1;
+		e->id.cgroup1_id = ev->cgroup1_id;
 		ids->all[ids->nr++] = e;
 		if (!hashmap_get(&ids->by_cgroup, key) && hashmap_put(&ids->by_cgroup, key, e))
 			return &e->id;

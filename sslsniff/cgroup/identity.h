@@ -10,11 +10,14 @@
 
 struct event;
 
-/* Who made a call, as far as its cgroup tells: what every writer shows. */
+/* Who made a call, as far as its cgroups tell: what every writer shows. */
 struct identity {
-	uint64_t cgroup_id;
-	bool v1;		/* the id is of the layout's v1 hierarchy */
-	char *cgroup;		/* its path as the host names it, NULL when unknown */
+	uint64_t cgroup_id;	/* v2's */
+	uint64_t cgroup1_id;	/* the layout's v1 hierarchy's, 0: none */
+	/* The path as the host names it, NULL when unknown: the one that names
+	 * a container, else v2's unless it is v2's root, else v1's. */
+	char *cgroup;
+	bool v1;		/* ... which is v1's */
 	struct container_ref ref;	/* runtime RUNTIME_NONE: not in a container */
 	struct container_meta meta;	/* names the runtime's state gave ("" unknown) */
 };
@@ -22,10 +25,10 @@ struct identity {
 struct identities;
 
 /*
- * A cache of identities by cgroup, each resolved once: the path from the
- * caller's /proc/PID/cgroup (checked against the id), else from the id
- * itself (open_by_handle_at); the container from the path; the names from
- * the runtimes' state under HOST_ROOT. NULL on -ENOMEM.
+ * A cache of identities by cgroups (v2's and v1's id), each resolved once:
+ * the paths from the caller's /proc/PID/cgroup (checked against the ids),
+ * else from the ids themselves (open_by_handle_at); the container from a
+ * path; the names from the runtimes' state under HOST_ROOT. NULL on -ENOMEM.
  */
 struct identities *identities__new(const struct cgroup_layout *layout, const char *host_root);
 void identities__free(struct identities *ids);

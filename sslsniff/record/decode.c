@@ -23,7 +23,7 @@ struct decoder {
 };
 
 _Static_assert(sizeof(struct event) % 8 == 0, "event header must keep data 8-aligned");
-_Static_assert(sizeof(struct event) == 208, "event header layout changed: check BPF side");
+_Static_assert(sizeof(struct event) == 216, "event header layout changed: check BPF side");
 _Static_assert(sizeof(struct keylog_line) == 128, "keylog_line layout changed: check BPF side");
 
 struct decoder *decoder__new(record_fn fn, void *ctx)
