@@ -20,7 +20,7 @@ CACHE=${SSLSNIFF_CACHE:-/var/cache/sslsniff}/deploy
 $PY3 -c 'import yaml' 2>/dev/null || skip "needs python3-yaml (run make deps)"
 
 # 1. The manifest, as the lines the rest of the test reads.
-$PY3 - "$M" >"$T/m" <<'PY' || fail "the manifest: $(cat "$T/m")"
+$PY3 - "$M" >"$T/m" 2>"$T/m.err" <<'PY' || fail "the manifest '$M': $(tail -n 3 "$T/m.err")"
 import sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 ds = [d for d in docs if d.get("kind") == "DaemonSet"]
@@ -38,6 +38,32 @@ c = pod["containers"]
 if len(c) != 1:
     sys.exit("want one container, found %d" % len(c))
 c = c[0]
+# No apiserver here to validate against (kubectl's dry run needs one): the
+# keys this manifest uses, each of the API's own (core/v1), so that a typo
+# is not silently taken for an absent field.
+known = {
+    "pod": {"hostPID", "automountServiceAccountToken", "enableServiceLinks", "priorityClassName",
+            "tolerations", "terminationGracePeriodSeconds", "containers", "volumes"},
+    "container": {"name", "image", "imagePullPolicy", "args", "securityContext", "resources",
+                  "volumeMounts"},
+    "securityContext": {"privileged", "runAsUser", "capabilities", "seccompProfile"},
+    "volumeMount": {"name", "mountPath", "readOnly", "mountPropagation"},
+    "volume": {"name", "hostPath"},
+    "hostPath": {"path", "type"},
+}
+def check(what, obj):
+    extra = set(obj) - known[what]
+    if extra:
+        sys.exit("%s: keys the test does not know (typos?): %s" % (what, sorted(extra)))
+check("pod", pod)
+for x in pod["containers"]:
+    check("container", x)
+    check("securityContext", x.get("securityContext", {}))
+    for m in x.get("volumeMounts", []):
+        check("volumeMount", m)
+for v in pod.get("volumes", []):
+    check("volume", v)
+    check("hostPath", v.get("hostPath", {}))
 if not any(t.get("operator") == "Exists" and not t.get("key") for t in pod.get("tolerations", [])):
     sys.exit("no toleration of every taint (operator: Exists, no key)")
 print("hostPID", pod.get("hostPID", False))
