@@ -205,8 +205,8 @@ static enum container_runtime container_component(const struct walk *w, struct s
 	if (span_is_id(c)) {
 		if (span_is(w->parent, "docker"))
 			return id_copy(c, RUNTIME_DOCKER, out);
-		if (w->parent_is_pod_dir ||
-		    (w->index == 1 && (span_is(w->parent, "default") || span_is(w->parent, "k8s.io"))))
+		if (w->parent_is_pod_dir || (w->index == 1 && (span_is(w->parent, "default") ||
+							       span_is(w->parent, "k8s.io"))))
 			return id_copy(c, RUNTIME_CONTAINERD, out);
 		return RUNTIME_NONE;
 	}
@@ -215,7 +215,8 @@ static enum container_runtime container_component(const struct walk *w, struct s
 	if (w->under_libpod_parent && span_strip(c, "libpod-", "", &id) && span_is_id(id))
 		return id_copy(id, RUNTIME_PODMAN, out);
 	if (w->index == 1 && span_is(w->parent, "machine.slice")) {
-		if (span_strip(c, "systemd-nspawn@", ".service", &id) && machine_name(id, true, out))
+		if (span_strip(c, "systemd-nspawn@", ".service", &id) &&
+		    machine_name(id, true, out))
 			return RUNTIME_NSPAWN;
 		if (span_strip(c, "machine-", ".scope", &id) && machine_name(id, false, out))
 			return RUNTIME_NSPAWN;

@@ -289,12 +289,17 @@ static int meta_containerd_ns(const char *root, const char *ns, const char *id,
 	char path[PATH_MAX];
 	int err;
 
-	err = meta_path(path, sizeof(path), root, "/" CONTAINERD_TASKS "/%s/%s/config.json", ns, id);
+	err = meta_path(path, sizeof(path), root, "/" CONTAINERD_TASKS "/%s/%s/config.json", ns,
+			id);
 	return err ? err : meta_scan_file(path, m);
 }
 
-/* containerd's namespaces: kubelet's k8s.io first, then the others
- * (nerdctl's default, Docker 25's moby, ...), at most CONTAINERD_NS_MAX. */
+/*
+ * containerd's namespaces: kubelet's k8s.io first, then the others
+ * (nerdctl's default, ...), at most CONTAINERD_NS_MAX. Not "moby": Docker
+ * runs its containers through containerd there, with bundles that name
+ * nothing; its names are in its own config.v2.json, the source after.
+ */
 static int meta_containerd(const char *root, const char *id, struct meta_scan *m)
 {
 	char path[PATH_MAX];
@@ -314,7 +319,7 @@ static int meta_containerd(const char *root, const char *id, struct meta_scan *m
 	err = -ENOENT;
 	while (err == -ENOENT && seen < CONTAINERD_NS_MAX && (de = readdir(dir))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    !strcmp(de->d_name, "k8s.io"))
+		    !strcmp(de->d_name, "k8s.io") || !strcmp(de->d_name, "moby"))
 			continue;
 		seen++;
 		err = meta_containerd_ns(root, de->d_name, id, m);
@@ -379,7 +384,8 @@ static int meta_storage_names(const char *root, const char *id, struct meta_scan
 	size_t len;
 	int err;
 
-	err = meta_path(path, sizeof(path), root, "/var/lib/" STORAGE_CONTAINERS "/containers.json");
+	err = meta_path(path, sizeof(path), root,
+			"/var/lib/" STORAGE_CONTAINERS "/containers.json");
 	if (!err)
 		err = meta_read_file(path, &buf, &len);
 	if (err)
@@ -400,7 +406,8 @@ static int meta_docker(const char *root, const char *id, struct meta_scan *m)
 	char path[PATH_MAX];
 	int err;
 
-	err = meta_path(path, sizeof(path), root, "/var/lib/docker/containers/%s/config.v2.json", id);
+	err = meta_path(path, sizeof(path), root, "/var/lib/docker/containers/%s/config.v2.json",
+			id);
 	return err ? err : meta_scan_file(path, m);
 }
 

@@ -391,7 +391,8 @@ bool json_scan_path_is(const struct json_scan_path *p, ...)
 	while (is && (key = va_arg(ap, const char *))) {
 		size_t n = strlen(key);
 
-		is = d < p->depth && p->keys[d] && p->key_lens[d] == n && !memcmp(p->keys[d], key, n);
+		is = d < p->depth && p->keys[d] && p->key_lens[d] == n &&
+		     !memcmp(p->keys[d], key, n);
 		d++;
 	}
 	va_end(ap);

@@ -47,8 +47,10 @@ static int count(const struct json_scan_path *p, const char *val, size_t len, vo
 	struct tally *t = arg;
 
 	FUZZ_ASSERT(p->depth >= t->base && p->depth <= JSON_SCAN_DEPTH);
+	/* Wrapped, the outer level is the array (not always element 0: in
+	 * "[" + "1,2" + "]" the input itself had a comma at the top). */
 	if (t->base)
-		FUZZ_ASSERT(!p->keys[0] && p->key_lens[0] == 0);
+		FUZZ_ASSERT(!p->keys[0]);
 	for (int d = 0; d < p->depth; d++)
 		if (p->keys[d])
 			FUZZ_ASSERT(utf8_ok((const unsigned char *)p->keys[d], p->key_lens[d]));

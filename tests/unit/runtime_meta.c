@@ -99,7 +99,9 @@ static void build_tree(void)
 	fixture_s(TASKS "default/%s/config.json", id_of('3'), oci_spec(buf, sizeof(buf),
 		  "\"nerdctl/hostname\":\"3333333333333\",\"nerdctl/name\":\"my\\u002dnginx\","
 		  "\"nerdctl/namespace\":\"default\",\"nerdctl/platform\":\"linux/amd64\""));
-	mkdir(strcat(strcpy(buf, root), "/" TASKS "moby"), 0700);
+	/* Docker's bundle in containerd's moby namespace names nothing */
+	fixture_s(TASKS "moby/%s/config.json", id_of('7'), oci_spec(buf, sizeof(buf),
+		  "\"org.opencontainers.image.stopSignal\":\"3\""));
 	/* cri-o: its run directory's copy, with the pod's annotations as a JSON string */
 	fixture_s("run/containers/storage/overlay-containers/%s/userdata/config.json", id_of('4'),
 		  oci_spec(buf, sizeof(buf),
@@ -161,12 +163,10 @@ static void build_tree(void)
 	big = malloc(big_len);
 	memset(big, ' ', big_len);
 	memcpy(big, "{\"Name\":\"/big\"}", 15);
-	fixture_s("var/lib/docker/containers/%s/config.v2.json", id_of('b'), "");
 	snprintf(buf, sizeof(buf), "var/lib/docker/containers/%s/config.v2.json", id_of('b'));
 	fixture(buf, big, big_len);
 	/* just under the bound: read */
 	big[(4 << 20) - 1] = '\n';
-	fixture_s("var/lib/docker/containers/%s/config.v2.json", id_of('f'), "");
 	snprintf(buf, sizeof(buf), "var/lib/docker/containers/%s/config.v2.json", id_of('f'));
 	fixture(buf, big, 4 << 20);
 	free(big);
@@ -232,7 +232,7 @@ int main(void)
 	r = ref_of(RUNTIME_CONTAINERD, id_of('2'), UID);
 	CHECK(container_meta__read(root, &r, &m) == 0);
 	CHECK(m.sandbox && !m.container_name[0] && !strcmp(m.pod_name, "nginx-7d4b9c6f5-x2x9k"));
-	/* nerdctl, default namespace, found past the empty moby one */
+	/* nerdctl, default namespace */
 	r = ref_of(RUNTIME_CONTAINERD, id_of('3'), "");
 	CHECK(container_meta__read(root, &r, &m) == 0);
 	CHECK_STR(m.container_name, "my-nginx");
@@ -252,7 +252,8 @@ int main(void)
 	CHECK(container_meta__read(root, &r, &m) == 0);
 	CHECK_STR(m.container_name, "web-podman");
 	CHECK(!m.pod_name[0] && !m.refused);
-	/* docker: Name without its slash; dockershim's labels over its Name */
+	/* docker: Name without its slash (not the moby bundle's nothing);
+	 * dockershim's labels over its Name */
 	r = ref_of(RUNTIME_DOCKER, id_of('7'), "");
 	CHECK(container_meta__read(root, &r, &m) == 0);
 	CHECK_STR(m.container_name, "web");
