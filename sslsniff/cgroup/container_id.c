@@ -20,7 +20,9 @@
  *   cri-o       crio-<id>.scope; cgroupfs .../pod<uid>/crio-<id>; its
  *               monitor crio-conmon-<id>.scope is not the container
  *   podman      libpod-<id>.scope (also rootless, under user@UID.service);
- *               cgroupfs libpod-<id> under /libpod_parent; not its monitor
+ *               cgroupfs libpod-<id> under /libpod_parent (anywhere, a cut
+ *               libpod-<id>.scope would be one); --cgroups=split's
+ *               libpod-payload-<id> in the caller's cgroup; not its monitor
  *               libpod-conmon-<id>.scope nor a pod's libpod-pod-<id>.slice
  *   nspawn      /machine.slice/systemd-nspawn@<name>.service and machined's
  *               /machine.slice/machine-<escaped name>.scope
@@ -213,6 +215,9 @@ static enum container_runtime container_component(const struct walk *w, struct s
 	if (w->parent_is_pod_dir && span_strip(c, "crio-", "", &id) && span_is_id(id))
 		return id_copy(id, RUNTIME_CRIO, out);
 	if (w->under_libpod_parent && span_strip(c, "libpod-", "", &id) && span_is_id(id))
+		return id_copy(id, RUNTIME_PODMAN, out);
+	/* A directory, never a scope: taken anywhere, no cut name is one. */
+	if (span_strip(c, "libpod-payload-", "", &id) && span_is_id(id))
 		return id_copy(id, RUNTIME_PODMAN, out);
 	if (w->index == 1 && span_is(w->parent, "machine.slice")) {
 		if (span_strip(c, "systemd-nspawn@", ".service", &id) &&

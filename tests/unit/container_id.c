@@ -100,6 +100,15 @@ static const struct want containers[] = {
 	{ "/libpod_parent/libpod-" ID, RUNTIME_PODMAN, ID, "", "/libpod_parent/libpod-" ID, NULL },
 	{ "/libpod_parent/libpod-" ID "/ctr", RUNTIME_PODMAN, ID, "", "/libpod_parent/libpod-" ID,
 	  NULL },
+	/* --cgroups=split: the container below the caller's own cgroup */
+	{ "/system.slice/app.service/libpod-payload-" ID, RUNTIME_PODMAN, ID, "",
+	  "/system.slice/app.service/libpod-payload-" ID, NULL },
+	{ "/user.slice/user-1000.slice/user@1000.service/app.service/libpod-payload-" ID "/x",
+	  RUNTIME_PODMAN, ID, "",
+	  "/user.slice/user-1000.slice/user@1000.service/app.service/libpod-payload-" ID, NULL },
+	/* nerdctl under system.slice (its default parent with systemd) */
+	{ "/system.slice/nerdctl-" ID ".scope", RUNTIME_CONTAINERD, ID, "",
+	  "/system.slice/nerdctl-" ID ".scope", NULL },
 	/* systemd-nspawn: machinectl's service, machined's scope */
 	{ "/machine.slice/systemd-nspawn@web.service", RUNTIME_NSPAWN, "web", "",
 	  "/machine.slice/systemd-nspawn@web.service", NULL },
@@ -155,7 +164,11 @@ static const char *const not_containers[] = {
 	"/machine.slice/libpod-conmon-" ID ".scope",
 	"/machine.slice/libpod-pod-" ID ".slice",
 	"/machine.slice/machine-libpod_pod_" ID ".slice",
+	"/libpod-payload-" ID ".slice",
+	"/libpod-conmon-" ID,
 	"/libpod-" ID,
+	"/machine.slice/libpod-" ID,
+	"/system.slice/app.service/libpod-payload-" ID ".scope",
 	/* cgroupfs crio- outside a pod, bare ids in a systemd pod slice */
 	"/crio-" ID,
 	KP_SD "/crio-" ID,
