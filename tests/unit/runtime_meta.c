@@ -4,14 +4,16 @@
  * out their state (containerd's task bundles in the k8s.io and default
  * namespaces, cri-o's and podman's containers/storage with podman's
  * containers.json, Docker's config.v2.json with and without dockershim's
- * labels), and on what must be refused: a missing container, malformed
- * JSON, a FIFO where config.json goes, a 5 MiB file, names with control
- * bytes, too long or not printable.
+ * labels), the files a real dockerd and containerd wrote
+ * (runtime_meta_files.h), and on what must be refused: a missing
+ * container, malformed JSON, a FIFO where config.json goes, a 5 MiB file,
+ * names with control bytes, too long or not printable.
  */
 #include <errno.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include "cgroup/runtime_meta.h"
+#include "runtime_meta_files.h"
 #include "unit.h"
 
 #define UID "6f1b9c0e-2d4a-4b7e-9a31-5c8d2e7f0a14"
@@ -189,6 +191,42 @@ static void build_tree(void)
 	}
 }
 
+/* The real files, where their runtimes keep them. */
+static void build_real(void)
+{
+	fixture("var/lib/docker/containers/" REAL_WEB_ID "/config.v2.json", REAL_DOCKER_WEB,
+		strlen(REAL_DOCKER_WEB));
+	fixture("var/lib/docker/containers/" REAL_PLAIN_ID "/config.v2.json", REAL_DOCKER_PLAIN,
+		strlen(REAL_DOCKER_PLAIN));
+	fixture(TASKS "moby/" REAL_PLAIN_ID "/config.json", REAL_MOBY_BUNDLE,
+		strlen(REAL_MOBY_BUNDLE));
+	fixture(TASKS "default/" REAL_CTR_ID "/config.json", REAL_CTR_BUNDLE,
+		strlen(REAL_CTR_BUNDLE));
+}
+
+/* The real containers, from the cgroup paths their processes were in. */
+static void check_real(void)
+{
+	static const char *const paths[] = { "/docker/" REAL_WEB_ID, "/docker/" REAL_PLAIN_ID,
+					     "/default/" REAL_CTR_ID };
+	static const char *const names[] = { "sidecar", "plain-h17a", "ctr-web" };
+	struct container_meta m;
+	struct container_ref r;
+
+	for (int i = 0; i < 3; i++) {
+		CHECK(container_ref__parse(paths[i], strlen(paths[i]), &r));
+		CHECK(container_meta__read(root, &r, &m) == 0);
+		CHECK_STR(m.container_name, names[i]);
+		CHECK(!m.refused && !m.sandbox && !m.pod_uid[0]);
+	}
+	CHECK(container_ref__parse(paths[0], strlen(paths[0]), &r) && r.runtime == RUNTIME_DOCKER);
+	CHECK(container_meta__read(root, &r, &m) == 0);
+	CHECK_STR(m.pod_name, "legacy-0");
+	CHECK_STR(m.pod_namespace, "kube-system");
+	CHECK(container_ref__parse(paths[2], strlen(paths[2]), &r) &&
+	      r.runtime == RUNTIME_CONTAINERD);
+}
+
 static struct container_ref ref_of(enum container_runtime rt, const char *id, const char *uid)
 {
 	struct container_ref r = { .runtime = rt };
@@ -214,6 +252,8 @@ int main(void)
 	if (!mkdtemp(root))
 		return 1;
 	build_tree();
+	build_real();
+	check_real();
 
 	/* containerd k8s.io: names; the pod uid is the cgroup's, so not repeated */
 	r = ref_of(RUNTIME_CONTAINERD, id_of('1'), UID);
