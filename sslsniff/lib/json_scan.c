@@ -352,10 +352,13 @@ static int scan_after(struct scan *s, bool *more)
 
 int json_scan(const char *buf, size_t len, json_scan_fn fn, void *arg)
 {
-	struct scan s = { .p = buf, .end = buf + len };
+	struct scan s;
 	bool want_value = true;
 	int err = 0;
 
+	if (!buf)	/* (NULL, 0): no text, and no NULL + 0 */
+		buf = "";
+	s = (struct scan){ .p = buf, .end = buf + len };
 	if (len && memchr(buf, '\\', len) && !(s.scratch = malloc(len)))
 		return -ENOMEM;
 	while (!err) {

@@ -171,6 +171,7 @@ int main(void)
 	}
 	/* LEN ends the text, not a NUL: "1" then a NUL is not JSON. */
 	CHECK(scan("1\0", 2) == -EINVAL);
+	CHECK(json_scan(NULL, 0, collect, NULL) == -EINVAL);
 	CHECK(scan("\"a\0b\"", 5) == -EINVAL);
 	CHECK(scan("[\"x\"]garbage", 5) == 0 && !strcmp(got, "[0]=x;"));
 	check_depth();
