@@ -162,7 +162,7 @@ run_clients
 sniff_stop
 grep -E "^WRITE/SEND +[0-9.]+ +curl +${PIDS[docker]} .* ${D:0:12} " "$T/out" >/dev/null ||
 	{ head -n 3 "$T/out" >&2; fail "-x shows no container column for docker's curl"; }
-grep -E "^[A-Za-z_]+ +[0-9.]+ +python3 +$SERVER +[0-9-]+ +[0-9]+ +[0-9]+ +- " "$T/out" >/dev/null ||
+grep -E "^[A-Z/]+ +[0-9.]+ +python3 +$SERVER +[0-9-]+ +[0-9]+ +[0-9]+ +- " "$T/out" >/dev/null ||
 	fail "-x shows a container for the host's server"
 
 # 2. --container: that container alone, byte for byte; nothing of the host.
