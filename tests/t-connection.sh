@@ -49,5 +49,5 @@ CLIENT=$!
 wait "$CLIENT" || fail "client failed"
 sniff_stop
 read -r fd laddr lport raddr rport version cipher <"$T/info"
-grep -qE "^WRITE/SEND .* $CLIENT +[0-9]+ +0 +[0-9]+ +$laddr:$lport -> $raddr:$rport\$" "$T/out" ||
+grep -qE "^WRITE/SEND .* $CLIENT +[0-9]+ +0 +[0-9]+ +- +$laddr:$lport -> $raddr:$rport\$" "$T/out" ||
 	fail "no 'src -> dst' on the text row: $(grep WRITE "$T/out")"
