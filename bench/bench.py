@@ -128,6 +128,28 @@ def load_profile(rundir, size):
     return Run(base, "profile"), progs
 
 
+PERF_TOP = 12	# functions shown per size
+
+
+def load_perf(rundir, size, run):
+    """The profile run's perf shares of sslsniff's process: (share %, ns per record, symbol)."""
+    text = read(os.path.join(rundir, "%s-profile.perf" % size), "")
+    if not text or not run:
+        return []
+    records = run.summary.get("records", 0)
+    rows = []
+    for line in text.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) < 3 or not parts[0].endswith("%"):
+            continue
+        share = float(parts[0][:-1])
+        sym = parts[2].split("] ", 1)[-1].strip()
+        kind = "kernel" if "[k]" in parts[1] + parts[2] else "user"
+        ns = share / 100 * run.cpu_s * 1e9 / records if records else 0
+        rows.append((share, ns, sym, kind))
+    return rows[:PERF_TOP]
+
+
 def per_request_us(runs, attr):
     """Median µs per request, and in brackets the CPUs it kept busy."""
     v = median_us(runs, attr)
@@ -291,6 +313,7 @@ def report(args):
 
     rows, loss_rows, hwm_64k, floor_rows = [], [], [], []
     cpu_rows, bpf_rows, kinds, misses = [], [], [], []
+    perf_rows = []
     for size in sizes:
         pairs = []
         i = 1
@@ -358,6 +381,10 @@ def report(args):
                 print("bench: %s %s: wrk counted %d errors" % (size, out, errors),
                       file=sys.stderr)
         kinds, cpu, bpf, progs, calls = time_rows(rundir, size, pairs)
+        perf_rows += [[SIZE_NAMES.get(size, size), "`%s`" % sym, kind, "%.1f %%" % share,
+                       "%.0f" % ns]
+                      for share, ns, sym, kind in load_perf(rundir, size,
+                                                            load_profile(rundir, size)[0])]
         cpu_rows += cpu
         if bpf:
             bpf_rows.append(bpf)
@@ -417,6 +444,14 @@ def report(args):
         w("")
         table(w, ["size", "calls/request", "entry ns", "return ns", "sys_enter ns",
                   "BPF µs/request", "sslsniff process µs/request"], bpf_rows)
+        w("")
+    if perf_rows:
+        w("sslsniff's own process in the same runs, sampled by `perf record` (997 Hz, its "
+          "user space and the system calls it makes): the functions with the largest shares "
+          "of its CPU time, and that share as ns per record it wrote (its CPU in the run × "
+          "share ÷ the run's records).")
+        w("")
+        table(w, ["size", "function", "where", "share", "ns per record"], perf_rows)
         w("")
     if misses:
         w("## What stops the targets missed here")

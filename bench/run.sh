@@ -11,7 +11,7 @@
 #   BENCH_SIZES="1k 64k 1m"
 #   BENCH_KEEP=1      keep the scratch directory (logs, per-run figures)
 #   BENCH_FLOOR=0     skip the floor runs (empty probes, bpftrace)
-#   BENCH_PROFILE=0   skip the profile run (bpf_stats) after each size's pairs
+#   BENCH_PROFILE=0   skip the profile run (bpf_stats, perf) after each size's pairs
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +38,7 @@ bench_deps() {
 	command -v nginx >/dev/null || missing+=(nginx)
 	command -v wrk >/dev/null || missing+=(wrk)
 	[[ $FLOOR == 0 ]] || command -v bpftrace >/dev/null || missing+=(bpftrace)
+	[[ $PROFILE == 0 ]] || command -v perf >/dev/null || missing+=(linux-perf)
 	((${#missing[@]})) || return 0
 	echo "bench: installing ${missing[*]}"
 	apt-get update -qq
@@ -68,6 +69,7 @@ NGINX_PID=
 SNIFF_PID=
 WRK_PID=
 FLOOR_PID=
+PERF_PID=
 
 cleanup() {
 	local rc=$?
@@ -75,6 +77,7 @@ cleanup() {
 	[[ -n $WRK_PID ]] && kill "$WRK_PID" 2>/dev/null
 	[[ -n $SNIFF_PID ]] && kill -INT "$SNIFF_PID" 2>/dev/null
 	[[ -n $FLOOR_PID ]] && kill -INT "$FLOOR_PID" 2>/dev/null
+	[[ -n $PERF_PID ]] && kill -INT "$PERF_PID" 2>/dev/null
 	[[ -n $NGINX_PID ]] && kill -TERM "$NGINX_PID" 2>/dev/null
 	wait 2>/dev/null
 	if [[ -n ${BENCH_KEEP:-} || ($rc != 0 && $rc != 130) ]]; then
@@ -221,6 +224,26 @@ stats_off() {
 	STATS_WAS=
 }
 
+# ... and perf sampling sslsniff's own process (user space and its system
+# calls) over the wrk run, when perf is here: where its CPU goes, by
+# function (bench.py turns the shares into ns per record).
+perf_start() {
+	PERF_PID=
+	command -v perf >/dev/null || return 0
+	perf record -q -F 997 -p "$SNIFF_PID" -o "$1.perf.data" -- sleep "$((RUN_SECONDS - 1))" \
+		>/dev/null 2>"$1.perf.err" &
+	PERF_PID=$!
+}
+
+perf_stop() {
+	[[ -n $PERF_PID ]] || return 0
+	wait "$PERF_PID" || { cat "$1.perf.err" >&2; die "perf record failed"; }
+	PERF_PID=
+	perf report -q -i "$1.perf.data" --stdio --no-children --sort sym --percent-limit 0.5 \
+		>"$1.perf" 2>>"$1.perf.err" || die "perf report failed"
+	rm -f "$1.perf.data"
+}
+
 # The floor: what the uprobe mechanism alone costs here. bpftrace attaches
 # an empty uprobe and uretprobe where sslsniff attaches its programs (its
 # -v output names the places), and the run is timed like a traced one.
@@ -283,7 +306,7 @@ run_one() {
 	case $mode in
 	untraced) ;;
 	floor) floor_start "$out" ;;
-	profile) stats_on && sniff_start "$mode" "$out" ;;
+	profile) stats_on && sniff_start "$mode" "$out" && perf_start "$out" ;;
 	*) sniff_start "$mode" "$out" ;;
 	esac
 	children_cpu >"$W/w0"
@@ -299,7 +322,7 @@ run_one() {
 	case $mode in
 	untraced) ;;
 	floor) floor_stop "$out" ;;
-	profile) stats_off "$out" && sniff_stop "$out" ;;
+	profile) perf_stop "$out" && stats_off "$out" && sniff_stop "$out" ;;
 	*) sniff_stop "$out" ;;
 	esac
 	awk '/^BENCH/ { printf "%.0f requests/s\n", $2 / ($4 / 1e6) }' "$out.wrk" >&2
