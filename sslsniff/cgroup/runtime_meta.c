@@ -25,9 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "cgroup/runtime_meta.h"
+#include "lib/fd_io.h"
 #include "lib/fs_open.h"
 #include "lib/json_scan.h"
 
@@ -185,64 +185,11 @@ static int meta_scan_value(const struct json_scan_path *p, const char *val, size
  * malloc()ed *BUF. */
 static int meta_read_file(const char *path, char **buf, size_t *len)
 {
-	struct stat st;
-	size_t got = 0, cap;
-	char *b = NULL;
-	int fd, err = 0;
+	int fd = fs_open(path), err;
 
-	fd = fs_open(path);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto out_close;
-	}
-	if (st.st_size > META_FILE_MAX) {
-		err = -EFBIG;
-		goto out_close;
-	}
-	/* One byte more than it says: a file that grew past the bound shows. */
-	cap = (size_t)st.st_size + 1;
-	b = malloc(cap);
-	if (!b) {
-		err = -ENOMEM;
-		goto out_close;
-	}
-	for (;;) {
-		ssize_t n = read(fd, b + got, cap - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (!n)
-			break;
-		got += (size_t)n;
-		if (got == cap) {
-			char *nb;
-
-			if (cap > META_FILE_MAX) {
-				err = -EFBIG;
-				break;
-			}
-			cap = cap * 2 > META_FILE_MAX + 1 ? META_FILE_MAX + 1 : cap * 2;
-			nb = realloc(b, cap);
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			b = nb;
-		}
-	}
-	if (err) {
-		free(b);
-		b = NULL;
-	}
-	*buf = b;
-	*len = got;
-out_close:
+	err = fd_read_to_end(fd, META_FILE_MAX, buf, len);
 	close(fd);
 	return err;
 }
