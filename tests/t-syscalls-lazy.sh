@@ -5,7 +5,7 @@
 # as nginx and wrk do) is captured byte for byte with its connection from
 # OpenSSL's structs, and sys_enter stays detached. curl (libcurl gives
 # OpenSSL a BIO of its own) then has it attached as soon as sslsniff sees
-# libcurl mapped (or libgnutls, which it links too), in time for its first
+# libcurl mapped (or libgnutls, which it links too), before its first
 # call: its records name the connection from the syscalls.
 . "$(dirname "$0")/lib.sh"
 need gcc curl nm
@@ -63,14 +63,23 @@ SERVER=$!
 BG_PIDS+=($SERVER)
 wait_for 10 grep -q '^ready' "$T/serve.ready" || fail "fd_pair serve did not start"
 PORT=$(awk '{print $2}' "$T/serve.ready")
-curl -sk --http1.1 "https://127.0.0.1:$PORT/lazy" -o "$T/body" &
+# curl is a host program started after sslsniff, which is not held: it
+# waits here for its URL (-K from a FIFO, opened in main(), after the loader
+# mapped libcurl) until sslsniff has said it watches the syscalls for it,
+# so the test does not race the watcher's scan of its maps.
+mkfifo "$T/curl.cfg"
+curl -sk --http1.1 -K "$T/curl.cfg" -o "$T/body" &
 CURL=$!
+# For libcurl, or for a library it links that needs them too (libgnutls).
+watched_for_curl() { grep "$WATCH" "$T/err" | grep -q "(pid $CURL)\$"; }
+wait_for 20 watched_for_curl || {
+	echo 'url = "https://127.0.0.1:1/"' >"$T/curl.cfg"
+	fail "sys_enter not attached for curl: $(grep "$WATCH" "$T/err")"
+}
+echo "url = \"https://127.0.0.1:$PORT/lazy\"" >"$T/curl.cfg"
 wait "$CURL" || fail "curl failed: exit $?"
 [[ $(cat "$T/body") == "$body" ]] || fail "curl got another body"
 wait "$SERVER"
-# For libcurl, or for a library it links that needs them too (libgnutls).
-grep "$WATCH" "$T/err" | grep -q "(pid $CURL)\$" ||
-	fail "sys_enter not attached for curl: $(grep "$WATCH" "$T/err")"
 sniff_stop
 for dir in write read; do
 	[[ $(records --pid "$CURL" --dir $dir --field fd_source | sort -u) == syscall ]] ||
