@@ -19,8 +19,12 @@ import time
 GIB = 1 << 30
 SIZE_NAMES = {"1k": "1 KiB", "64k": "64 KiB", "1m": "1 MiB"}
 OUTPUTS = ("json", "pcapng")
-# Targets of issue 6.
-RATIO_MIN = {"1k": 0.50, "64k": 0.45, "1m": 0.45}
+# Targets of issue 18: json and pcapng keep this share of the floor's ratio
+# (empty probes at sslsniff's points, same run), lose no byte, and sslsniff's
+# CPU per captured GiB at 1 KiB json is half of the 0.87 s the issue was filed
+# with. Start-up and memory: issue 6's (memory at the defaults, HTTP stage on).
+FLOOR_SHARE_MIN = 0.95
+CPU_GIB_MAX = {("1k", "json"): 0.87 / 2}
 WARM_MAX_S, COLD_MAX_S, RSS_MAX_MB = 0.15, 1.0, 20
 
 
@@ -207,13 +211,14 @@ def busiest(runs):
     return best
 
 
-def ratio_bound(size, out, ratio, pairs, floor_ratio, progs, calls):
+def ratio_bound(size, out, ratio, pairs, floor_ratio, progs, calls, sniff_us):
     """Why OUT's ratio at SIZE stays under its target, from the runs' own figures."""
-    target = RATIO_MIN.get(size, 0.45)
+    target = FLOOR_SHARE_MIN * floor_ratio
     traced = [p[out][1] for p in pairs]
     b = busiest(traced)
-    text = "%s %s: %.3f against %.2f." % (SIZE_NAMES.get(size, size), out, ratio, target)
-    if b is None or floor_ratio is None:
+    text = "%s %s: %.3f against %.3f (%.0f %% of the floor's %.3f)." % (
+        SIZE_NAMES.get(size, size), out, ratio, target, 100 * FLOOR_SHARE_MIN, floor_ratio)
+    if b is None:
         return text
     _, name, attr, busy = b
     f = median_us([p["floor"][1] for p in pairs], attr)
@@ -222,15 +227,16 @@ def ratio_bound(size, out, ratio, pairs, floor_ratio, progs, calls):
     text += (" The busiest in its traced runs was %s (%.2f CPUs), so its time per request "
              "sets the rate: %.1f µs untraced, %.1f at the floor (ratio %.3f), %.1f traced."
              % (name, busy, u, f, floor_ratio, t))
-    if floor_ratio <= target:
-        return text + " The floor itself is under the target."
-    text += (" The target leaves %.1f × (%.3f / %.2f − 1) = %.1f µs above the floor; "
-             "sslsniff added %.1f." % (f, floor_ratio, target, f * (floor_ratio / target - 1),
-                                       t - f))
+    text += (" The target leaves %.1f × (1 / %.2f − 1) = %.1f µs above the floor; "
+             "sslsniff added %.1f." % (f, FLOOR_SHARE_MIN, f * (1 / FLOOR_SHARE_MIN - 1), t - f))
     if progs and "entry" in progs and "return" in progs and calls:
         per_call = sum(ns / cnt for cnt, ns in (progs["entry"], progs["return"])) / 1e3
-        text += (" Its entry and return programs alone take %.2f µs per hooked call, "
-                 "%.2f calls per request on both ends (profile run)." % (per_call, calls))
+        text += (" Its entry and return programs take %.2f µs per hooked call, "
+                 "%.2f calls per request on both ends (profile run)" % (per_call, calls))
+        if sniff_us is not None:
+            text += (", and its own process %.1f µs of CPU per request, on a machine of %d "
+                     "cores that the two ends keep busy" % (sniff_us, os.cpu_count()))
+        text += "."
     return text
 
 
@@ -311,7 +317,7 @@ def report(args):
       % (args.seconds, args.conns, args.pairs))
     w("")
 
-    rows, loss_rows, hwm_64k, floor_rows = [], [], [], []
+    rows, loss_rows, hwm_all, floor_rows, cpu_checks = [], [], [], [], []
     cpu_rows, bpf_rows, kinds, misses = [], [], [], []
     perf_rows = []
     for size in sizes:
@@ -325,8 +331,9 @@ def report(args):
             i += 1
         if not pairs:
             continue
-        medians, lossy = {}, []
-        for out in OUTPUTS + ("floor",):
+        medians, lossy, floor_row = {}, [], None
+        # The floor first: the outputs' targets are shares of it.
+        for out in ("floor",) + OUTPUTS:
             if not all(out in p for p in pairs):
                 continue
             un = [p[out][0] for p in pairs]
@@ -335,21 +342,28 @@ def report(args):
             ratio = medians[out] = statistics.median(ratios)
             others = [r.other_s for r in un + tr if r.other_s is not None]
             if out == "floor":
-                rows.append([SIZE_NAMES.get(size, size), "floor: empty probes",
+                floor_row = [SIZE_NAMES.get(size, size), "floor: empty probes",
                              fmt_int(statistics.median(u.rps for u in un)),
                              fmt_int(statistics.median(t.rps for t in tr)),
                              "%.3f" % ratio, " ".join("%.2f" % x for x in ratios), "-", "-",
-                             "-", "%.1f s" % max(others) if others else "-"])
+                             "-", "%.1f s" % max(others) if others else "-"]
                 continue
             gib = [t.summary["bytes"] / GIB for t in tr]
             cpu = statistics.median([t.cpu_s / g for t, g in zip(tr, gib) if g] or [0])
+            cpu_target = CPU_GIB_MAX.get((size, out))
+            if cpu_target is not None:
+                cpu_checks.append(["sslsniff CPU per captured GiB, %s %s (median)"
+                                   % (SIZE_NAMES.get(size, size), out), "%.2f s" % cpu,
+                                   "≤ %.2f s" % cpu_target, ok(cpu <= cpu_target)])
+            floor = medians.get("floor")
             rows.append([SIZE_NAMES.get(size, size), out,
                          fmt_int(statistics.median(u.rps for u in un)),
                          fmt_int(statistics.median(t.rps for t in tr)),
                          "%.3f" % ratio, " ".join("%.2f" % x for x in ratios),
-                         "≥ %.2f" % RATIO_MIN.get(size, 0.45),
-                         ok(ratio >= RATIO_MIN.get(size, 0.45)),
+                         "≥ %.3f" % (FLOOR_SHARE_MIN * floor) if floor else "-",
+                         ok(ratio >= FLOOR_SHARE_MIN * floor) if floor else "-",
                          "%.2f" % cpu, "%.1f s" % max(others) if others else "-"])
+            hwm_all += [(t.hwm_kb, size, out) for t in tr]
             s = {k: sum(t.summary[k] for t in tr)
                  for k in ("bytes", "lost_bytes", "lost_records", "records", "ring_full_calls",
                            "truncated_bytes", "untracked_calls")}
@@ -360,10 +374,7 @@ def report(args):
             if extra > 4096 * len(tr):
                 print("bench: %s %s: %d bytes more than nginx and wrk passed were captured: "
                       "other TLS traffic on the host" % (size, out, extra), file=sys.stderr)
-            if size == "1k":
-                target, met = "0 lost records", s["lost_records"] == 0
-            else:
-                target, met = "0 lost bytes", s["lost_bytes"] == 0
+            target, met = "0 lost bytes", s["lost_bytes"] == 0 and s["lost_records"] == 0
             loss_rows.append([SIZE_NAMES.get(size, size), out, fmt_int(expected),
                               fmt_int(s["bytes"]),
                               "%.4f" % (s["bytes"] / expected if expected else 0),
@@ -374,12 +385,12 @@ def report(args):
                               target, ok(met)])
             if not met:
                 lossy.append(out)
-            if size == "64k":
-                hwm_64k += [t.hwm_kb for t in tr]
             errors = sum(r.errors for r in un + tr)
             if errors:
                 print("bench: %s %s: wrk counted %d errors" % (size, out, errors),
                       file=sys.stderr)
+        if floor_row:
+            rows.append(floor_row)
         kinds, cpu, bpf, progs, calls = time_rows(rundir, size, pairs)
         perf_rows += [[SIZE_NAMES.get(size, size), "`%s`" % sym, kind, "%.1f %%" % share,
                        "%.0f" % ns]
@@ -388,19 +399,21 @@ def report(args):
         cpu_rows += cpu
         if bpf:
             bpf_rows.append(bpf)
+        prof = load_profile(rundir, size)[0]
+        sniff_us = prof.cpu_s / prof.requests * 1e6 if prof and prof.requests else None
         for out in OUTPUTS:
-            if out in medians and medians[out] < RATIO_MIN.get(size, 0.45):
-                misses.append(ratio_bound(size, out, medians[out], pairs, medians.get("floor"),
-                                          progs, calls))
+            fl = medians.get("floor")
+            if out in medians and fl and medians[out] < FLOOR_SHARE_MIN * fl:
+                misses.append(ratio_bound(size, out, medians[out], pairs, fl, progs, calls,
+                                          sniff_us))
         misses += [loss_bound(size, out, pairs) for out in lossy]
         if "floor" in medians:
             fl = medians["floor"]
             floor_rows.append([SIZE_NAMES.get(size, size), "%.3f" % fl]
                               + ["%.3f" % medians[o] for o in OUTPUTS]
                               + ["%.0f %%" % (100 * medians[o] / fl) for o in OUTPUTS]
-                              + ["%.2f" % RATIO_MIN.get(size, 0.45),
-                                 "above the floor" if RATIO_MIN.get(size, 0.45) > fl
-                                 else "below the floor"])
+                              + ["≥ %.0f %%" % (100 * FLOOR_SHARE_MIN)]
+                              + [ok(medians[o] >= FLOOR_SHARE_MIN * fl) for o in OUTPUTS])
 
     w("## Throughput (requests/s, medians)")
     w("")
@@ -417,12 +430,13 @@ def report(args):
         w("")
         w("Floor: the same runs with an empty uprobe and uretprobe (bpftrace) where sslsniff "
           "attaches its programs, paired with an untraced run like the others: the ratio no "
-          "uprobe-based tracer can beat on this machine, whatever its programs do. A target "
-          "above the floor cannot be met with uprobes here; the share says how much of what "
-          "the floor leaves sslsniff keeps while it copies, reassembles and writes every byte.")
+          "uprobe-based tracer can beat on this machine, whatever its programs do. The share "
+          "says how much of what the floor leaves sslsniff keeps while it copies, reassembles "
+          "and writes every byte; the target (issue 18) is %.0f %% of the floor at every size."
+          % (100 * FLOOR_SHARE_MIN))
         w("")
         table(w, ["size", "floor ratio", "json ratio", "pcapng ratio", "json / floor",
-                  "pcapng / floor", "target", "target vs floor"], floor_rows)
+                  "pcapng / floor", "target", "json met", "pcapng met"], floor_rows)
         w("")
     if cpu_rows:
         w("## Where the time goes (per request)")
@@ -476,18 +490,32 @@ def report(args):
     cold = float(read(os.path.join(args.dir, "startup-cold")))
     warm_all = [float(x) for x in read(os.path.join(args.dir, "startup-warm")).split()]
     warm = statistics.median(warm_all)
-    w("## Start-up and memory")
+    w("## Start-up, memory and CPU")
     w("")
     srows = [["start-up, warm (median of %d)" % len(warm_all), "%.3f s" % warm,
               "≤ %.2f s" % WARM_MAX_S, ok(warm <= WARM_MAX_S)],
              ["start-up, cold (empty core-btf cache)", "%.3f s" % cold,
               "≤ %.0f s" % COLD_MAX_S, ok(cold <= COLD_MAX_S)]]
-    if hwm_64k:
-        rss = max(hwm_64k) / 1000
-        srows.append(["peak RSS (VmHWM), 64 KiB runs", "%.1f MB" % rss,
+    if hwm_all:
+        kb, size, out = max(hwm_all)
+        rss = kb / 1000
+        srows.append(["peak RSS (VmHWM), every traced run (the largest: %s %s)"
+                      % (SIZE_NAMES.get(size, size), out), "%.1f MB" % rss,
                       "≤ %d MB" % RSS_MAX_MB, ok(rss <= RSS_MAX_MB)])
+    srows += cpu_checks
+    if hwm_all and max(hwm_all)[0] / 1000 > RSS_MAX_MB:
+        rss_note = ("Peak RSS above the target: the ring buffer (%d MiB, sslsniff's default "
+                    "--ring-size) is mapped whole from the start and counts in it, with the "
+                    "shared libraries' resident pages (libc, libcrypto, libbpf, libelf, "
+                    "libdw) and the program instances libbpf keeps, one per library layout."
+                    % (RING_BYTES >> 20))
+    else:
+        rss_note = None
     table(w, ["what", "measured", "target", "met"], srows)
     w("")
+    if rss_note:
+        w(rss_note)
+        w("")
     w("Start-up: exec of `sslsniff %s` to its \"Ctrl-C to end.\" line, system-wide "
       "with nginx running; warm runs: %s s." % (" ".join(args.startup_args),
                                                " ".join("%.3f" % x for x in warm_all)))
