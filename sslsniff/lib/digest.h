@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 /*
- * SHA-256 of what a cache entry is made from (libcrypto's EVP), so that
+ * SHA-256 of what a cache entry is made from (libcrypto's, see digest.c), so that
  * an entry is found again only for the very same contents.
  */
 #define DIGEST_LEN	32

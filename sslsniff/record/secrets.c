@@ -6,10 +6,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "lib/hmac_sha2.h"
 #include "record/secrets.h"
 #include "tls_names.h"
 
@@ -30,12 +30,11 @@ static void hex(const uint8_t *b, size_t n, char *out)
  * HKDF-Expand-Label (RFC 8446 7.1) for an output no longer than the hash:
  * one HMAC block, T(1) = HMAC(secret, HkdfLabel || 0x01).
  */
-static bool hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t len,
+static bool hkdf_expand_label(enum hmac_sha2 md, const uint8_t *secret, size_t len,
 			      const char *label, const uint8_t *ctx, size_t ctx_len, uint8_t *out)
 {
-	uint8_t info[2 + 1 + 6 + 32 + 1 + SSLSNIFF_SECRET_LEN + 1], mac[EVP_MAX_MD_SIZE];
+	uint8_t info[2 + 1 + 6 + 32 + 1 + SSLSNIFF_SECRET_LEN + 1], mac[HMAC_SHA2_MAX_LEN];
 	size_t llen = strlen(label), n = 0;
-	unsigned int mac_len = 0;
 
 	if (llen > 32 || ctx_len > SSLSNIFF_SECRET_LEN)
 		return false;
@@ -50,23 +49,23 @@ static bool hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t le
 	memcpy(info + n, ctx, ctx_len);
 	n += ctx_len;
 	info[n++] = 1;
-	if (!HMAC(md, secret, len, info, n, mac, &mac_len) || mac_len < len)
+	if (len > (size_t)md || !hmac_sha2(md, secret, len, info, n, mac))
 		return false;
 	memcpy(out, mac, len);
 	return true;
 }
 
-/* TLS 1.3 suites name their hash last: ..._SHA256, ..._SHA384. */
-static const EVP_MD *suite_hash(const struct event *ev)
+/* TLS 1.3 suites name their hash last: ..._SHA256, ..._SHA384 (0: neither). */
+static enum hmac_sha2 suite_hash(const struct event *ev)
 {
 	const char *cipher = tls_event_cipher(ev);
 	size_t n = cipher ? strnlen(cipher, SSLSNIFF_CIPHER_LEN) : 0;
 
 	if (n >= 6 && !memcmp(cipher + n - 6, "SHA384", 6))
-		return EVP_sha384();
+		return HMAC_SHA384;
 	if (n >= 6 && !memcmp(cipher + n - 6, "SHA256", 6))
-		return EVP_sha256();
-	return NULL;
+		return HMAC_SHA256;
+	return 0;
 }
 
 static size_t add_line(char *buf, size_t size, size_t at, const char *label, const char *random,
@@ -88,13 +87,13 @@ static size_t format_tls13_kept(const struct event *ev, const struct tls_secrets
 		"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
 		"CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET",
 	};
-	const EVP_MD *md = suite_hash(ev);
+	enum hmac_sha2 md = suite_hash(ev);
 	size_t at = 0;
 
 	if (!md)
 		return 0;
 	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
-		at = add_line(buf, size, at, labels[i], random, s->traffic[i], EVP_MD_get_size(md));
+		at = add_line(buf, size, at, labels[i], random, s->traffic[i], md);
 	return at;
 }
 
@@ -111,13 +110,13 @@ static size_t format_tls13(const struct event *ev, const struct tls_secrets *s,
 		{ "SERVER_TRAFFIC_SECRET_0", "s ap traffic", true },
 		{ "CLIENT_TRAFFIC_SECRET_0", "c ap traffic", true },
 	};
-	const EVP_MD *md = suite_hash(ev);
+	enum hmac_sha2 md = suite_hash(ev);
 	uint8_t out[SSLSNIFF_SECRET_LEN];
 	size_t len, at = 0;
 
 	if (!md)
 		return 0;
-	len = EVP_MD_get_size(md);
+	len = md;
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		const uint8_t *secret = lines[i].app ? s->master_secret : s->handshake_secret;
 		const uint8_t *hash = lines[i].app ? s->server_finished_hash
