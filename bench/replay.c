@@ -9,6 +9,9 @@
  * size and writer, so that every change to that path is measured.
  *
  *   replay [SECONDS-PER-CASE] [SIZE...]     SIZE: 1k 64k 1m
+ *   REPLAY_OUTPUTS="json pcapng" replay ...  only these writers (perf record)
+ *   REPLAY_DIR=DIR replay ...                 output to DIR/SIZE.WRITER, not /dev/null
+ *                                             (to compare two builds' bytes)
  *
  * The identity lookup is the real one (cgroup/identity.c) for this
  * process's own pid and cgroup: resolved once, then its cache, as for a
@@ -267,14 +270,14 @@ static void script_advance(struct script *s)
 	}
 }
 
-static int replay_open(struct replay *rp, const struct output_ops *ops,
+static int replay_open(struct replay *rp, const struct output_ops *ops, const char *path,
 		       const struct cgroup_layout *layout)
 {
 	struct output_opts oo = { .realtime_offset_ns = 1700000000000000000LL };
 
 	memset(rp, 0, sizeof(*rp));
 	rp->ops = ops;
-	rp->f = fopen("/dev/null", "w");
+	rp->f = fopen(path, "w");
 	if (!rp->f)
 		return -errno;
 	if (ops->batches)
@@ -320,14 +323,19 @@ static int replay_round(struct replay *rp, struct script *s)
 static int replay_case(const char *size, size_t body, const char *writer, double seconds,
 		       const struct cgroup_layout *layout)
 {
+	const struct output_ops *ops = strcmp(writer, "pcapng") ? output_find(writer)
+								 : &out_pcapng_ops;
+	const char *dir = getenv("REPLAY_DIR");
+	char path[4096] = "/dev/null";
 	struct script s = {};
 	struct replay rp;
 	double t0, t;
 	int err = script_build(&s, size, body);
 
+	if (dir)
+		snprintf(path, sizeof(path), "%s/%s.%s", dir, size, writer);
 	if (!err)
-		err = replay_open(&rp, output_find(writer) ? output_find(writer)
-				  : strcmp(writer, "pcapng") ? NULL : &out_pcapng_ops, layout);
+		err = replay_open(&rp, ops, path, layout);
 	/* One round first: the identity resolved, buffers grown. */
 	if (!err)
 		err = replay_round(&rp, &s);
@@ -367,14 +375,18 @@ int main(int argc, char **argv)
 	double seconds = argc > 1 ? atof(argv[1]) : 2;
 	const char *const *sz = argc > 2 ? (const char *const *)argv + 2 : sizes;
 	int nr_sz = argc > 2 ? argc - 2 : 3, err = 0;
+	const char *only = getenv("REPLAY_OUTPUTS");
 
 	if (cgroup_layout__read(&layout))
 		fprintf(stderr, "replay: no cgroup layout: records without paths\n");
 	printf("| size | output | records | ns/record | ns/MiB | s/GiB |\n");
 	printf("|---|---|---|---|---|---|\n");
 	for (int i = 0; i < nr_sz && !err; i++) {
-		for (size_t j = 0; j < sizeof(writers) / sizeof(*writers) && !err; j++)
+		for (size_t j = 0; j < sizeof(writers) / sizeof(*writers) && !err; j++) {
+			if (only && !strstr(only, writers[j]))
+				continue;
 			err = replay_case(sz[i], size_bytes(sz[i]), writers[j], seconds, &layout);
+		}
 	}
 	return err ? 1 : 0;
 }
