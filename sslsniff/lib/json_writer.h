@@ -33,6 +33,15 @@ static inline void jsonw_name(struct jsonw *w, const char *name)
 {
 	jsonw_name_len(w, name, strlen(name));
 }
+/*
+ * Members formatted before by a jsonw inside an object that had members
+ * (each with its leading comma), after at least one member of this one.
+ */
+static inline void jsonw_members(struct jsonw *w, const char *s, size_t n)
+{
+	strbuf_put(&w->sb, s, n);
+}
+
 /* Arrays: each scalar element after jsonw_elem(); objects and arrays
  * separate themselves. */
 void jsonw_start_array(struct jsonw *w);
