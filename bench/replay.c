@@ -8,14 +8,15 @@
  * /dev/null. Prints the CPU time per record and per MiB captured for each
  * size and writer, so that every change to that path is measured.
  *
- *   replay [SECONDS-PER-CASE] [SIZE...]     SIZE: 1k 64k 1m
+ *   replay [SECONDS-PER-CASE] [SIZE...]     SIZE: 1k 64k 1m; -N: N rounds instead
  *   REPLAY_OUTPUTS="json pcapng" replay ...  only these writers (perf record)
  *   REPLAY_DIR=DIR replay ...                 output to DIR/SIZE.WRITER, not /dev/null
  *                                             (to compare two builds' bytes)
  *
  * The identity lookup is the real one (cgroup/identity.c) for this
- * process's own pid and cgroup: resolved once, then its cache, as for a
- * long-lived traced program. Each exchange is four calls: wrk's SSL_write
+ * process's own cgroup (the pids are made up, so that two builds' output
+ * compares: the path then comes from the id, as root): resolved once, then
+ * its cache, as for a long-lived traced program. Each exchange is four calls: wrk's SSL_write
  * of the request and nginx's SSL_read of it, nginx's SSL_write of the
  * response (head and body in one call) and wrk's SSL_read of it whole, on
  * 16 connections taken in turn.
@@ -176,7 +177,7 @@ static void event_header(struct event *ev, enum replay_end end, int conn, enum t
 	ev->latency_ns = 4000;
 	ev->handle = 0x5555deadb000ULL + conn * 0x1000 + end * 0x100000;
 	ev->cgroup_id = own_cgroup_id();
-	ev->pid = getpid();
+	ev->pid = 4242;
 	ev->tid = ev->pid + end;
 	ev->uid = end == END_NGINX ? 33 : 0;
 	ev->fd = 8 + conn;
@@ -341,8 +342,10 @@ static int replay_case(const char *size, size_t body, const char *writer, double
 		err = replay_round(&rp, &s);
 	rp.records = rp.bytes = 0;
 	t0 = cpu_seconds();
-	while (!err && (t = cpu_seconds() - t0) < seconds)
+	for (int n = 0; !err && (seconds < 0 ? n < -seconds : (t = cpu_seconds() - t0) < seconds);
+	     n++)
 		err = replay_round(&rp, &s);
+	t = cpu_seconds() - t0;
 	if (err) {
 		fprintf(stderr, "replay %s %s: %s\n", size, writer, strerror(-err));
 	} else {
