@@ -161,6 +161,15 @@ static size_t jsonw_plain_prefix(struct jsonw *w, const unsigned char *s, size_t
 			break;
 		memcpy(p + 1 + i, &x, 8);
 	}
+	/* The last few bytes as one word too, padded with plain ones. */
+	if (i < n && n - i < 8) {
+		x = ONES * 'a';
+		memcpy(&x, s + i, n - i);
+		if (!swar_needs_escape(x)) {
+			memcpy(p + 1 + i, s + i, n - i);
+			i = n;
+		}
+	}
 	while (i < n && plain_ascii(s[i])) {
 		p[i + 1] = s[i];
 		i++;
@@ -205,30 +214,26 @@ void jsonw_string(struct jsonw *w, const char *str, size_t n)
 	jsonw_put(w, "\"", 1);
 }
 
-void jsonw_name_len(struct jsonw *w, const char *name, size_t n)
-{
-	char *p;
-
-	jsonw_sep(w);
-	/* Names are the writers' own ASCII words: nothing to escape, and
-	 * checking each byte was a fifth of a small record's cost. */
-	p = strbuf_reserve(&w->sb, n + 3);
-	if (!p)
-		return;
-	p[0] = '"';
-	memcpy(p + 1, name, n);
-	p[n + 1] = '"';
-	p[n + 2] = ':';
-	w->sb.len += n + 3;
-}
-
-/* Decimal digits of V, written backwards from END; returns the first. */
+/* Decimal digits of V, written backwards from END, two at a time (a
+ * timestamp has 19); returns the first. */
 static char *format_u64(uint64_t v, char *end)
 {
-	do {
-		*--end = '0' + v % 10;
-		v /= 10;
-	} while (v);
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+
+	while (v >= 100) {
+		end -= 2;
+		memcpy(end, pairs + v % 100 * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, pairs + v * 2, 2);
+	} else {
+		*--end = '0' + v;
+	}
 	return end;
 }
 
