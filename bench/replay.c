@@ -12,6 +12,7 @@
  *   REPLAY_OUTPUTS="json pcapng" replay ...  only these writers (perf record)
  *   REPLAY_DIR=DIR replay ...                 output to DIR/SIZE.WRITER, not /dev/null
  *                                             (to compare two builds' bytes)
+ *   REPLAY_RAW=1 replay ...                   without the HTTP stage (--raw)
  *
  * The identity lookup is the real one (cgroup/identity.c) for this
  * process's own cgroup (the pids are made up, so that two builds' output
@@ -79,7 +80,7 @@ static int replay_record(const struct record *r, void *arg)
 	int err;
 
 	rec.who = identities__of(rp->ids, r->ev);
-	err = proto__record(rp->proto, &rec);
+	err = rp->proto ? proto__record(rp->proto, &rec) : 0;
 	if (err)
 		return err;
 	counters_count(&rp->counters, &rec);
@@ -287,8 +288,8 @@ static int replay_open(struct replay *rp, const struct output_ops *ops, const ch
 	rp->out = ops->open(&oo);
 	rp->dec = decoder__new(replay_record, rp);
 	rp->ids = identities__new(layout, NULL);
-	rp->proto = proto__new();
-	if (!rp->out || !rp->dec || !rp->ids || !rp->proto)
+	rp->proto = getenv("REPLAY_RAW") ? NULL : proto__new();
+	if (!rp->out || !rp->dec || !rp->ids || (!getenv("REPLAY_RAW") && !rp->proto))
 		return -ENOMEM;
 	return 0;
 }

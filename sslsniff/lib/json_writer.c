@@ -145,34 +145,45 @@ static inline bool swar_needs_escape(uint64_t x)
 	return ((x - ONES * 0x20) | (quote - ONES) | (bslash - ONES) | x) & HIGHS;
 }
 
-static size_t jsonw_plain_prefix(struct jsonw *w, const unsigned char *s, size_t n)
+/* How many of S[0..N)'s first bytes are plain (plain_ascii()), eight a step. */
+static size_t plain_run(const unsigned char *s, size_t n)
 {
-	char *p = strbuf_reserve(&w->sb, n + 2);
 	size_t i = 0;
 	uint64_t x;
 
-	if (!p)
-		return n;
-	p[0] = '"';
-	/* Eight bytes a step while none needs escaping, then byte by byte. */
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&x, s + i, 8);
 		if (swar_needs_escape(x))
 			break;
-		memcpy(p + 1 + i, &x, 8);
 	}
 	/* The last few bytes as one word too, padded with plain ones. */
 	if (i < n && n - i < 8) {
 		x = ONES * 'a';
 		memcpy(&x, s + i, n - i);
-		if (!swar_needs_escape(x)) {
-			memcpy(p + 1 + i, s + i, n - i);
-			i = n;
-		}
+		if (!swar_needs_escape(x))
+			return n;
 	}
-	while (i < n && plain_ascii(s[i])) {
-		p[i + 1] = s[i];
+	while (i < n && plain_ascii(s[i]))
 		i++;
+	return i;
+}
+
+/* Opens the string and copies its plain prefix; closes it too when that
+ * is all of it. Returns the bytes copied. */
+static size_t jsonw_plain_prefix(struct jsonw *w, const unsigned char *s, size_t n)
+{
+	char *p = strbuf_reserve(&w->sb, n + 2);
+	size_t i;
+
+	if (!p)
+		return n + 1;
+	i = plain_run(s, n);
+	p[0] = '"';
+	memcpy(p + 1, s, i);
+	if (i == n) {
+		p[n + 1] = '"';
+		w->sb.len += n + 2;
+		return n + 1;
 	}
 	w->sb.len += i + 1;
 	return i;
@@ -181,9 +192,12 @@ static size_t jsonw_plain_prefix(struct jsonw *w, const unsigned char *s, size_t
 void jsonw_string(struct jsonw *w, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	size_t i = jsonw_plain_prefix(w, s, n);
 	char esc[8];
 
-	for (size_t i = jsonw_plain_prefix(w, s, n); i < n;) {
+	if (i > n)
+		return;
+	while (i < n) {
 		size_t run = i, l;
 
 		/* Most text is plain ASCII: one copy per run, not per byte. */
@@ -266,3 +280,25 @@ void jsonw_base64(struct jsonw *w, const uint8_t *d, size_t n)
 	w->sb.len += out + 2;
 }
 
+
+bool jsonw_plain_pair(struct jsonw *w, const char *a, size_t an, const char *b, size_t bn)
+{
+	char *p;
+
+	if (plain_run((const unsigned char *)a, an) != an ||
+	    plain_run((const unsigned char *)b, bn) != bn)
+		return false;
+	jsonw_sep(w);
+	p = strbuf_reserve(&w->sb, an + bn + 7);
+	if (!p)
+		return true;	/* the error is the writer's */
+	memcpy(p, "[\"", 2);
+	memcpy(p + 2, a, an);
+	p += 2 + an;
+	memcpy(p, "\",\"", 3);
+	memcpy(p + 3, b, bn);
+	p += 3 + bn;
+	memcpy(p, "\"]", 2);
+	w->sb.len += an + bn + 7;
+	return true;
+}

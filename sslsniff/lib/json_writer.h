@@ -73,6 +73,12 @@ void jsonw_bool(struct jsonw *w, bool v);
 void jsonw_null(struct jsonw *w);
 /* Escapes quotes, backslashes, every byte < 0x20 and bytes that are not UTF-8. */
 void jsonw_string(struct jsonw *w, const char *s, size_t len);
+/*
+ * ["A","B"] as the next element of an array, in one step, when neither
+ * string needs escaping (the header fields of nearly every message);
+ * false, nothing written, else.
+ */
+bool jsonw_plain_pair(struct jsonw *w, const char *a, size_t an, const char *b, size_t bn);
 void jsonw_uint(struct jsonw *w, uint64_t v);
 void jsonw_int(struct jsonw *w, int64_t v);
 void jsonw_base64(struct jsonw *w, const uint8_t *data, size_t len);

@@ -31,6 +31,10 @@ static void json_headers(struct jsonw *w, const struct http_head *h)
 	for (uint32_t i = 0; i < h->nr_headers; i++) {
 		const struct http_header *f = &h->headers[i];
 
+		if (!(f->flags & (HTTP_HDR_NAME_UNKNOWN | HTTP_HDR_VALUE_UNKNOWN)) && f->name.ptr &&
+		    f->value.ptr && jsonw_plain_pair(w, f->name.ptr, f->name.len, f->value.ptr,
+						     f->value.len))
+			continue;
 		jsonw_start_array(w);
 		json_str_or_null(w, f->name, f->flags & HTTP_HDR_NAME_UNKNOWN);
 		json_str_or_null(w, f->value, f->flags & HTTP_HDR_VALUE_UNKNOWN);
