@@ -145,6 +145,33 @@ static inline bool swar_needs_escape(uint64_t x)
 	return ((x - ONES * 0x20) | (quote - ONES) | (bslash - ONES) | x) & HIGHS;
 }
 
+static inline uint64_t load8(const unsigned char *s)
+{
+	uint64_t x;
+
+	memcpy(&x, s, 8);
+	return x;
+}
+
+/* S[0..N), 0 < N < 8, as a word of its bytes (some twice) and plain ones. */
+static inline uint64_t load_short(const unsigned char *s, size_t n)
+{
+	uint32_t a, b;
+	uint16_t c, d;
+
+	if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		return a | (uint64_t)b << 32;
+	}
+	if (n >= 2) {
+		memcpy(&c, s, 2);
+		memcpy(&d, s + n - 2, 2);
+		return (ONES * 'a' & ~0xffffffffULL) | c | (uint32_t)d << 16;
+	}
+	return (ONES * 'a' & ~0xffULL) | s[0];
+}
+
 /* How many of S[0..N)'s first bytes are plain (plain_ascii()), eight a step. */
 static size_t plain_run(const unsigned char *s, size_t n)
 {
@@ -156,10 +183,12 @@ static size_t plain_run(const unsigned char *s, size_t n)
 		if (swar_needs_escape(x))
 			break;
 	}
-	/* The last few bytes as one word too, padded with plain ones. */
+	/* The last few bytes as one word too: the string's last eight when it
+	 * has them, else its bytes in overlapping loads. (Not a short memcpy
+	 * into a word: reading it back stalled on the store, a third of the
+	 * cost of every short string.) */
 	if (i < n && n - i < 8) {
-		x = ONES * 'a';
-		memcpy(&x, s + i, n - i);
+		x = n >= 8 ? load8(s + n - 8) : load_short(s, n);
 		if (!swar_needs_escape(x))
 			return n;
 	}
