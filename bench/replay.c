@@ -178,8 +178,8 @@ static void event_header(struct event *ev, enum replay_end end, int conn, enum t
 	ev->latency_ns = 4000;
 	ev->handle = 0x5555deadb000ULL + conn * 0x1000 + end * 0x100000;
 	ev->cgroup_id = own_cgroup_id();
-	ev->pid = 4242;
-	ev->tid = ev->pid + end;
+	ev->pid = end == END_WRK ? 4242 : 5151;
+	ev->tid = ev->pid;
 	ev->uid = end == END_NGINX ? 33 : 0;
 	ev->fd = 8 + conn;
 	ev->fd_source = FD_SRC_STRUCT;
