@@ -89,6 +89,25 @@ static inline void jsonw_string_field(struct jsonw *w, const char *name, const c
 	jsonw_string(w, s, strlen(s));
 }
 
+/*
+ * A member whose value is one of the writers' own words (a kind, a
+ * version, a direction): nothing to escape, so not checked.
+ */
+static inline void jsonw_word_field(struct jsonw *w, const char *name, const char *word)
+{
+	size_t n = strlen(word);
+	char *p;
+
+	jsonw_name(w, name);
+	p = strbuf_reserve(&w->sb, n + 2);
+	if (!p)
+		return;
+	p[0] = '"';
+	memcpy(p + 1, word, n);
+	p[n + 1] = '"';
+	w->sb.len += n + 2;
+}
+
 static inline void jsonw_uint_field(struct jsonw *w, const char *name, uint64_t v)
 {
 	jsonw_name(w, name);

@@ -146,10 +146,10 @@ void json_http_items(struct jsonw *w, const struct http_item *items, uint32_t nr
 			open = true;
 		}
 		jsonw_start_object(w);
-		jsonw_string_field(w, "kind", item_kind_name(it));
-		jsonw_string_field(w, "version", http_version_name(it->version));
+		jsonw_word_field(w, "kind", item_kind_name(it));
+		jsonw_word_field(w, "version", http_version_name(it->version));
 		jsonw_uint_field(w, "stream", it->stream);
-		jsonw_string_field(w, "from", it->from_client ? "client" : "server");
+		jsonw_word_field(w, "from", it->from_client ? "client" : "server");
 		json_item_body(w, it);
 		if (it->grpc)
 			json_grpc(w, it);

@@ -176,7 +176,7 @@ static void out_json_common(struct out_json *o, const char *type, const struct r
 	struct json_conn_entry *e = json_conn_cache__get(&o->conns, ev, with_direction);
 	bool cached = e && (e->valid || out_json_conn_fill(e, ev, with_direction));
 
-	jsonw_string_field(w, "type", type);
+	jsonw_word_field(w, "type", type);
 	jsonw_uint_field(w, "timestamp_ns", ev->ts_ns + o->opts.realtime_offset_ns);
 	if (cached)
 		out_json_part(w, e, JSON_CONN_PROCESS);
