@@ -71,7 +71,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all test unit deps clean install uninstall bench matrix fuzz fuzz-build
+.PHONY: all test unit deps clean install uninstall bench bench-replay matrix fuzz fuzz-build
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -175,6 +175,15 @@ matrix: all
 # wrk when missing). Not part of test: CI times nothing.
 bench: all
 	bench/run.sh
+
+# sslsniff's user space per record, without the kernel (bench/replay.c):
+# the decoder, the HTTP stage and each writer, CPU per record and per MiB.
+$(OUTPUT)/bench/replay: bench/replay.c $(LIB_OBJS)
+	$(call msg,BENCH,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+bench-replay: $(OUTPUT)/bench/replay
 
 # The binary finds btf-db at ../share/sslsniff/btf-db from its own
 # directory (btf/btf_db.c), wherever PREFIX puts both.

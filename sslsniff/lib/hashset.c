@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include "lib/hashset.h"
 
 void hashset_free(struct hashset *s)
@@ -140,12 +141,34 @@ void hashmap_del(struct hashmap *m, uint64_t key)
 	s->nr--;
 }
 
+/* One word into the hash: a multiply, and its high bits folded down. */
+static inline uint64_t hashset_mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	return h ^ h >> 29;
+}
+
 uint64_t hashset_key(const void *p, size_t n)
 {
 	const unsigned char *b = p;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0xcbf29ce484222325ULL ^ n, w;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
+	/* Eight bytes a step: FNV's multiply per byte was most of a lookup. */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, b + i, 8);
+		h = hashset_mix(h, w);
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, b + i, n - i);
+		h = hashset_mix(h, w);
+	}
+	/* MurmurHash3's finaliser: every input bit reaches every output bit. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	return h ? h : 1;
 }

@@ -35,7 +35,8 @@ int hashmap_put(struct hashmap *m, uint64_t key, void *val);
 /* Forgets KEY, if it is there. */
 void hashmap_del(struct hashmap *m, uint64_t key);
 
-/* FNV-1a over N bytes, never 0: a key for hashset_add() and hashmap_put(). */
+/* A 64-bit hash of N bytes, never 0: a key for hashset_add() and hashmap_put()
+ * (a word at a time, then mixed; it is not kept anywhere across runs). */
 uint64_t hashset_key(const void *p, size_t n);
 
 #endif

@@ -145,25 +145,74 @@ static inline bool swar_needs_escape(uint64_t x)
 	return ((x - ONES * 0x20) | (quote - ONES) | (bslash - ONES) | x) & HIGHS;
 }
 
-static size_t jsonw_plain_prefix(struct jsonw *w, const unsigned char *s, size_t n)
+static inline uint64_t load8(const unsigned char *s)
 {
-	char *p = strbuf_reserve(&w->sb, n + 2);
+	uint64_t x;
+
+	memcpy(&x, s, 8);
+	return x;
+}
+
+/* S[0..N), 0 < N < 8, as a word of its bytes (some twice) and plain ones. */
+static inline uint64_t load_short(const unsigned char *s, size_t n)
+{
+	uint32_t a, b;
+	uint16_t c, d;
+
+	if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		return a | (uint64_t)b << 32;
+	}
+	if (n >= 2) {
+		memcpy(&c, s, 2);
+		memcpy(&d, s + n - 2, 2);
+		return (ONES * 'a' & ~0xffffffffULL) | c | (uint32_t)d << 16;
+	}
+	return (ONES * 'a' & ~0xffULL) | s[0];
+}
+
+/* How many of S[0..N)'s first bytes are plain (plain_ascii()), eight a step. */
+static size_t plain_run(const unsigned char *s, size_t n)
+{
 	size_t i = 0;
 	uint64_t x;
 
-	if (!p)
-		return n;
-	p[0] = '"';
-	/* Eight bytes a step while none needs escaping, then byte by byte. */
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&x, s + i, 8);
 		if (swar_needs_escape(x))
 			break;
-		memcpy(p + 1 + i, &x, 8);
 	}
-	while (i < n && plain_ascii(s[i])) {
-		p[i + 1] = s[i];
+	/* The last few bytes as one word too: the string's last eight when it
+	 * has them, else its bytes in overlapping loads. (Not a short memcpy
+	 * into a word: reading it back stalled on the store, a third of the
+	 * cost of every short string.) */
+	if (i < n && n - i < 8) {
+		x = n >= 8 ? load8(s + n - 8) : load_short(s, n);
+		if (!swar_needs_escape(x))
+			return n;
+	}
+	while (i < n && plain_ascii(s[i]))
 		i++;
+	return i;
+}
+
+/* Opens the string and copies its plain prefix; closes it too when that
+ * is all of it. Returns the bytes copied. */
+static size_t jsonw_plain_prefix(struct jsonw *w, const unsigned char *s, size_t n)
+{
+	char *p = strbuf_reserve(&w->sb, n + 2);
+	size_t i;
+
+	if (!p)
+		return n + 1;
+	i = plain_run(s, n);
+	p[0] = '"';
+	memcpy(p + 1, s, i);
+	if (i == n) {
+		p[n + 1] = '"';
+		w->sb.len += n + 2;
+		return n + 1;
 	}
 	w->sb.len += i + 1;
 	return i;
@@ -172,9 +221,12 @@ static size_t jsonw_plain_prefix(struct jsonw *w, const unsigned char *s, size_t
 void jsonw_string(struct jsonw *w, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	size_t i = jsonw_plain_prefix(w, s, n);
 	char esc[8];
 
-	for (size_t i = jsonw_plain_prefix(w, s, n); i < n;) {
+	if (i > n)
+		return;
+	while (i < n) {
 		size_t run = i, l;
 
 		/* Most text is plain ASCII: one copy per run, not per byte. */
@@ -205,30 +257,26 @@ void jsonw_string(struct jsonw *w, const char *str, size_t n)
 	jsonw_put(w, "\"", 1);
 }
 
-void jsonw_name_len(struct jsonw *w, const char *name, size_t n)
-{
-	char *p;
-
-	jsonw_sep(w);
-	/* Names are the writers' own ASCII words: nothing to escape, and
-	 * checking each byte was a fifth of a small record's cost. */
-	p = strbuf_reserve(&w->sb, n + 3);
-	if (!p)
-		return;
-	p[0] = '"';
-	memcpy(p + 1, name, n);
-	p[n + 1] = '"';
-	p[n + 2] = ':';
-	w->sb.len += n + 3;
-}
-
-/* Decimal digits of V, written backwards from END; returns the first. */
+/* Decimal digits of V, written backwards from END, two at a time (a
+ * timestamp has 19); returns the first. */
 static char *format_u64(uint64_t v, char *end)
 {
-	do {
-		*--end = '0' + v % 10;
-		v /= 10;
-	} while (v);
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+
+	while (v >= 100) {
+		end -= 2;
+		memcpy(end, pairs + v % 100 * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, pairs + v * 2, 2);
+	} else {
+		*--end = '0' + v;
+	}
 	return end;
 }
 
@@ -261,3 +309,25 @@ void jsonw_base64(struct jsonw *w, const uint8_t *d, size_t n)
 	w->sb.len += out + 2;
 }
 
+
+bool jsonw_plain_pair(struct jsonw *w, const char *a, size_t an, const char *b, size_t bn)
+{
+	char *p;
+
+	if (plain_run((const unsigned char *)a, an) != an ||
+	    plain_run((const unsigned char *)b, bn) != bn)
+		return false;
+	jsonw_sep(w);
+	p = strbuf_reserve(&w->sb, an + bn + 7);
+	if (!p)
+		return true;	/* the error is the writer's */
+	memcpy(p, "[\"", 2);
+	memcpy(p + 2, a, an);
+	p += 2 + an;
+	memcpy(p, "\",\"", 3);
+	memcpy(p + 3, b, bn);
+	p += 3 + bn;
+	memcpy(p, "\"]", 2);
+	w->sb.len += an + bn + 7;
+	return true;
+}

@@ -31,6 +31,10 @@ static void json_headers(struct jsonw *w, const struct http_head *h)
 	for (uint32_t i = 0; i < h->nr_headers; i++) {
 		const struct http_header *f = &h->headers[i];
 
+		if (!(f->flags & (HTTP_HDR_NAME_UNKNOWN | HTTP_HDR_VALUE_UNKNOWN)) && f->name.ptr &&
+		    f->value.ptr && jsonw_plain_pair(w, f->name.ptr, f->name.len, f->value.ptr,
+						     f->value.len))
+			continue;
 		jsonw_start_array(w);
 		json_str_or_null(w, f->name, f->flags & HTTP_HDR_NAME_UNKNOWN);
 		json_str_or_null(w, f->value, f->flags & HTTP_HDR_VALUE_UNKNOWN);
@@ -142,10 +146,10 @@ void json_http_items(struct jsonw *w, const struct http_item *items, uint32_t nr
 			open = true;
 		}
 		jsonw_start_object(w);
-		jsonw_string_field(w, "kind", item_kind_name(it));
-		jsonw_string_field(w, "version", http_version_name(it->version));
+		jsonw_word_field(w, "kind", item_kind_name(it));
+		jsonw_word_field(w, "version", http_version_name(it->version));
 		jsonw_uint_field(w, "stream", it->stream);
-		jsonw_string_field(w, "from", it->from_client ? "client" : "server");
+		jsonw_word_field(w, "from", it->from_client ? "client" : "server");
 		json_item_body(w, it);
 		if (it->grpc)
 			json_grpc(w, it);

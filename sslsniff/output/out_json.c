@@ -9,6 +9,7 @@
 #include <string.h>
 #include "cgroup/identity.h"
 #include "lib/json_writer.h"
+#include "output/json_conn.h"
 #include "output/json_http.h"
 #include "output/output.h"
 #include "record/alpn.h"
@@ -20,6 +21,7 @@
 struct out_json {
 	struct output_opts opts;
 	struct jsonw w;
+	struct json_conn_cache conns;	/* what a connection's objects repeat */
 };
 
 static void *out_json_open(const struct output_opts *opts)
@@ -105,39 +107,104 @@ static void out_json_identity(struct jsonw *w, const struct identity *who)
 	out_json_name_field(w, "pod_namespace", who->meta.pod_namespace);
 }
 
-/* What every object starts with: the process, the call, the connection. */
-static void out_json_common(struct out_json *o, const char *type, const struct record *r)
+static void out_json_process(struct jsonw *w, const struct event *ev)
 {
-	const struct event *ev = r->ev;
-	const struct tls_func_info *fi = tls_func_info(ev->func);
-	struct jsonw *w = &o->w;
-
-	jsonw_string_field(w, "type", type);
-	jsonw_uint_field(w, "timestamp_ns", ev->ts_ns + o->opts.realtime_offset_ns);
 	jsonw_uint_field(w, "pid", ev->pid);
 	jsonw_uint_field(w, "tid", ev->tid);
 	jsonw_uint_field(w, "uid", ev->uid);
 	jsonw_name(w, "comm");
 	jsonw_string(w, ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
-	out_json_identity(w, r->who);
+}
+
+static void out_json_function(struct jsonw *w, const struct event *ev)
+{
+	const struct tls_func_info *fi = tls_func_info(ev->func);
+
 	jsonw_string_field(w, "library", fi ? tls_library_name(fi->lib) : "unknown");
 	jsonw_string_field(w, "function", fi ? fi->symbol : "unknown");
-	jsonw_uint_field(w, "latency_ns", ev->latency_ns);
+}
+
+/* The connection, and a data record's direction. */
+static void out_json_socket(struct jsonw *w, const struct event *ev, bool with_direction)
+{
+	const struct tls_func_info *fi = tls_func_info(ev->func);
+
 	out_json_conn(w, ev);
+	if (with_direction)
+		jsonw_string_field(w, "direction", fi ? direction_name(fi->dir) : "none");
+}
+
+/*
+ * E's members made from EV's header, as a jsonw inside an object that
+ * already has members makes them: each with its leading comma. False
+ * when memory ran out.
+ */
+static bool out_json_conn_fill(struct json_conn_entry *e, const struct event *ev,
+			       bool with_direction)
+{
+	struct jsonw s = { .sb = e->text, .depth = 1, .need_comma = 1U << 1 };
+
+	out_json_process(&s, ev);
+	e->end[JSON_CONN_PROCESS] = s.sb.len;
+	out_json_function(&s, ev);
+	e->end[JSON_CONN_FUNCTION] = s.sb.len;
+	out_json_socket(&s, ev, with_direction);
+	e->end[JSON_CONN_SOCKET] = s.sb.len;
+	e->text = s.sb;
+	e->valid = !s.sb.err;
+	return e->valid;
+}
+
+static void out_json_part(struct jsonw *w, const struct json_conn_entry *e,
+			  enum json_conn_part p)
+{
+	uint32_t n;
+	const char *s = json_conn_part(e, p, &n);
+
+	jsonw_members(w, s, n);
+}
+
+/*
+ * What every object starts with: the process, the call, the connection
+ * (and a data record's direction), the repeated parts from the cache.
+ */
+static void out_json_common(struct out_json *o, const char *type, const struct record *r,
+			    bool with_direction)
+{
+	const struct event *ev = r->ev;
+	struct jsonw *w = &o->w;
+	struct json_conn_entry *e = json_conn_cache__get(&o->conns, ev, with_direction);
+	bool cached = e && (e->valid || out_json_conn_fill(e, ev, with_direction));
+
+	jsonw_word_field(w, "type", type);
+	jsonw_uint_field(w, "timestamp_ns", ev->ts_ns + o->opts.realtime_offset_ns);
+	if (cached)
+		out_json_part(w, e, JSON_CONN_PROCESS);
+	else
+		out_json_process(w, ev);
+	out_json_identity(w, r->who);
+	if (cached)
+		out_json_part(w, e, JSON_CONN_FUNCTION);
+	else
+		out_json_function(w, ev);
+	jsonw_uint_field(w, "latency_ns", ev->latency_ns);
+	if (cached)
+		out_json_part(w, e, JSON_CONN_SOCKET);
+	else
+		out_json_socket(w, ev, with_direction);
 }
 
 static void out_json_call(struct out_json *o, const struct record *r)
 {
 	const struct event *ev = r->ev;
-	const struct tls_func_info *fi = tls_func_info(ev->func);
 	struct jsonw *w = &o->w;
 
 	jsonw_start_object(w);
-	out_json_common(o, r->kind == REC_HANDSHAKE ? "handshake" : "data", r);
 	if (r->kind == REC_HANDSHAKE) {
+		out_json_common(o, "handshake", r, false);
 		jsonw_int_field(w, "ret", ev->ret);
 	} else {
-		jsonw_string_field(w, "direction", fi ? direction_name(fi->dir) : "none");
+		out_json_common(o, "data", r, true);
 		jsonw_uint_field(w, "length", ev->len);
 		jsonw_name(w, "data");
 		jsonw_base64(w, r->data, r->data_len);
@@ -156,7 +223,7 @@ static void out_json_exchanges(struct out_json *o, const struct record *r)
 		if (r->http[i].kind != HTTP_ITEM_EXCHANGE)
 			continue;
 		jsonw_start_object(&o->w);
-		out_json_common(o, "exchange", r);
+		out_json_common(o, "exchange", r, false);
 		json_http_exchange(&o->w, &r->http[i]);
 		jsonw_end_object(&o->w);
 	}
@@ -185,6 +252,7 @@ static void out_json_close(void *p)
 	if (!o)
 		return;
 	jsonw_free(&o->w);
+	json_conn_cache__free(&o->conns);
 	free(o);
 }
 

@@ -1,25 +1,65 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "output/text_bytes.h"
 
+static const char hex_digits[] = "0123456789abcdef";
+
+/* "%08zx" of OFF at P (more digits when it needs them); returns the end. */
+static char *hex_offset(char *p, size_t off)
+{
+	int digits = 8;
+
+	while (digits < 16 && off >> (4 * digits))
+		digits++;
+	for (int i = digits - 1; i >= 0; i--)
+		*p++ = hex_digits[off >> (4 * i) & 0xf];
+	return p;
+}
+
+/*
+ * hexdump -C's lines, put together by hand: a printf per byte made the
+ * text writer's binary bodies twenty times the JSON writer's cost.
+ */
 void text_hexdump(struct strbuf *sb, const uint8_t *d, size_t n)
 {
 	for (size_t off = 0; off < n; off += 16) {
-		char ascii[17] = {};
+		/* offset, 2 spaces, 16 x 3, " |", 16, "|\n" */
+		char *line = strbuf_reserve(sb, 16 + 2 + 48 + 1 + 2 + 16 + 2), *p;
+		size_t i;
 
-		strbuf_printf(sb, "%08zx ", off);
-		for (size_t i = 0; i < 16; i++) {
+		if (!line)
+			return;
+		p = hex_offset(line, off);
+		*p++ = ' ';
+		for (i = 0; i < 16; i++) {
 			if (i == 8)
-				strbuf_put(sb, " ", 1);
+				*p++ = ' ';
+			*p++ = ' ';
 			if (off + i < n) {
-				strbuf_printf(sb, " %02x", d[off + i]);
-				ascii[i] = d[off + i] >= 0x20 && d[off + i] < 0x7f ? d[off + i] : '.';
+				*p++ = hex_digits[d[off + i] >> 4];
+				*p++ = hex_digits[d[off + i] & 0xf];
 			} else {
-				strbuf_put(sb, "   ", 3);
+				*p++ = ' ';
+				*p++ = ' ';
 			}
 		}
-		strbuf_printf(sb, "  |%s|\n", ascii);
+		*p++ = ' ';
+		*p++ = ' ';
+		*p++ = '|';
+		for (i = 0; i < 16 && off + i < n; i++)
+			*p++ = d[off + i] >= 0x20 && d[off + i] < 0x7f ? d[off + i] : '.';
+		*p++ = '|';
+		*p++ = '\n';
+		sb->len += p - line;
 	}
-	strbuf_printf(sb, "%08zx\n", n);
+	{
+		char *p = strbuf_reserve(sb, 16 + 1), *end;
+
+		if (!p)
+			return;
+		end = hex_offset(p, n);
+		*end++ = '\n';
+		sb->len += end - p;
+	}
 }
 
 static bool text_control(unsigned char c)

@@ -14,11 +14,23 @@ struct pending {
 	struct event hdr;	/* copy of the first chunk's header */
 };
 
+/*
+ * A call's buffer is sized from its captured length up front (at most
+ * this much: the header's word is not trusted further; past it the buffer
+ * doubles), and the last one freed is kept for the next call, up to this
+ * size: a 1 MiB call cost as much in realloc() copies and fresh pages as
+ * in its one necessary copy out of the ring.
+ */
+#define DECODER_PRESIZE_MAX	(16u << 20)
+#define DECODER_SPARE_MAX	(4u << 20)
+
 struct decoder {
 	record_fn fn;
 	void *ctx;
 	struct pending *pend;
 	size_t nr_pend, cap_pend;
+	uint8_t *spare;		/* a buffer of spare_cap bytes for the next call, or NULL */
+	size_t spare_cap;
 	struct decode_stats stats;
 };
 
@@ -44,6 +56,7 @@ void decoder__free(struct decoder *d)
 	for (size_t i = 0; i < d->nr_pend; i++)
 		free(d->pend[i].buf);
 	free(d->pend);
+	free(d->spare);
 	free(d);
 }
 
@@ -74,6 +87,18 @@ static int decoder_deliver(struct decoder *d, const struct event *hdr, const uin
 	return d->fn(&r, d->ctx);
 }
 
+/* BUF (CAP bytes), done with: kept as the spare when it is the larger. */
+static void decoder_keep(struct decoder *d, uint8_t *buf, size_t cap)
+{
+	if (cap > DECODER_SPARE_MAX || (d->spare && d->spare_cap >= cap)) {
+		free(buf);
+		return;
+	}
+	free(d->spare);
+	d->spare = buf;
+	d->spare_cap = buf ? cap : 0;
+}
+
 /* Delivers pending call I, with whatever did not arrive counted as lost. */
 static int decoder_finish(struct decoder *d, size_t i)
 {
@@ -83,7 +108,7 @@ static int decoder_finish(struct decoder *d, size_t i)
 
 	d->pend[i] = d->pend[--d->nr_pend];
 	err = decoder_deliver(d, &p.hdr, p.buf, p.len, p.lost + missing);
-	free(p.buf);
+	decoder_keep(d, p.buf, p.cap);
 	return err;
 }
 
@@ -133,6 +158,13 @@ static struct pending *decoder_start(struct decoder *d, const struct event *ev, 
 	p = &d->pend[*idx];
 	memset(p, 0, sizeof(*p));
 	p->hdr = *ev;
+	/* The spare, when it holds the whole call (else a buffer of its size). */
+	if (d->spare && d->spare_cap >= ev->cap_len) {
+		p->buf = d->spare;
+		p->cap = d->spare_cap;
+		d->spare = NULL;
+		d->spare_cap = 0;
+	}
 	return p;
 }
 
@@ -141,9 +173,13 @@ static int pending_append(struct pending *p, const struct event *ev)
 	size_t need = p->len + ev->chunk_len;
 
 	if (need > p->cap) {
-		size_t n = p->cap ? p->cap : 4 * CHUNK_MAX;
+		size_t n = p->cap ? p->cap * 2 : 4 * CHUNK_MAX;
 		uint8_t *b;
 
+		/* The first chunk's header says how much the call has. */
+		if (!p->cap && p->hdr.cap_len > n)
+			n = p->hdr.cap_len < DECODER_PRESIZE_MAX ? p->hdr.cap_len
+								  : DECODER_PRESIZE_MAX;
 		while (n < need)
 			n *= 2;
 		b = realloc(p->buf, n);
