@@ -45,9 +45,10 @@ def size_of(text):
 def prog_stats():
     """(name, run_cnt, run_time_ns) of each program of sslsniff's names, by id.
 
-    bpftool here may lack the pid of a program's owner; the test lock keeps
-    other sslsniffs off the machine, and a program's figures are taken as a
-    difference of two snapshots, so one loaded in between counts from 0.
+    bpftool here may lack the pid of a program's owner: the programs that
+    existed before sslsniff started (another sslsniff left running) are
+    left out by id, and a program's figures are a difference of two
+    snapshots, so one loaded in between counts from 0.
     """
     out = subprocess.run(["bpftool", "-j", "prog", "show"], check=True,
                          capture_output=True, text=True).stdout
@@ -87,6 +88,7 @@ def stop_sniff(proc):
 
 
 def one_run(args, tmp, size):
+    others = prog_stats()
     proc, err = start_sniff(args.sslsniff, tmp)
     try:
         # The loop's first calls trigger nothing lazy in sslsniff (the
@@ -102,6 +104,8 @@ def one_run(args, tmp, size):
     calls = sum(int(x) for x in out.split()[1:3])
     res = {"calls": calls}
     for pid, (short, cnt, ns) in after.items():
+        if pid in others:
+            continue
         _, c0, n0 = before.get(pid, (short, 0, 0))
         c, n = res.get(short, (0, 0))
         res[short] = (c + cnt - c0, n + ns - n0)
