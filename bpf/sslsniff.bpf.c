@@ -24,8 +24,6 @@
 #error "sslsniff's BPF program knows the syscall numbers and registers of x86-64 and arm64 only"
 #endif
 
-#define MAX_THREADS	16384	/* threads that made a hooked call and live */
-
 const volatile __u32 targ_uid = (__u32)-1;
 const volatile bool targ_comm_set = false;
 const volatile char targ_comm[SSLSNIFF_COMM_LEN] = {};
