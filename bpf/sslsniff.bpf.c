@@ -24,8 +24,6 @@
 #error "sslsniff's BPF program knows the syscall numbers and registers of x86-64 and arm64 only"
 #endif
 
-#define MAX_THREADS	16384	/* threads that made a hooked call and live */
-
 const volatile __u32 targ_uid = (__u32)-1;
 const volatile bool targ_comm_set = false;
 const volatile char targ_comm[SSLSNIFF_COMM_LEN] = {};
@@ -79,32 +77,24 @@ enum call_slot {
 };
 
 /*
- * Kept from a thread's first hooked call to its exit, a slot free when its
- * depth is 0: a call then costs a lookup, not a hash insert and delete
- * (each takes the bucket's lock with interrupts off), and the syscall hook
- * finds all three slots with one lookup.
+ * In the thread's own task storage, made at its first hooked call and freed
+ * with the task: a slot is free when its depth is 0. A call then costs a
+ * pointer walk from the task (no hash of pid_tgid, no bucket lock, no
+ * delete at exit), and the syscall hook finds all three slots at once.
  */
 struct thread_calls {
 	struct call_state slot[SLOT__MAX];
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_THREADS);
-	__type(key, __u64);	/* pid_tgid */
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct thread_calls);
 } calls SEC(".maps");
 
 /* Go's calls are kept per goroutine instead (struct call_state above). */
 #include "go.bpf.h"
-
-/* A new thread's entry: too big for the stack beside the rest. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct thread_calls);
-} calls_zero SEC(".maps");
 
 /*
  * The socket last seen under each TLS handle: a read served from the
@@ -273,17 +263,11 @@ static __always_inline __u32 call_slot(__u32 func)
 /* The calling thread's slot for FUNC; CREATE: make the thread's entry if it has none. */
 static __always_inline struct call_state *call_slot_get(__u32 func, bool create)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct thread_calls *t = bpf_map_lookup_elem(&calls, &id);
-	__u32 zero = 0, slot = call_slot(func);
-	void *fresh;
+	struct thread_calls *t;
+	__u32 slot = call_slot(func);
 
-	if (!t && create) {
-		fresh = bpf_map_lookup_elem(&calls_zero, &zero);
-		if (!fresh || bpf_map_update_elem(&calls, &id, fresh, BPF_NOEXIST))
-			return NULL;
-		t = bpf_map_lookup_elem(&calls, &id);
-	}
+	t = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), NULL,
+				 create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 	if (!t || slot >= SLOT__MAX)
 		return NULL;
 	return &t->slot[slot];
@@ -753,7 +737,11 @@ static __always_inline void emit_data(const struct call_state *s, __u64 len)
 		emit_lost_tail(&e);
 		return;
 	}
-	bpf_loop((cap + CHUNK_MAX - 1) / CHUNK_MAX, emit_chunk, &e, 0);
+	/* Most calls fit one chunk: no bpf_loop and its callback for them. */
+	if (cap <= CHUNK_MAX)
+		emit_chunk(0, &e);
+	else
+		bpf_loop((cap + CHUNK_MAX - 1) / CHUNK_MAX, emit_chunk, &e, 0);
 	if (e.failed)
 		emit_lost_tail(&e);
 }
@@ -890,7 +878,7 @@ int BPF_PROG(raw_tp_sys_enter, struct pt_regs *regs, long id)
 	if (!is_socket_io(id))
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
-	t = bpf_map_lookup_elem(&calls, &pid_tgid);
+	t = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), NULL, 0);
 	if (!t) {
 		go_sys_enter(regs, pid_tgid);
 		return 0;
@@ -906,17 +894,6 @@ int BPF_PROG(raw_tp_sys_enter, struct pt_regs *regs, long id)
 		}
 		st->fd = fd;
 	}
-	return 0;
-}
-
-/* A thread's entry in calls goes with it. */
-/* raw_tp: needs no tracefs, which is often not mounted. */
-SEC("raw_tp/sched_process_exit")
-int raw_tp_process_exit(void *ctx)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-
-	bpf_map_delete_elem(&calls, &pid_tgid);
 	return 0;
 }
 

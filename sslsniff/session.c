@@ -105,12 +105,6 @@ static int session_open_bpf(struct session *c)
 	if (!c->targets)
 		return -errno;
 	c->skel = targets__first(c->targets);
-	c->skel->links.raw_tp_process_exit = bpf_program__attach(c->skel->progs.raw_tp_process_exit);
-	if (!c->skel->links.raw_tp_process_exit) {
-		err = -errno;
-		p_err("bpf: cannot attach to sched_process_exit: %s", strerror(-err));
-		return err;
-	}
 	if (o->watch) {
 		c->skel->links.raw_tp_process_exec =
 			bpf_program__attach(c->skel->progs.raw_tp_process_exec);

@@ -68,7 +68,6 @@ static int bpf_load_share(struct sslsniff_bpf *skel, struct sslsniff_bpf *first)
 			return err;
 	}
 	bpf_program__set_autoload(skel->progs.raw_tp_sys_enter, false);
-	bpf_program__set_autoload(skel->progs.raw_tp_process_exit, false);
 	bpf_program__set_autoload(skel->progs.raw_tp_process_exec, false);
 	return 0;
 }
