@@ -194,7 +194,8 @@ sniff_start() {
 	json | profile) args+=(-f json -o /dev/null) ;;
 	pcapng) args+=(-w -) ;;
 	esac
-	"$SSLSNIFF" "${args[@]}" >/dev/null 2>"$2.err" &
+	# Not with the lock's fd: a sslsniff left behind would hold it for good.
+	"$SSLSNIFF" "${args[@]}" >/dev/null 2>"$2.err" 9>&- &
 	SNIFF_PID=$!
 	wait_for 60 grep -q 'Ctrl-C to end\.$' "$2.err" ||
 		{ cat "$2.err" >&2; die "sslsniff ${args[*]} did not get ready"; }
@@ -272,7 +273,7 @@ floor_script() {
 floor_start() {
 	# --unsafe: bpftrace cannot check an address against the stripped
 	# library's symbols; sslsniff found it by decoding the code.
-	bpftrace --unsafe "$W/floor.bt" >"$1.floor" 2>&1 &
+	bpftrace --unsafe "$W/floor.bt" >"$1.floor" 2>&1 9>&- &
 	FLOOR_PID=$!
 	wait_for 60 grep -q '^ready' "$1.floor" ||
 		{ cat "$1.floor" >&2; die "bpftrace did not attach"; }
