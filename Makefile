@@ -173,7 +173,7 @@ matrix: all
 
 # nginx under wrk, untraced against traced (root, minutes; installs nginx and
 # wrk when missing). Not part of test: CI times nothing.
-bench: all
+bench: all bench-replay
 	bench/run.sh
 
 # sslsniff's user space per record, without the kernel (bench/replay.c):

@@ -299,6 +299,9 @@ def machine(args):
 
 
 EXEC_ATTACH_SECTION = "## Exec to attached probes (bench/exec-attach.sh)"
+BPF_COST_SECTION = "## The BPF programs per call (bench/bpf-cost.py)"
+KEPT_SECTIONS = (BPF_COST_SECTION, EXEC_ATTACH_SECTION)
+REPLAY_SECTION = "## sslsniff's user space per record (bench/replay)"
 
 
 def report(args):
@@ -520,15 +523,29 @@ def report(args):
       "with nginx running; warm runs: %s s." % (" ".join(args.startup_args),
                                                " ".join("%.3f" % x for x in warm_all)))
 
+    replay = read(os.path.join(args.dir, "replay.md"))
+    if replay:
+        w("")
+        w(REPLAY_SECTION)
+        w("")
+        w("sslsniff's own process per record without the kernel, nginx or wrk: bench/replay.c "
+          "feeds ring records made as the BPF program makes them (the runs' traffic: wrk's "
+          "requests and nginx's responses on 16 connections, every header field filled) "
+          "through the decoder, the identity cache, the HTTP stage and one writer into "
+          "/dev/null; CPU time from CLOCK_PROCESS_CPUTIME_ID, 2 s per case. It leaves out the "
+          "ring buffer and the write(2) copy; the runs above include them.")
+        w("")
+        md.extend(replay.rstrip("\n").split("\n"))
     text = "\n".join(md) + "\n"
-    # The section bench/exec-attach.sh writes at the end is its own: kept.
+    # The sections written at the end by other scripts or by hand are theirs: kept.
     try:
         old = open(args.results).read()
     except OSError:
         old = ""
-    at = old.find("\n" + EXEC_ATTACH_SECTION + "\n")
-    if at >= 0:
-        text += old[at:]
+    starts = [old.find("\n" + h + "\n") for h in KEPT_SECTIONS]
+    starts = [i for i in starts if i >= 0]
+    if starts:
+        text += old[min(starts):]
     with open(args.results + ".tmp", "w") as f:
         f.write(text)
     os.replace(args.results + ".tmp", args.results)

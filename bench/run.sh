@@ -358,5 +358,13 @@ for size in $SIZES; do
 	[[ $PROFILE == 0 ]] || run_one "$size" profile "$size-profile"
 done
 
+# sslsniff's user space per record without the kernel, nginx or wrk
+# (bench/replay.c, make bench builds it): when the machine is quiet again.
+REPLAY=${BENCH_REPLAY:-$root/.output/bench/replay}
+if [[ $PROFILE != 0 && -x $REPLAY ]]; then
+	echo "bench: user space per record (bench/replay)" >&2
+	"$REPLAY" 2 >"$W/replay.md" 2>"$W/replay.err" || { cat "$W/replay.err" >&2; die "replay failed"; }
+fi
+
 python3 "$here/bench.py" report "$W" "$RESULTS" \
 	--sizes "$SIZES" --seconds "$RUN_SECONDS" --pairs "$PAIRS" --conns "$CONNS" --root "$root"

@@ -68,6 +68,7 @@ enum {
 	OPT_MAX_BYTES,
 	OPT_STATS,
 	OPT_RING_SIZE,
+	OPT_READER_PRIORITY,
 	OPT_KERNEL_BTF,
 	OPT_NO_WATCH,
 	OPT_DETECT,
@@ -145,6 +146,9 @@ static const struct argp_option argp_opts[] = {
 	  "with only the capabilities capture still needs", 1 },
 	{ "ring-size", OPT_RING_SIZE, "BYTES", 0,
 	  "Ring buffer size, a power of two (default 8 MiB)", 2 },
+	{ "reader-priority", OPT_READER_PRIORITY, "MODE", 0,
+	  "How the thread that reads the ring runs: realtime (SCHED_FIFO 1, the default), "
+	  "high (nice -20) or normal", 2 },
 	{ "kernel-btf", OPT_KERNEL_BTF, "FILE", 0,
 	  "Kernel BTF to use instead of " KERNEL_BTF_PATH, 2 },
 	{ "btf", OPT_BTF, "FILE", 0,
@@ -320,6 +324,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (parse_uint(arg, 1U << 30, &v) || v < 4096 * 16 || (v & (v - 1)))
 			argp_error(state, "--ring-size wants a power of two from 64 KiB to 1 GiB");
 		o->ring_size = v;
+		break;
+	case OPT_READER_PRIORITY:
+		if (!strcmp(arg, "realtime"))
+			o->reader_priority = READER_REALTIME;
+		else if (!strcmp(arg, "high"))
+			o->reader_priority = READER_HIGH;
+		else if (!strcmp(arg, "normal"))
+			o->reader_priority = READER_NORMAL;
+		else
+			argp_error(state, "--reader-priority wants realtime, high or normal, not '%s'",
+				   arg);
 		break;
 	case OPT_KERNEL_BTF:
 		o->kernel_btf = arg;

@@ -22,6 +22,13 @@ struct lib_arg {
 };
 
 /* What the command line asked for. */
+/* How the reader thread runs beside the programs it traces (--reader-priority). */
+enum reader_priority {
+	READER_REALTIME,	/* SCHED_FIFO 1, else as READER_HIGH */
+	READER_HIGH,		/* nice -20 */
+	READER_NORMAL,		/* as started */
+};
+
 struct options {
 	pid_t pids[MAX_PIDS];
 	int nr_pids;
@@ -32,6 +39,7 @@ struct options {
 	const char *comm;
 	uint32_t max_bytes;		/* 0: no limit */
 	uint32_t ring_size;
+	enum reader_priority reader_priority;	/* --reader-priority */
 	const char *format;
 	const char *output_path;
 	const char *write_path;		/* -w: pcapng, "-" for stdout */

@@ -12,15 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
 #include <time.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "lib/log.h"
+#include "lib/thread_priority.h"
 #include "output/summary.h"
 #include "record/conn_match.h"
 #include "record/decode.h"
@@ -358,45 +357,12 @@ static void session_hold_stop(void)
  * must never wait for the records (a writer blocked on a full pipe, a
  * large batch), only for its root's attach.
  */
-/*
- * The reader ahead of the programs it traces: on a machine they keep busy,
- * a reader of ordinary priority waits for a CPU while the ring fills, and a
- * stall of a few milliseconds at 1 GB/s overflows it (issue 18: the reader
- * runnable, not running, for 80-90 % of such bursts). It sleeps whenever
- * the ring is empty, so the priority costs nothing while nothing flows.
- * Best effort: without CAP_SYS_NICE it stays as it is.
- */
-static void session_boost_reader(void)
-{
-	const char *how = getenv("SSLSNIFF_READER_PRIO");
-	struct sched_param rt = { .sched_priority = 1 };
-
-	if (how && !strcmp(how, "none"))
-		return;
-	if (how && !strcmp(how, "nice")) {
-		if (setpriority(PRIO_PROCESS, 0, -20))
-			p_debug("reader: cannot raise its priority: %s", strerror(errno));
-		return;
-	}
-	if (sched_setscheduler(0, SCHED_FIFO, &rt))
-		p_debug("reader: cannot make it SCHED_FIFO: %s", strerror(errno));
-}
-
-/* Threads started after the boost inherit it: they go back to the default. */
-static void session_unboost_thread(void)
-{
-	struct sched_param other = { .sched_priority = 0 };
-
-	sched_setscheduler(0, SCHED_OTHER, &other);
-	setpriority(PRIO_PROCESS, 0, 0);
-}
-
 static void *session_exec_thread(void *arg)
 {
 	struct session *c = arg;
 	sigset_t all;
 
-	session_unboost_thread();
+	thread_priority_reset();
 	/* Signals are the main thread's: its poll is what Ctrl-C must cut short. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
@@ -622,7 +588,7 @@ int session_run(const struct options *opts, struct session_output *outs, int nr_
 		err = session_open_packets(&c);
 	/* While CAP_SYS_NICE is there (-Z drops it with the attached hook). */
 	if (!err && started)
-		session_boost_reader();
+		thread_priority_raise(opts->reader_priority);
 	/* Before the exec thread starts: capabilities are per thread. Also
 	 * when stopped during start-up: the files are emptied before the
 	 * writers' headers go in. */

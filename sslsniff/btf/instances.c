@@ -18,6 +18,7 @@
 #include "btf/layout.h"
 #include "lib/digest.h"
 #include "lib/log.h"
+#include "lib/thread_priority.h"
 #include "sslsniff.h"	/* the skeleton names its types */
 #include "sslsniff.skel.h"
 
@@ -316,6 +317,8 @@ static void *instances_preloader(void *arg)
 	int ready = 1;
 	sigset_t all;
 
+	/* The reader raised its priority before this thread began: not for the verifier. */
+	thread_priority_reset();
 	/* SIGINT and SIGTERM are the main thread's, whose poll they cut short. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
