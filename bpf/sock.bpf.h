@@ -14,22 +14,14 @@
 /* The socket behind FD in the current task, or NULL for anything else. */
 static __always_inline struct socket *fd_socket(int fd)
 {
-	/* From the task's BTF pointer the path to the fd array is plain
-	 * loads (the kernel catches a fault), not four helper calls: it is
-	 * walked on every call. The slot itself, at a variable index, and
-	 * what hangs off it still go through bpf_probe_read_kernel. */
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct files_struct *files = task->files;
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **fds, *file = NULL;
-	struct fdtable *fdt;
 	umode_t mode;
 
-	if (fd < 0 || !files)
+	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
 		return NULL;
-	fdt = files->fdt;
-	if (!fdt || (unsigned int)fd >= fdt->max_fds)
-		return NULL;
-	fds = fdt->fd;
+	fds = BPF_CORE_READ(fdt, fd);
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 		return NULL;
 	mode = BPF_CORE_READ(file, f_inode, i_mode);
