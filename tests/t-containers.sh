@@ -142,15 +142,21 @@ host_cgroup() {
 	fi
 }
 
-# 1. Everything, JSON, text -x and pcapng at once.
-sniff_start -f json --host-root "$H" -w "$T/cap.pcapng"
+# 1. Everything, JSON, text -x and pcapng.
+sniff_start -f json --host-root "$H"
 run_clients
 sniff_stop
 for n in "${NAMES[@]}"; do check_identity "$n"; done
 HOSTCG=$(grep -o '/process_api/[0-9a-f]*' /proc/self/cgroup || true)
 check_host "$SERVER" "$(host_cgroup $$)"
 [[ -z $HOSTCG ]] || grep -q "\"cgroup\":\"$HOSTCG\"" "$T/out" || fail "the host's /process_api cgroup not named"
-# pcapng: each packet's comment names its container and pod.
+# pcapng: each packet's comment names its container and pod. The curls
+# alone (-c curl): with both ends of a loopback connection traced, the end
+# seen first owns its stream and the other's calls are its mirror, and
+# under load the server's read can come first.
+sniff_start -c curl --host-root "$H" -w "$T/cap.pcapng"
+run_clients
+sniff_stop
 tshark -r "$T/cap.pcapng" -T fields -e frame.comment 2>/dev/null >"$T/comments"
 grep -q "comm curl .* container ${K:0:12} name web pod shop/web-7d9f" "$T/comments" ||
 	{ head -n 3 "$T/comments" >&2; fail "pcapng comments do not name the containerd container"; }
