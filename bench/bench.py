@@ -160,9 +160,9 @@ def per_request_us(runs, attr):
     return "-" if v is None else "%.1f (%.2f)" % (v, median_busy(runs, attr))
 
 
-def time_rows(rundir, size, pairs):
-    """Per request: the two ends' CPU in each kind of run, and the BPF programs'."""
-    run, progs = load_profile(rundir, size)
+def time_rows(size, pairs, run, progs):
+    """Per request: the two ends' CPU in each kind of run, and the BPF programs'
+    (RUN, PROGS: the size's profile run, load_profile())."""
     kinds = [("untraced", [p[o][0] for p in pairs for o in OUTPUTS + ("floor",) if o in p])]
     if all("floor" in p for p in pairs):
         kinds.append(("floor", [p["floor"][1] for p in pairs]))
@@ -394,15 +394,14 @@ def report(args):
                       file=sys.stderr)
         if floor_row:
             rows.append(floor_row)
-        kinds, cpu, bpf, progs, calls = time_rows(rundir, size, pairs)
+        prof, progs = load_profile(rundir, size)
+        kinds, cpu, bpf, progs, calls = time_rows(size, pairs, prof, progs)
         perf_rows += [[SIZE_NAMES.get(size, size), "`%s`" % sym, kind, "%.1f %%" % share,
                        "%.0f" % ns]
-                      for share, ns, sym, kind in load_perf(rundir, size,
-                                                            load_profile(rundir, size)[0])]
+                      for share, ns, sym, kind in load_perf(rundir, size, prof)]
         cpu_rows += cpu
         if bpf:
             bpf_rows.append(bpf)
-        prof = load_profile(rundir, size)[0]
         sniff_us = prof.cpu_s / prof.requests * 1e6 if prof and prof.requests else None
         for out in OUTPUTS:
             fl = medians.get("floor")
