@@ -113,11 +113,44 @@ static int l3_offset(int linktype, const uint8_t *d, uint32_t len, uint16_t *eth
 	}
 }
 
-/* Fills P's tuple when the frame is a TCP segment over IPv4 or IPv6. */
+static uint32_t be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+}
+
+/*
+ * The TCP header at TCP, LEN bytes captured from it, SEG_LEN the segment's
+ * length as the IP header gives it (0: not given, a GSO frame of IPv4's
+ * big TCP). Which end sent it: the one whose address and port are the
+ * source's (the tuple's order is fixed, not the packet's).
+ */
+static void parse_tcp_header(struct packet *p, const uint8_t *src, const uint8_t *tcp, uint32_t len,
+			     uint32_t seg_len)
+{
+	uint32_t doff = (tcp[12] >> 4) * 4, alen = p->tuple.family == AF_INET ? 4 : 16;
+
+	if (len < 20 || doff < 20 || len < doff)
+		return;
+	if (!seg_len || seg_len > len) {
+		p->payload_cut = seg_len > len ? seg_len - len : 0;
+		seg_len = len;
+	}
+	if (seg_len < doff)
+		return;
+	p->from = !(memcmp(p->tuple.addr[0], src, alen) == 0 && p->tuple.port[0] == (tcp[0] << 8 | tcp[1]));
+	p->tcp_flags = tcp[13];
+	p->seq = be32(tcp + 4);
+	p->ack = be32(tcp + 8);
+	p->payload = tcp + doff;
+	p->payload_len = seg_len - doff;
+	p->tcp = true;
+}
+
+/* Fills P's tuple and TCP fields when the frame is a TCP segment over IPv4 or IPv6. */
 static void parse_tcp(int linktype, struct packet *p)
 {
 	const uint8_t *d = p->data, *ip, *tcp;
-	uint32_t len = p->len, l4;
+	uint32_t len = p->len, l4, tot;
 	uint16_t ethertype = 0;
 	int off = l3_offset(linktype, d, len, &ethertype);
 
@@ -127,17 +160,19 @@ static void parse_tcp(int linktype, struct packet *p)
 	len -= off;
 	if (ethertype == 0x0800 && len >= 20 && (ip[0] >> 4) == 4 && ip[9] == 6) {
 		l4 = (ip[0] & 15) * 4;
-		if (l4 < 20 || len < l4 + 4)
+		if (l4 < 20 || len < l4 + 20)
 			return;
 		tcp = ip + l4;
+		tot = ip[2] << 8 | ip[3];
 		packet_tuple_make(&p->tuple, AF_INET, ip + 12, tcp[0] << 8 | tcp[1], ip + 16,
 				  tcp[2] << 8 | tcp[3]);
-		p->tcp = true;
-	} else if (ethertype == 0x86dd && len >= 44 && (ip[0] >> 4) == 6 && ip[6] == 6) {
+		parse_tcp_header(p, ip + 12, tcp, len - l4, tot > l4 ? tot - l4 : 0);
+	} else if (ethertype == 0x86dd && len >= 60 && (ip[0] >> 4) == 6 && ip[6] == 6) {
 		tcp = ip + 40;
+		tot = ip[4] << 8 | ip[5];
 		packet_tuple_make(&p->tuple, AF_INET6, ip + 8, tcp[0] << 8 | tcp[1], ip + 24,
 				  tcp[2] << 8 | tcp[3]);
-		p->tcp = true;
+		parse_tcp_header(p, ip + 8, tcp, len - 40, tot);
 	}
 }
 

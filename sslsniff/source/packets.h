@@ -18,12 +18,23 @@ struct packet_tuple {
 	uint8_t addr[2][16];
 };
 
+#define TCP_FIN	0x01
+#define TCP_SYN	0x02
+#define TCP_RST	0x04
+#define TCP_ACK	0x10
+
 struct packet {
 	uint64_t ts_ns;		/* since the epoch */
 	const uint8_t *data;	/* link-layer frame */
 	uint32_t len;
 	struct packet_tuple tuple;
-	bool tcp;		/* a TCP segment over IPv4 or IPv6: TUPLE holds */
+	bool tcp;		/* a TCP segment over IPv4 or IPv6: what follows holds */
+	uint8_t from;		/* the tuple's end that sent it: 0 or 1 */
+	uint8_t tcp_flags;	/* TCP_* */
+	uint32_t seq, ack;
+	const uint8_t *payload;	/* the segment's bytes, within DATA */
+	uint32_t payload_len;	/* as the IP header says, cut to what was captured */
+	uint32_t payload_cut;	/* bytes of the segment beyond the capture (snaplen) */
 };
 
 /* Opens IFACE for TCP packets. NULL on failure, reported. */
