@@ -1,0 +1,222 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""
+Real TLS transcripts for tests/unit/tls_wire.c: openssl s_client talks to
+openssl s_server through a relay on 127.0.0.1 that records each direction's
+bytes. Per fixture NAME it writes NAME.c (client to server bytes), NAME.s
+(server to client), NAME.keylog (s_client's -keylogfile), NAME.pc and
+NAME.ps (the application data each side wrote: the ground truth).
+
+The data each side writes avoids s_client/s_server's command letters, and the
+commands ("k": KeyUpdate, "K": KeyUpdate asking for one back) go in reads of
+their own (a pause before and after each).
+
+    tests/unit/tls_wire/make-fixtures.py [OUTDIR] [--bench]
+"""
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+OPENSSL = "openssl"
+
+
+def certs(tmp):
+    rsa = (os.path.join(tmp, "rsa.crt"), os.path.join(tmp, "rsa.key"))
+    ec = (os.path.join(tmp, "ec.crt"), os.path.join(tmp, "ec.key"))
+    subprocess.run([OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    rsa[1], "-out", rsa[0], "-subj", "/CN=localhost", "-days", "3650"],
+                   check=True, capture_output=True)
+    subprocess.run([OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", ec[1], "-out", ec[0],
+                    "-subj", "/CN=localhost", "-days", "3650"], check=True, capture_output=True)
+    return {"rsa": rsa, "ec": ec}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Relay:
+    """Accepts one connection, connects to the server, copies and records both ways."""
+
+    def __init__(self, server_port):
+        self.server_port = server_port
+        self.lsock = socket.socket()
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(1)
+        self.port = self.lsock.getsockname()[1]
+        self.data = {"c": bytearray(), "s": bytearray()}
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def pump(self, src, dst, key):
+        while True:
+            try:
+                b = src.recv(65536)
+            except OSError:
+                b = b""
+            if not b:
+                try:
+                    dst.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+                return
+            self.data[key] += b
+            dst.sendall(b)
+
+    def run(self):
+        c, _ = self.lsock.accept()
+        s = socket.create_connection(("127.0.0.1", self.server_port))
+        t1 = threading.Thread(target=self.pump, args=(c, s, "c"))
+        t2 = threading.Thread(target=self.pump, args=(s, c, "s"))
+        t1.start()
+        t2.start()
+        t1.join()
+        t2.join()
+        c.close()
+        s.close()
+        self.lsock.close()
+
+
+def payload(tag, n):
+    """N bytes of text without s_client/s_server command letters at any read start."""
+    line = ("%s-0123456789-abdefghij-" % tag).encode()
+    out = bytearray()
+    i = 0
+    while len(out) < n:
+        out += line + b"%08d\n" % i
+        i += 1
+    return bytes(out[:n])
+
+
+def session(tmp, cert, srv_args, cli_args, script, sess_out=None, sess_in=None):
+    """One connection; SCRIPT: ("c"|"s", bytes, is_command). Returns (c, s, keylog, pc, ps)."""
+    port = free_port()
+    keylog = os.path.join(tmp, "keylog")
+    if os.path.exists(keylog):
+        os.unlink(keylog)
+    srv = subprocess.Popen([OPENSSL, "s_server", "-accept", str(port), "-cert", cert[0],
+                            "-key", cert[1], "-naccept", "1", "-no_ign_eof"] + srv_args,
+                           stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE)
+    time.sleep(0.4)
+    relay = Relay(port)
+    extra = []
+    if sess_out:
+        extra += ["-sess_out", sess_out]
+    if sess_in:
+        extra += ["-sess_in", sess_in]
+    cli = subprocess.Popen([OPENSSL, "s_client", "-connect", "127.0.0.1:%d" % relay.port,
+                            "-keylogfile", keylog, "-no_ign_eof"] + cli_args + extra,
+                           stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    want = {"c": bytearray(), "s": bytearray()}
+    for who, data, command in script:
+        p = cli if who == "c" else srv
+        time.sleep(0.2)
+        p.stdin.write(data)
+        p.stdin.flush()
+        time.sleep(0.2)
+        if not command:
+            want[who] += data
+    time.sleep(0.4)
+    cli.stdin.close()
+    cli.wait(timeout=10)
+    relay.thread.join(timeout=10)
+    try:
+        srv.stdin.close()
+    except BrokenPipeError:
+        pass
+    try:
+        srv.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        srv.kill()
+        srv.wait()
+    with open(keylog, "rb") as f:
+        kl = f.read()
+    return bytes(relay.data["c"]), bytes(relay.data["s"]), kl, bytes(want["c"]), bytes(want["s"])
+
+
+def save(outdir, name, res):
+    for ext, b in zip(("c", "s", "keylog", "pc", "ps"), res):
+        with open(os.path.join(outdir, "%s.%s" % (name, ext)), "wb") as f:
+            f.write(b)
+    print("%-34s c %7d s %7d plain %d/%d" % (name, len(res[0]), len(res[1]), len(res[3]),
+                                            len(res[4])), flush=True)
+
+
+def basic(n=3000):
+    return [("c", payload("cli", n), False), ("s", payload("srv", n), False),
+            ("c", payload("cl2", 20000), False), ("s", payload("sr2", 40), False)]
+
+
+def main():
+    outdir = os.path.dirname(os.path.abspath(__file__))
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if args:
+        outdir = args[0]
+    os.makedirs(outdir, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        c = certs(tmp)
+        if "--bench" in sys.argv:
+            big = [("c", payload("big", 1 << 20), False), ("s", payload("sbg", 1 << 20), False)]
+            save(outdir, "bench13", session(tmp, c["rsa"], [],
+                 ["-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"], big))
+            save(outdir, "bench12", session(tmp, c["rsa"], [],
+                 ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"], big))
+            return
+        t13 = [("aes128gcm", "TLS_AES_128_GCM_SHA256"), ("aes256gcm", "TLS_AES_256_GCM_SHA384"),
+               ("chacha", "TLS_CHACHA20_POLY1305_SHA256"), ("aes128ccm", "TLS_AES_128_CCM_SHA256"),
+               ("aes128ccm8", "TLS_AES_128_CCM_8_SHA256")]
+        for name, suite in t13:
+            ku = basic() + [("c", b"k\n", True), ("c", payload("aku", 500), False),
+                            ("s", b"K\n", True), ("s", payload("sku", 700), False),
+                            ("c", payload("ak2", 300), False)]
+            save(outdir, "t13-" + name, session(tmp, c["ec"], ["-ciphersuites", suite],
+                 ["-tls1_3", "-ciphersuites", suite], ku))
+        # HelloRetryRequest: the client's first key share is one the server does not take
+        save(outdir, "t13-hrr", session(tmp, c["rsa"], ["-groups", "P-256"],
+             ["-tls1_3", "-groups", "X25519:P-256"], basic(100)))
+        sess = os.path.join(tmp, "sess13")
+        save(outdir, "t13-full", session(tmp, c["rsa"], [], ["-tls1_3"], basic(200),
+             sess_out=sess))
+        save(outdir, "t13-resumed", session(tmp, c["rsa"], [], ["-tls1_3"], basic(200),
+             sess_in=sess))
+        t12 = [("ecdhe-rsa-aes128gcm", "rsa", "ECDHE-RSA-AES128-GCM-SHA256", []),
+               ("ecdhe-ecdsa-aes256gcm", "ec", "ECDHE-ECDSA-AES256-GCM-SHA384", []),
+               ("ecdhe-rsa-chacha", "rsa", "ECDHE-RSA-CHACHA20-POLY1305", []),
+               ("rsa-aes128gcm", "rsa", "AES128-GCM-SHA256", []),
+               ("ecdhe-rsa-aes128cbc-sha", "rsa", "ECDHE-RSA-AES128-SHA", []),
+               ("ecdhe-rsa-aes128cbc-sha-mte", "rsa", "ECDHE-RSA-AES128-SHA", ["-no_etm"]),
+               ("ecdhe-ecdsa-aes256cbc-sha384", "ec", "ECDHE-ECDSA-AES256-SHA384", []),
+               ("ecdhe-rsa-aes128cbc-sha256-mte", "rsa", "ECDHE-RSA-AES128-SHA256", ["-no_etm"]),
+               ("rsa-aes256cbc-sha256", "rsa", "AES256-SHA256", [])]
+        for name, cert, suite, extra in t12:
+            save(outdir, "t12-" + name, session(tmp, c[cert], [],
+                 ["-tls1_2", "-cipher", suite] + extra, basic()))
+        sess = os.path.join(tmp, "sess12")
+        save(outdir, "t12-full-id", session(tmp, c["rsa"], ["-no_ticket"],
+             ["-tls1_2", "-no_ticket"], basic(200), sess_out=sess))
+        save(outdir, "t12-resumed-id", session(tmp, c["rsa"], ["-no_ticket"],
+             ["-tls1_2", "-no_ticket"], basic(200), sess_in=sess))
+        sess = os.path.join(tmp, "sess12t")
+        save(outdir, "t12-full-ticket", session(tmp, c["rsa"], [], ["-tls1_2"], basic(200),
+             sess_out=sess))
+        save(outdir, "t12-resumed-ticket", session(tmp, c["rsa"], [], ["-tls1_2"], basic(200),
+             sess_in=sess))
+        save(outdir, "t11", session(tmp, c["rsa"], ["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"],
+             ["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"], basic(100)))
+
+
+if __name__ == "__main__":
+    main()
