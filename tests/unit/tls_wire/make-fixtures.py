@@ -3,9 +3,9 @@
 """
 Real TLS transcripts for tests/unit/tls_wire.c: openssl s_client talks to
 openssl s_server through a relay on 127.0.0.1 that records each direction's
-bytes. Per fixture NAME it writes NAME.c (client to server bytes), NAME.s
-(server to client), NAME.keylog (s_client's -keylogfile), NAME.pc and
-NAME.ps (the application data each side wrote: the ground truth).
+bytes. Per fixture NAME it writes NAME.cli (client to server bytes), NAME.srv
+(server to client), NAME.keylog (s_client's -keylogfile), NAME.pcli and
+NAME.psrv (the application data each side wrote: the ground truth).
 
 The data each side writes avoids s_client/s_server's command letters, and the
 commands ("k": KeyUpdate, "K": KeyUpdate asking for one back) go in reads of
@@ -98,17 +98,24 @@ def payload(tag, n):
     return bytes(out[:n])
 
 
-def session(tmp, cert, srv_args, cli_args, script, sess_out=None, sess_in=None):
-    """One connection; SCRIPT: ("c"|"s", bytes, is_command). Returns (c, s, keylog, pc, ps)."""
+def server(cert, srv_args, naccept=1):
     port = free_port()
-    keylog = os.path.join(tmp, "keylog")
-    if os.path.exists(keylog):
-        os.unlink(keylog)
     srv = subprocess.Popen([OPENSSL, "s_server", "-accept", str(port), "-cert", cert[0],
-                            "-key", cert[1], "-naccept", "1", "-no_ign_eof"] + srv_args,
+                            "-key", cert[1], "-naccept", str(naccept), "-no_ign_eof"] + srv_args,
                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE)
     time.sleep(0.4)
+    return srv, port
+
+
+def session(tmp, cert, srv_args, cli_args, script, sess_out=None, sess_in=None, srv=None):
+    """One connection; SCRIPT: ("c"|"s", bytes, is_command). Returns (c, s, keylog, pc, ps).
+    SRV: a server() kept for another connection (session resumption)."""
+    keylog = os.path.join(tmp, "keylog")
+    if os.path.exists(keylog):
+        os.unlink(keylog)
+    keep = srv is not None
+    srv, port = srv if keep else server(cert, srv_args)
     relay = Relay(port)
     extra = []
     if sess_out:
@@ -133,22 +140,23 @@ def session(tmp, cert, srv_args, cli_args, script, sess_out=None, sess_in=None):
     cli.stdin.close()
     cli.wait(timeout=10)
     relay.thread.join(timeout=10)
-    try:
-        srv.stdin.close()
-    except BrokenPipeError:
-        pass
-    try:
-        srv.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        srv.kill()
-        srv.wait()
+    if not keep:
+        try:
+            srv.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            srv.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            srv.kill()
+            srv.wait()
     with open(keylog, "rb") as f:
         kl = f.read()
     return bytes(relay.data["c"]), bytes(relay.data["s"]), kl, bytes(want["c"]), bytes(want["s"])
 
 
 def save(outdir, name, res):
-    for ext, b in zip(("c", "s", "keylog", "pc", "ps"), res):
+    for ext, b in zip(("cli", "srv", "keylog", "pcli", "psrv"), res):
         with open(os.path.join(outdir, "%s.%s" % (name, ext)), "wb") as f:
             f.write(b)
     print("%-34s c %7d s %7d plain %d/%d" % (name, len(res[0]), len(res[1]), len(res[3]),
@@ -158,6 +166,18 @@ def save(outdir, name, res):
 def basic(n=3000):
     return [("c", payload("cli", n), False), ("s", payload("srv", n), False),
             ("c", payload("cl2", 20000), False), ("s", payload("sr2", 40), False)]
+
+
+def resumed(tmp, outdir, c, name, srv_args, cli_args):
+    """A full handshake, then one resuming its session, on one s_server."""
+    sess = os.path.join(tmp, "sess-" + name)
+    srv = server(c["rsa"], srv_args, naccept=2)
+    save(outdir, name + "-full", session(tmp, c["rsa"], srv_args, cli_args, basic(200),
+         sess_out=sess, srv=srv))
+    save(outdir, name + "-resumed", session(tmp, c["rsa"], srv_args, cli_args, basic(200),
+         sess_in=sess, srv=srv))
+    srv[0].stdin.close()
+    srv[0].wait(timeout=5)
 
 
 def main():
@@ -175,6 +195,11 @@ def main():
             save(outdir, "bench12", session(tmp, c["rsa"], [],
                  ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"], big))
             return
+        if "--resumed" in sys.argv:
+            resumed(tmp, outdir, c, "t13", [], ["-tls1_3"])
+            resumed(tmp, outdir, c, "t12-id", ["-no_ticket"], ["-tls1_2", "-no_ticket"])
+            resumed(tmp, outdir, c, "t12-ticket", [], ["-tls1_2"])
+            return
         t13 = [("aes128gcm", "TLS_AES_128_GCM_SHA256"), ("aes256gcm", "TLS_AES_256_GCM_SHA384"),
                ("chacha", "TLS_CHACHA20_POLY1305_SHA256"), ("aes128ccm", "TLS_AES_128_CCM_SHA256"),
                ("aes128ccm8", "TLS_AES_128_CCM_8_SHA256")]
@@ -187,11 +212,7 @@ def main():
         # HelloRetryRequest: the client's first key share is one the server does not take
         save(outdir, "t13-hrr", session(tmp, c["rsa"], ["-groups", "P-256"],
              ["-tls1_3", "-groups", "X25519:P-256"], basic(100)))
-        sess = os.path.join(tmp, "sess13")
-        save(outdir, "t13-full", session(tmp, c["rsa"], [], ["-tls1_3"], basic(200),
-             sess_out=sess))
-        save(outdir, "t13-resumed", session(tmp, c["rsa"], [], ["-tls1_3"], basic(200),
-             sess_in=sess))
+        resumed(tmp, outdir, c, "t13", [], ["-tls1_3"])
         t12 = [("ecdhe-rsa-aes128gcm", "rsa", "ECDHE-RSA-AES128-GCM-SHA256", []),
                ("ecdhe-ecdsa-aes256gcm", "ec", "ECDHE-ECDSA-AES256-GCM-SHA384", []),
                ("ecdhe-rsa-chacha", "rsa", "ECDHE-RSA-CHACHA20-POLY1305", []),
@@ -204,16 +225,8 @@ def main():
         for name, cert, suite, extra in t12:
             save(outdir, "t12-" + name, session(tmp, c[cert], [],
                  ["-tls1_2", "-cipher", suite] + extra, basic()))
-        sess = os.path.join(tmp, "sess12")
-        save(outdir, "t12-full-id", session(tmp, c["rsa"], ["-no_ticket"],
-             ["-tls1_2", "-no_ticket"], basic(200), sess_out=sess))
-        save(outdir, "t12-resumed-id", session(tmp, c["rsa"], ["-no_ticket"],
-             ["-tls1_2", "-no_ticket"], basic(200), sess_in=sess))
-        sess = os.path.join(tmp, "sess12t")
-        save(outdir, "t12-full-ticket", session(tmp, c["rsa"], [], ["-tls1_2"], basic(200),
-             sess_out=sess))
-        save(outdir, "t12-resumed-ticket", session(tmp, c["rsa"], [], ["-tls1_2"], basic(200),
-             sess_in=sess))
+        resumed(tmp, outdir, c, "t12-id", ["-no_ticket"], ["-tls1_2", "-no_ticket"])
+        resumed(tmp, outdir, c, "t12-ticket", [], ["-tls1_2"])
         save(outdir, "t11", session(tmp, c["rsa"], ["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"],
              ["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"], basic(100)))
 
