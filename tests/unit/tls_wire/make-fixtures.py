@@ -12,6 +12,8 @@ commands ("k": KeyUpdate, "K": KeyUpdate asking for one back) go in reads of
 their own (a pause before and after each).
 
     tests/unit/tls_wire/make-fixtures.py [OUTDIR] [--bench]
+    tests/unit/tls_wire/make-fixtures.py --fuzz   (tests/fuzz/corpus/tls_wire and
+                                                    tests/fuzz/tls_wire_keys.h)
 """
 import os
 import socket
@@ -180,6 +182,57 @@ def resumed(tmp, outdir, c, name, srv_args, cli_args):
     srv[0].wait(timeout=5)
 
 
+def fuzz_input(flags, res, piece=61):
+    """tests/fuzz/tls_wire.c's input: FLAGS, then pieces of both streams alternating,
+    each a byte (bit 0: the server's end, bit 1: a gap, bits 2-7: length) then its bytes."""
+    out = bytearray([flags])
+    src = [res[0], res[1]]
+    off = [0, 0]
+    while off[0] < len(src[0]) or off[1] < len(src[1]):
+        for i in range(2):
+            n = min(piece, len(src[i]) - off[i])
+            if n:
+                out.append(i | n << 2)
+                out += src[i][off[i]:off[i] + n]
+                off[i] += n
+    return bytes(out)
+
+
+def fuzz_seeds(tmp, c):
+    """Small transcripts (under 4 KiB: an EC certificate, little data) whose keys the
+    fuzz target knows: its seeds and its key log lines."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
+    corpus = os.path.join(root, "tests", "fuzz", "corpus", "tls_wire")
+    os.makedirs(corpus, exist_ok=True)
+    small = [("c", payload("c", 60), False), ("s", payload("s", 70), False),
+             ("c", b"k\n", True), ("c", payload("d", 30), False)]
+    cases = [("t13", ["-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"]),
+             ("t12-cbc", ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"]),
+             ("t12-gcm", ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"])]
+    keys = []
+    for i, (name, args) in enumerate(cases):
+        script = small if name == "t13" else small[:2] + small[3:]	# KeyUpdate: 1.3's
+        res = session(tmp, c["ec"], ["-no_ticket"], args + ["-no_ticket"], script)
+        keys.append(res[2].decode())
+        for when in range(4):
+            data = fuzz_input((i + 1) | when << 2, res)
+            with open(os.path.join(corpus, "%s-keys%d" % (name, when)), "wb") as f:
+                f.write(data)
+            print("%s-keys%d: %d bytes" % (name, when, len(data)))
+        with open(os.path.join(corpus, "%s-pieces7" % name), "wb") as f:
+            f.write(fuzz_input(i + 1, res, 7))
+    with open(os.path.join(root, "tests", "fuzz", "tls_wire_keys.h"), "w") as f:
+        f.write("/* SPDX-License-Identifier: GPL-2.0 */\n"
+                "/* Made by tests/unit/tls_wire/make-fixtures.py --fuzz: the key logs of the\n"
+                " * transcripts in tests/fuzz/corpus/tls_wire (TLS 1.3 AES-128-GCM, TLS 1.2\n"
+                " * ECDHE-ECDSA-AES128-SHA, TLS 1.2 ECDHE-ECDSA-AES128-GCM-SHA256). */\n"
+                "static const char *const tls_wire_fuzz_keylogs[] = {\n")
+        for k in keys:
+            f.write("\t\"%s\",\n" % k.replace("\n", "\\n"))
+        f.write("};\n")
+
+
 def main():
     outdir = os.path.dirname(os.path.abspath(__file__))
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
@@ -194,6 +247,9 @@ def main():
                  ["-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"], big))
             save(outdir, "bench12", session(tmp, c["rsa"], [],
                  ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"], big))
+            return
+        if "--fuzz" in sys.argv:
+            fuzz_seeds(tmp, c)
             return
         if "--resumed" in sys.argv:
             resumed(tmp, outdir, c, "t13", [], ["-tls1_3"])
