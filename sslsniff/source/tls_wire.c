@@ -124,7 +124,7 @@ struct dir {
 	uint8_t hs_hdr[4];	/* the handshake message being read */
 	uint8_t hs_hdr_have;
 	uint32_t hs_len, hs_have;
-	uint8_t *hs_buf;	/* its body when kept (the hellos, KeyUpdate) */
+	uint8_t *hs_buf;	/* its body when kept (the hellos), for the message only */
 	bool hs_keep;
 
 	uint8_t app_secret[TLS_SECRET_MAX];	/* TLS 1.3: after KeyUpdates */
@@ -618,7 +618,7 @@ static void server_hello(struct tls_wire *w, struct dir *d, const uint8_t *b, ui
 	size_t off = 2 + TLS_RANDOM_LEN;
 	uint16_t cipher;
 
-	if ((w->client_end >= 0 && is_client(w, d)) || len < off + 1 ||
+	if (w->have_sh || (w->client_end >= 0 && is_client(w, d)) || len < off + 1 ||
 	    (off += 1 + b[off]) + 3 > len)
 		return;
 	cipher = be16(b + off);
@@ -677,6 +677,15 @@ static void hs_message(struct tls_wire *w, struct dir *d, uint8_t type, const ui
 	}
 }
 
+static void hs_reset(struct dir *d)
+{
+	free(d->hs_buf);
+	d->hs_buf = NULL;
+	d->hs_keep = false;
+	d->hs_hdr_have = 0;
+	d->hs_len = d->hs_have = 0;
+}
+
 /* The handshake bytes of one record: messages may span records. */
 static void hs_feed(struct tls_wire *w, struct dir *d, const uint8_t *p, size_t len)
 {
@@ -688,10 +697,11 @@ static void hs_feed(struct tls_wire *w, struct dir *d, const uint8_t *p, size_t 
 				continue;
 			d->hs_len = (uint32_t)d->hs_hdr[1] << 16 | be16(d->hs_hdr + 2);
 			d->hs_have = 0;
+			/* only the hellos' bodies are read: kept for the
+			 * message only, not for the connection's life */
 			d->hs_keep = (d->hs_hdr[0] == HS_CLIENT_HELLO ||
-				      d->hs_hdr[0] == HS_SERVER_HELLO ||
-				      d->hs_hdr[0] == HS_KEY_UPDATE) && d->hs_len <= TLS_WIRE_HS_MAX;
-			if (d->hs_keep && !d->hs_buf && !(d->hs_buf = malloc(TLS_WIRE_HS_MAX)))
+				      d->hs_hdr[0] == HS_SERVER_HELLO) && d->hs_len <= TLS_WIRE_HS_MAX;
+			if (d->hs_keep && !(d->hs_buf = malloc(d->hs_len ? d->hs_len : 1)))
 				d->hs_keep = false;
 		}
 		size_t n = d->hs_len - d->hs_have < len ? d->hs_len - d->hs_have : len;
@@ -703,7 +713,7 @@ static void hs_feed(struct tls_wire *w, struct dir *d, const uint8_t *p, size_t 
 		len -= n;
 		if (d->hs_have == d->hs_len) {
 			hs_message(w, d, d->hs_hdr[0], d->hs_keep ? d->hs_buf : NULL, d->hs_len);
-			d->hs_hdr_have = 0;
+			hs_reset(d);
 		}
 	}
 }
@@ -1151,11 +1161,9 @@ void tls_wire__gap(struct tls_wire *w, int end, uint64_t len)
 
 	w->st.bytes_lost += len + d->part_have;
 	d->part_have = 0;
-	d->hs_hdr_have = 0;
-	d->hs_len = d->hs_have = 0;
-	if (d->dead) {
+	hs_reset(d);
+	if (d->dead)
 		return;
-	}
 	if (!keyed || d->hold_len || w->unsupported) {
 		stop(d, true);
 		return;

@@ -75,8 +75,9 @@ static void check_stats(const struct tls_wire *w, const struct ctx *x, uint64_t 
 	FUZZ_ASSERT(st->bytes_tls <= fed && st->bytes_tls >= 5 * st->records);
 	FUZZ_ASSERT(st->held_bytes <= 2 * (uint64_t)TLS_WIRE_HOLD_MAX);
 	FUZZ_ASSERT(tls_wire__client_end(w) >= -1 && tls_wire__client_end(w) <= 1);
-	FUZZ_ASSERT(!tls_wire__client_random(w) == (tls_wire__client_end(w) < 0) ||
-		    tls_wire__client_end(w) >= 0);
+	FUZZ_ASSERT(!tls_wire__client_random(w) || tls_wire__client_end(w) >= 0);
+	FUZZ_ASSERT(!tls_wire__version(w) || tls_wire__version(w) == 0x0303 ||
+		    tls_wire__version(w) == 0x0304);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
