@@ -444,6 +444,49 @@ static void check_app_keys_only(const char *name)
 	transcript_free(&t);
 }
 
+/* Keys late and more than the hold takes: the hold stays within its bound,
+ * the records beyond it are counted, the other direction is still read. */
+static void check_hold_bound(void)
+{
+	struct transcript t;
+	struct sink s;
+	size_t len, off, copies, n = 0;
+	uint8_t *big;
+
+	transcript_load(fixture_dir, "t13-aes128gcm", &t, true);
+	off = big_record(&t, &len);
+	copies = TLS_WIRE_HOLD_MAX / len + 10;
+	big = malloc(t.cli_len + copies * len);
+	memcpy(big, t.cli, off + len);
+	for (size_t i = 0; i < copies; i++)
+		memcpy(big + off + len + i * len, t.cli + off, len);
+	memcpy(big + off + len + copies * len, t.cli + off + len, t.cli_len - off - len);
+	memset(&s, 0, sizeof(s));
+	s.keys = &t.keys;
+	s.ts_ok = true;
+	s.w = tls_wire__new(&ops, &s);
+	CHECK(!tls_wire__feed(s.w, 1, t.srv, t.srv_len, 1));
+	for (size_t p = 0; p < t.cli_len + copies * len; p += n) {
+		n = t.cli_len + copies * len - p < 65536 ? t.cli_len + copies * len - p : 65536;
+		CHECK(!tls_wire__feed(s.w, 0, big + p, n, 2));
+		CHECK(tls_wire__stats(s.w)->held_bytes <= 2 * (uint64_t)TLS_WIRE_HOLD_MAX);
+	}
+	const struct tls_wire_stats *st = tls_wire__stats(s.w);
+
+	CHECK(st->records_unkeyed > 0);
+	CHECK(st->records == t.records + copies);
+	CHECK(!tls_wire__set_keys(s.w, &t.keys));
+	CHECK(st->held_bytes == 0);
+	CHECK(same(s.buf[1], s.len[1], t.psrv, t.psrv_len));
+	/* the client's records before the copies are whole */
+	CHECK(s.len[0] >= len - 22 && !memcmp(s.buf[0], t.pcli, len - 22));
+	CHECK(st->records_decrypted + st->records_failed + st->records_unkeyed ==
+	      t.encrypted + copies);
+	sink_free(&s);
+	free(big);
+	transcript_free(&t);
+}
+
 static void check_not_tls(void)
 {
 	static const char http[] = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
@@ -581,6 +624,7 @@ int main(void)
 	check_wrong_keys("t12-ecdhe-rsa-aes128cbc-sha", false);
 	check_no_keys();
 	check_app_keys_only("t13-aes256gcm");
+	check_hold_bound();
 	check_not_tls();
 	check_tls11();
 	bench(fixture_dir, "t13-aes128gcm", true, 200);
