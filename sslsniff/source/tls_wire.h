@@ -6,7 +6,8 @@
  * direction's application data comes out, in order, through a callback.
  *
  * TLS 1.3 (AES-128/256-GCM, ChaCha20-Poly1305, AES-128-CCM, AES-128-CCM-8:
- * handshake and application epochs, KeyUpdate, 0-RTT counted, not decrypted)
+ * handshake and application epochs, KeyUpdate; 0-RTT data decrypted with
+ * CLIENT_EARLY_TRAFFIC_SECRET, counted in records_early without it)
  * and TLS 1.2 (AES-GCM, ChaCha20-Poly1305, AES-CBC with HMAC-SHA1/256/384,
  * MAC-then-encrypt or encrypt_then_mac; full and abbreviated handshakes).
  * Older versions are counted as unsupported_version and not decoded.
@@ -122,7 +123,7 @@ struct tls_wire_stats {
 	uint64_t bytes_lost;       /* stream bytes not decoded: gaps and what a gap made unreadable */
 	uint64_t held_bytes;       /* now held waiting for keys */
 	/* additions */
-	uint64_t records_early;    /* 0-RTT records (not decrypted) */
+	uint64_t records_early;    /* 0-RTT records not decrypted (no early secret) */
 	uint64_t alerts;           /* alert records (plaintext or decrypted) */
 	uint64_t key_updates;      /* TLS 1.3 KeyUpdate messages followed */
 	uint64_t unsupported_version; /* connections below TLS 1.2 (or renegotiated 1.2), not decoded */

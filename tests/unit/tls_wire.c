@@ -28,6 +28,7 @@ static const struct fixture fixtures[] = {
 	{ "t13-hrr", 0x0304, 0x1302, 0 },
 	{ "t13-full", 0x0304, 0x1302, 0 },
 	{ "t13-resumed", 0x0304, 0x1302, 0 },
+	{ "t13-early", 0x0304, 0x1302, 0 },
 	{ "t12-ecdhe-rsa-aes128gcm", 0x0303, 0xc02f, 0 },
 	{ "t12-ecdhe-ecdsa-aes256gcm", 0x0303, 0xc02c, 0 },
 	{ "t12-ecdhe-rsa-chacha", 0x0303, 0xcca8, 0 },
@@ -487,6 +488,26 @@ static void check_hold_bound(void)
 	transcript_free(&t);
 }
 
+/* 0-RTT without its secret: counted as early, the rest read. */
+static void check_early_unkeyed(void)
+{
+	struct transcript t;
+	struct sink s;
+
+	transcript_load(fixture_dir, "t13-early", &t, true);
+	t.keys.secret_len[TLS_KEY_CLIENT_EARLY] = 0;
+	run(&t, &t.keys, 1, 0, KEYS_MIDDLE, &s);
+	const struct tls_wire_stats *st = tls_wire__stats(s.w);
+
+	CHECK(st->records_early >= 1);
+	CHECK(st->records_failed == 0 && st->records_unkeyed == 0);
+	CHECK(st->records_decrypted + st->records_early == t.encrypted);
+	CHECK(same(s.buf[1], s.len[1], t.pcli + 300, t.pcli_len - 300));	/* after the early data */
+	CHECK(same(s.buf[0], s.len[0], t.psrv, t.psrv_len));
+	sink_free(&s);
+	transcript_free(&t);
+}
+
 static void check_not_tls(void)
 {
 	static const char http[] = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
@@ -625,6 +646,7 @@ int main(void)
 	check_no_keys();
 	check_app_keys_only("t13-aes256gcm");
 	check_hold_bound();
+	check_early_unkeyed();
 	check_not_tls();
 	check_tls11();
 	bench(fixture_dir, "t13-aes128gcm", true, 200);

@@ -233,6 +233,24 @@ def fuzz_seeds(tmp, c):
         f.write("};\n")
 
 
+def early(tmp, outdir, c):
+    """TLS 1.3 0-RTT: a full handshake gets a ticket, the next connection sends
+    early data with it (the client's plaintext begins with it)."""
+    sess = os.path.join(tmp, "sess-early")
+    data = os.path.join(tmp, "early-data")
+    with open(data, "wb") as f:
+        f.write(payload("ear", 300))
+    srv_args = ["-early_data", "-max_early_data", "16384"]
+    srv = server(c["rsa"], srv_args, naccept=2)
+    session(tmp, c["rsa"], srv_args, ["-tls1_3"], basic(50), sess_out=sess, srv=srv)
+    res = session(tmp, c["rsa"], srv_args, ["-tls1_3", "-early_data", data], basic(200),
+                  sess_in=sess, srv=srv)
+    res = (res[0], res[1], res[2], payload("ear", 300) + res[3], res[4])
+    save(outdir, "t13-early", res)
+    srv[0].stdin.close()
+    srv[0].wait(timeout=5)
+
+
 def main():
     outdir = os.path.dirname(os.path.abspath(__file__))
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
@@ -250,6 +268,9 @@ def main():
             return
         if "--fuzz" in sys.argv:
             fuzz_seeds(tmp, c)
+            return
+        if "--early" in sys.argv:
+            early(tmp, outdir, c)
             return
         if "--resumed" in sys.argv:
             resumed(tmp, outdir, c, "t13", [], ["-tls1_3"])
@@ -283,6 +304,7 @@ def main():
                  ["-tls1_2", "-cipher", suite] + extra, basic()))
         resumed(tmp, outdir, c, "t12-id", ["-no_ticket"], ["-tls1_2", "-no_ticket"])
         resumed(tmp, outdir, c, "t12-ticket", [], ["-tls1_2"])
+        early(tmp, outdir, c)
         save(outdir, "t11", session(tmp, c["rsa"], ["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"],
              ["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"], basic(100)))
 
