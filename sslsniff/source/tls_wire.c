@@ -832,7 +832,7 @@ static enum rec_result rec_process(struct tls_wire *w, struct dir *d, const uint
 	uint8_t type = rec[0];
 	size_t blen = be16(rec + 3);
 
-	if (w->unsupported || d->dead) {
+	if (w->unsupported) {	/* (a stopped direction's held records came before) */
 		w->st.records_unsupported++;
 		return R_DONE;
 	}

@@ -164,6 +164,7 @@ struct sink {
 	bool random_ok;
 	uint64_t last_ts[2];
 	bool ts_ok;
+	bool discard;	/* the bench: count, do not keep */
 };
 
 static void on_plain(void *ctx, int end, const uint8_t *data, size_t len, uint64_t ts)
@@ -172,6 +173,10 @@ static void on_plain(void *ctx, int end, const uint8_t *data, size_t len, uint64
 
 	if (end < 0 || end > 1)
 		abort();
+	if (s->discard) {
+		s->len[end] += len;
+		return;
+	}
 	if (s->len[end] + len > s->cap[end]) {
 		s->cap[end] = (s->len[end] + len) * 2;
 		s->buf[end] = realloc(s->buf[end], s->cap[end]);
@@ -214,7 +219,10 @@ static struct tls_wire *run(const struct transcript *t, const struct tls_keys *k
 	uint64_t ts = 1;
 	bool middle_done = false;
 
+	bool discard = s->discard;
+
 	memset(s, 0, sizeof(*s));
+	s->discard = discard;
 	s->keys = keys;
 	s->when = when;
 	s->ts_ok = true;
@@ -258,7 +266,7 @@ static bool same(const uint8_t *got, size_t got_len, const uint8_t *want, size_t
 static void check_clean(const struct fixture *f, const struct transcript *t, int cend,
 			size_t piece, enum when when)
 {
-	struct sink s;
+	struct sink s = { 0 };
 	struct tls_wire *w = run(t, &t->keys, cend, piece, when, &s);
 	const struct tls_wire_stats *st = tls_wire__stats(w);
 	int failures = unit_failures;
@@ -332,7 +340,7 @@ static bool same_but_hole(const uint8_t *got, size_t got_len, const uint8_t *wan
 static void check_flipped(const char *name, bool t13, size_t overhead)
 {
 	struct transcript t;
-	struct sink s;
+	struct sink s = { 0 };
 	size_t len, off;
 
 	transcript_load(fixture_dir, name, &t, t13);
@@ -353,7 +361,7 @@ static void check_flipped(const char *name, bool t13, size_t overhead)
 static void check_gap(const char *name, bool t13, size_t overhead)
 {
 	struct transcript t;
-	struct sink s;
+	struct sink s = { 0 };
 	size_t len, off, next_len, skip;
 
 	transcript_load(fixture_dir, name, &t, t13);
@@ -391,7 +399,7 @@ static void check_wrong_keys(const char *name, bool t13)
 {
 	struct transcript t;
 	struct tls_keys bad;
-	struct sink s;
+	struct sink s = { 0 };
 
 	transcript_load(fixture_dir, name, &t, t13);
 	bad = t.keys;
@@ -411,7 +419,7 @@ static void check_wrong_keys(const char *name, bool t13)
 static void check_no_keys(void)
 {
 	struct transcript t;
-	struct sink s;
+	struct sink s = { 0 };
 
 	transcript_load(fixture_dir, "t13-aes128gcm", &t, true);
 	run(&t, &t.keys, 0, 0, KEYS_NEVER, &s);
@@ -429,7 +437,7 @@ static void check_no_keys(void)
 static void check_app_keys_only(const char *name)
 {
 	struct transcript t;
-	struct sink s;
+	struct sink s = { 0 };
 
 	transcript_load(fixture_dir, name, &t, true);
 	t.keys.secret_len[TLS_KEY_CLIENT_HS] = t.keys.secret_len[TLS_KEY_SERVER_HS] = 0;
@@ -450,7 +458,7 @@ static void check_app_keys_only(const char *name)
 static void check_hold_bound(void)
 {
 	struct transcript t;
-	struct sink s;
+	struct sink s = { 0 };
 	size_t len, off, copies, n = 0;
 	uint8_t *big;
 
@@ -492,7 +500,7 @@ static void check_hold_bound(void)
 static void check_early_unkeyed(void)
 {
 	struct transcript t;
-	struct sink s;
+	struct sink s = { 0 };
 
 	transcript_load(fixture_dir, "t13-early", &t, true);
 	t.keys.secret_len[TLS_KEY_CLIENT_EARLY] = 0;
@@ -530,7 +538,7 @@ static void check_not_tls(void)
 static void check_tls11(void)
 {
 	struct transcript t;
-	struct sink s;
+	struct sink s = { 0 };
 
 	transcript_load(fixture_dir, "t11", &t, false);
 	run(&t, &t.keys, 0, 0, KEYS_BEFORE, &s);
@@ -594,7 +602,8 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* MB/s of plaintext, whole feeds of 64 KiB as from the reassembler. */
+/* MB/s of plaintext, both streams in feeds of 64 KiB as from the reassembler,
+ * the plaintext counted, not kept (the plaintext itself is checked above). */
 static void bench(const char *dir, const char *name, bool t13, int loops)
 {
 	struct transcript t;
@@ -604,11 +613,11 @@ static void bench(const char *dir, const char *name, bool t13, int loops)
 	transcript_load(dir, name, &t, t13);
 	t0 = now();
 	for (int i = 0; i < loops; i++) {
-		struct sink s;
+		struct sink s = { .discard = true };
 
 		run(&t, &t.keys, 0, 65536, KEYS_BEFORE, &s);
 		plain += tls_wire__stats(s.w)->bytes_plain;
-		CHECK(same(s.buf[0], s.len[0], t.pcli, t.pcli_len));
+		CHECK(s.len[0] == t.pcli_len && s.len[1] == t.psrv_len);
 		sink_free(&s);
 	}
 	secs = now() - t0;
