@@ -20,6 +20,7 @@ struct reasm_dir {
 	uint32_t next;		/* the stream's next byte to deliver */
 	uint32_t isn;		/* with syn */
 	uint32_t fin_seq;	/* with fin: the FIN's own sequence number */
+	uint32_t hi;		/* the end of the highest byte seen (held, cut or delivered) */
 	bool started, syn, fin, done;	/* done: the FIN is consumed too */
 	struct reasm_seg *held, *tail;
 	uint32_t held_bytes, held_segs;
@@ -137,15 +138,15 @@ static void dir_gap_to(struct tcp_reasm *r, struct reasm_flow *f, int end, uint3
 	}
 }
 
-/* Every held byte delivered, the holes between them gaps. */
+/* The stream up to the highest byte seen: held bytes delivered, the holes
+ * between them and the snaplen's cuts gaps. */
 static void dir_flush(struct tcp_reasm *r, struct reasm_flow *f, int end)
 {
 	struct reasm_dir *d = &f->dir[end];
-
 	struct reasm_seg *s;
 
-	while (d->held && !d->done)
-		dir_gap_to(r, f, end, d->held->seq);
+	if (d->started)
+		dir_gap_to(r, f, end, d->hi);
 	while ((s = d->held)) {
 		/* not reached: nothing is held past a FIN */
 		d->held = s->next;
@@ -265,6 +266,8 @@ static int dir_data(struct tcp_reasm *r, struct reasm_flow *f, int end, uint32_t
 		r->st.bytes_beyond_fin += over - from_cut;
 	}
 	cut_at = seq + len;
+	if (seq_lt(d->hi, cut_at + cut))
+		d->hi = cut_at + cut;
 	for (;;) {
 		int32_t off = seq_diff(seq, d->next);
 
@@ -441,14 +444,21 @@ static struct reasm_flow *flow_new(struct tcp_reasm *r, const struct packet *p, 
 	return f;
 }
 
-/* A SYN that starts a new connection on F's tuple rather than repeating F's. */
+/*
+ * A SYN that starts a new connection on F's tuple rather than repeating
+ * F's: F ended, its end sent another ISN, or F started mid-stream. A first
+ * SYN from the other end of a flow that began at a SYN is a simultaneous
+ * open (RFC 9293 3.5), the same connection.
+ */
 static bool flow_reused(const struct reasm_flow *f, const struct packet *p)
 {
-	const struct reasm_dir *d = &f->dir[p->from & 1];
+	const struct reasm_dir *d = &f->dir[p->from & 1], *o = &f->dir[!(p->from & 1)];
 
 	if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) != TCP_SYN)
 		return false;
-	return f->state == FLOW_ENDED || !d->syn || d->isn != p->seq;
+	if (f->state == FLOW_ENDED)
+		return true;
+	return d->syn ? d->isn != p->seq : !o->syn;
 }
 
 /* Where each end's stream starts, from the SYNs and the first segments. */
@@ -460,17 +470,17 @@ static void flow_start(struct reasm_flow *f, const struct packet *p)
 		if (!d->started) {
 			d->started = d->syn = true;
 			d->isn = p->seq;
-			d->next = p->seq + 1;
+			d->next = d->hi = p->seq + 1;
 		}
 		/* the SYN-ACK acknowledges the SYN the capture may have missed */
 		if ((p->tcp_flags & TCP_ACK) && !o->started) {
 			o->started = o->syn = true;
 			o->isn = p->ack - 1;
-			o->next = p->ack;
+			o->next = o->hi = p->ack;
 		}
 	} else if (!d->started && (p->payload_len || p->payload_cut || (p->tcp_flags & TCP_FIN))) {
 		d->started = true;
-		d->next = p->seq;
+		d->next = d->hi = p->seq;
 	}
 }
 

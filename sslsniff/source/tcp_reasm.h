@@ -29,9 +29,11 @@
  * fills. A hole becomes a gap (ops->gap with its length, then delivery
  * goes on) when the other end ACKs beyond it, when a hold bound is reached,
  * when bytes were cut by the snaplen (payload_cut), when both ends sent FIN,
- * at RST, and when the flow expires, is evicted or freed with bytes held.
+ * and when the flow ends (RST, expiry, eviction, free): then each stream is
+ * completed up to the highest byte seen, held bytes delivered.
  * When the capture misses a FIN whose ACK it sees, that FIN counts as a
- * 1-byte gap. Sequence numbers are compared modulo 2^32 (RFC 1982).
+ * 1-byte gap. A RST's payload (a diagnostic, RFC 9293 3.5.3) is no part of
+ * the stream. Sequence numbers are compared modulo 2^32 (RFC 1982).
  *
  * A flow ends (ops->close, once, the last call for it) at RST, when both
  * ends' FINs are seen (their streams delivered or gapped up to them), after
