@@ -379,8 +379,9 @@ static void flow_free(struct tcp_reasm *r, struct reasm_flow *f)
 	}
 	head = hashmap_get(&r->map, f->key);
 	if (head == f) {
+		/* the key is there: the put allocates nothing */
 		if (f->hnext)
-			hashmap_put(&r->map, f->key, f->hnext);	/* the key is there: no allocation */
+			hashmap_put(&r->map, f->key, f->hnext);
 		else
 			hashmap_del(&r->map, f->key);
 	} else {
@@ -506,7 +507,8 @@ static int flow_segment(struct tcp_reasm *r, struct reasm_flow *f, const struct 
 		return 0;
 	}
 	if (d->started && (p->payload_len || p->payload_cut))
-		err = dir_data(r, f, end, seq, p->payload, p->payload_len, p->payload_cut, p->ts_ns);
+		err = dir_data(r, f, end, seq, p->payload, p->payload_len, p->payload_cut,
+			       p->ts_ns);
 	if ((p->tcp_flags & TCP_FIN) && d->started)
 		dir_fin(r, d, seq + p->payload_len + p->payload_cut);
 	/* The other end got bytes of ours up to the ACK: those not captured are gaps. */

@@ -100,7 +100,10 @@ void tcp_reasm__free(struct tcp_reasm *r);
  * P's memory is only read during the call. 0 or -ENOMEM (counted; the state
  * stays consistent: a flow not opened, or a hole made a gap). */
 int tcp_reasm__packet(struct tcp_reasm *r, const struct packet *p);
-/* Closes flows idle since before NOW_NS - TCP_REASM_IDLE_NS (TCP_CLOSE_IDLE). */
+/* Closes flows idle since before NOW_NS - TCP_REASM_IDLE_NS (TCP_CLOSE_IDLE).
+ * NOW_NS is on the packets' clock (struct packet's ts_ns, since the epoch);
+ * ended flows' tombstones go too. The least recently used go first: O(1)
+ * when nothing is idle. */
 void tcp_reasm__expire(struct tcp_reasm *r, uint64_t now_ns);
 const struct tcp_reasm_stats *tcp_reasm__stats(const struct tcp_reasm *r);
 

@@ -40,7 +40,8 @@ struct harness {
 	size_t nseg;
 	int *live;		/* the open flow's state, or NULL */
 	struct end_model m[2];
-	struct end_model before[2];	/* before this segment: a SYN that reuses the tuple is not the old flow's */
+	/* before this segment: a SYN that reuses the tuple is not the old flow's */
+	struct end_model before[2];
 	uint64_t delivered, gaps, opens, closes;
 };
 
@@ -132,8 +133,10 @@ static void h_close(void *ctx, void *flow, enum tcp_close_reason why)
 	/* Every byte an end sent before its FIN is delivered or a gap. */
 	for (int e = 0; e < 2; e++) {
 		const struct end_model *m = why == TCP_CLOSE_REUSED ? &h->before[e] : &h->m[e];
-		uint32_t reach = m->fin && (int32_t)(m->fin_end - m->max_end) < 0 ? m->fin_end : m->max_end;
+		uint32_t reach = m->max_end;
 
+		if (m->fin && (int32_t)(m->fin_end - m->max_end) < 0)
+			reach = m->fin_end;
 		if (h->m[e].pos_known && m->any)
 			FUZZ_ASSERT((int32_t)(h->m[e].pos - reach) >= 0);
 	}

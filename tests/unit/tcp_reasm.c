@@ -119,8 +119,8 @@ static struct packet_tuple tuple_n(uint16_t port)
 
 static uint64_t now_ns = 1000000000ULL;
 
-static struct packet seg_on(struct packet_tuple t, int from, uint8_t flags, uint32_t seq, uint32_t ack,
-			    const uint8_t *payload, uint32_t len)
+static struct packet seg_on(struct packet_tuple t, int from, uint8_t flags, uint32_t seq,
+			    uint32_t ack, const uint8_t *payload, uint32_t len)
 {
 	struct packet p;
 
@@ -137,8 +137,8 @@ static struct packet seg_on(struct packet_tuple t, int from, uint8_t flags, uint
 	return p;
 }
 
-static struct packet seg(int from, uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *payload,
-			 uint32_t len)
+static struct packet seg(int from, uint8_t flags, uint32_t seq, uint32_t ack,
+			 const uint8_t *payload, uint32_t len)
 {
 	return seg_on(tuple_n(40000), from, flags, seq, ack, payload, len);
 }
@@ -364,7 +364,8 @@ static void test_gap_ack(void)
 	feed(r, cdata(0, 10));
 	feed(r, cdata(20, 10));
 	feed(r, cdata(40, 10));
-	feed(r, seg(1, A, SISN + 1, CISN + 1 + 50, S[1], 5));	/* data and the ACK beyond both holes */
+	/* data, and the ACK beyond both holes */
+	feed(r, seg(1, A, SISN + 1, CISN + 1 + 50, S[1], 5));
 	CHECK_STR(c.log, "open d0:10 d1:5 g0:10 d0:10 g0:10 d0:10 ");
 	CHECK(st->bytes_gap == 20 && st->gaps == 2 && st->held_bytes == 0);
 	feed(r, cdata(10, 10));		/* a late retransmit into the gap: old */
@@ -430,7 +431,8 @@ static void test_gap_fin(void)
 	feed(r, cdata(0, 10));
 	feed(r, cdata(20, 10));
 	feed(r, seg(0, A | TCP_FIN, CISN + 1 + 30, SISN + 1, NULL, 0));
-	feed(r, seg(1, A | TCP_FIN, SISN + 1, CISN + 1 + 10, NULL, 0));	/* ACKs up to the hole only */
+	/* the ACK reaches the hole only */
+	feed(r, seg(1, A | TCP_FIN, SISN + 1, CISN + 1 + 10, NULL, 0));
 	CHECK_STR(c.log, "open d0:10 g0:10 d0:10 close(fin) ");
 	/* data after the end: the tombstone takes it */
 	feed(r, cdata(10, 10));
@@ -532,6 +534,24 @@ static void test_synack_only(void)
 	feed(r, cdata(10, 10));
 	feed(r, cdata(0, 10));
 	CHECK(c.syn_seen && got(&c, 0, 0, 20));
+	tcp_reasm__free(r);
+	rec_reset(&c);
+}
+
+/* Both ends' SYNs crossing (RFC 9293 3.5): one connection. */
+static void test_simultaneous_open(void)
+{
+	struct rec c = { 0 };
+	struct tcp_reasm *r = tcp_reasm__new(&ops, &c);
+
+	feed(r, seg(0, TCP_SYN, CISN, 0, NULL, 0));
+	feed(r, seg(1, TCP_SYN, SISN, 0, NULL, 0));
+	feed(r, seg(0, TCP_SYN | A, CISN, SISN + 1, NULL, 0));
+	feed(r, seg(1, TCP_SYN | A, SISN, CISN + 1, NULL, 0));
+	feed(r, cdata(0, 10));
+	feed(r, sdata(0, 20));
+	CHECK_STR(c.log, "open d0:10 d1:20 ");
+	CHECK(got(&c, 0, 0, 10) && got(&c, 1, 0, 20));
 	tcp_reasm__free(r);
 	rec_reset(&c);
 }
@@ -850,7 +870,8 @@ static void wire_run(struct wire *w, const struct frame *fr, size_t n, int linkt
 		const struct packet *p = &pk[order[i]];
 
 		/* a data segment without FIN in every five: the capture missed it */
-		if (mode == WIRE_LOSE && p->payload_len && !(p->tcp_flags & TCP_FIN) && i % 5 == 2) {
+		if (mode == WIRE_LOSE && p->payload_len && !(p->tcp_flags & TCP_FIN) &&
+		    i % 5 == 2) {
 			lost += p->payload_len;
 			continue;
 		}
@@ -875,8 +896,8 @@ static void wire_run(struct wire *w, const struct frame *fr, size_t n, int linkt
 		CHECK(lost > 0 && st->bytes_gap == lost && st->bytes_delivered == fed);
 		break;
 	}
-	printf("wire mode %d: %zu frames, %llu delivered, %llu gap, %llu held out of order\n", mode, n,
-	       (unsigned long long)st->bytes_delivered, (unsigned long long)st->bytes_gap,
+	printf("wire mode %d: %zu frames, %llu delivered, %llu gap, %llu held out of order\n",
+	       mode, n, (unsigned long long)st->bytes_delivered, (unsigned long long)st->bytes_gap,
 	       (unsigned long long)st->segments_ooo);
 	tcp_reasm__free(r);
 	CHECK(w->closes == 1);
@@ -983,6 +1004,7 @@ int main(void)
 	test_payload_cut();
 	test_midstream();
 	test_synack_only();
+	test_simultaneous_open();
 	test_port_reuse();
 	test_idle();
 	test_evict();
