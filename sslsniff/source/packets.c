@@ -146,8 +146,7 @@ static void parse_tcp_header(struct packet *p, const uint8_t *src, const uint8_t
 	p->tcp = true;
 }
 
-/* Fills P's tuple and TCP fields when the frame is a TCP segment over IPv4 or IPv6. */
-static void parse_tcp(int linktype, struct packet *p)
+void packets__parse(int linktype, struct packet *p)
 {
 	const uint8_t *d = p->data, *ip, *tcp;
 	uint32_t len = p->len, l4, tot;
@@ -195,7 +194,7 @@ static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *by
 
 	if (dc->err)
 		return;
-	parse_tcp(dc->w->linktype, &p);
+	packets__parse(dc->w->linktype, &p);
 	dc->err = dc->fn(&p, dc->ctx);
 }
 

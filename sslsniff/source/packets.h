@@ -48,6 +48,12 @@ int packets__linktype(const struct packets *w);
 typedef int (*packet_fn)(const struct packet *p, void *ctx);
 int packets__drain(struct packets *w, packet_fn fn, void *ctx);
 
+/* Fills P's tuple and TCP fields from its frame (data, len: what was
+ * captured) of pcap LINKTYPE when it is a TCP segment over IPv4 or IPv6;
+ * P zeroed before. packets__drain() does it for each packet; a saved
+ * capture's frames (tests) go through it too. */
+void packets__parse(int linktype, struct packet *p);
+
 /* Packets the kernel or libpcap dropped (not captured at all). */
 uint64_t packets__dropped(struct packets *w);
 
