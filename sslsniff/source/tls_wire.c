@@ -34,8 +34,9 @@ enum epoch { EP_EARLY, EP_HS, EP_APP, EP__MAX };
 
 /* SHA-256("HelloRetryRequest"): a ServerHello with this random is an HRR. */
 static const uint8_t hrr_random[TLS_RANDOM_LEN] = {
-	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
-	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8,
+	0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8,
+	0x33, 0x9c,
 };
 
 struct dir {
@@ -262,8 +263,8 @@ static void client_hello(struct tls_wire *w, struct dir *d, const uint8_t *b, ui
 	if (w->client_end >= 0 && !is_client(w, d))
 		return;
 	/* session id, cipher suites, compression methods, then extensions */
-	if (len < off + 1 || (off += 1 + b[off]) + 2 > len || (off += 2 + be16(b + off)) + 1 > len ||
-	    (off += 1 + b[off]) > len)
+	if (len < off + 1 || (off += 1 + b[off]) + 2 > len ||
+	    (off += 2 + be16(b + off)) + 1 > len || (off += 1 + b[off]) > len)
 		return;
 	w->client_end = d->end;
 	hello_exts(w, d, b + off, b + len, false);
@@ -359,8 +360,9 @@ static void hs_feed(struct tls_wire *w, struct dir *d, const uint8_t *p, size_t 
 			d->hs_have = 0;
 			/* only the hellos' bodies are read: kept for the
 			 * message only, not for the connection's life */
-			d->hs_keep = (d->hs_hdr[0] == HS_CLIENT_HELLO ||
-				      d->hs_hdr[0] == HS_SERVER_HELLO) && d->hs_len <= TLS_WIRE_HS_MAX;
+			d->hs_keep = d->hs_len <= TLS_WIRE_HS_MAX &&
+				     (d->hs_hdr[0] == HS_CLIENT_HELLO ||
+				      d->hs_hdr[0] == HS_SERVER_HELLO);
 			if (d->hs_keep && !(d->hs_buf = malloc(d->hs_len ? d->hs_len : 1)))
 				d->hs_keep = false;
 		}
@@ -774,7 +776,8 @@ static int resync(struct tls_wire *w, struct dir *d, const uint8_t *p, size_t le
 		for (; i + REC_HDR <= d->part_have && d->resync; i++) {
 			const uint8_t *h = d->part + i;
 
-			if (h[0] != CT_APPDATA || h[1] != 3 || h[2] != 3 || be16(h + 3) > REC_BODY_MAX)
+			if (h[0] != CT_APPDATA || h[1] != 3 || h[2] != 3 ||
+			    be16(h + 3) > REC_BODY_MAX)
 				continue;
 			if (i + REC_HDR + be16(h + 3) > d->part_have)
 				break;	/* more bytes first */
