@@ -2,10 +2,8 @@
 /*
  * The TLS records of one TCP connection, decrypted (tls_wire.h says what and
  * its bounds). Each direction frames its records; plaintext handshake records
- * give the hellos; encrypted ones are opened with libcrypto's EVP ciphers
- * (one EVP_CIPHER_CTX per direction and key, given only the new nonce per
- * record), the keys derived with lib/hmac_sha2 (HKDF-Expand-Label, the TLS 1.2
- * PRF) so that no EVP MAC or KDF is set up.
+ * give the hellos; encrypted ones are opened by source/tls_crypto.c (EVP
+ * ciphers, the KDFs on lib/hmac_sha2).
  *
  * A record that needs what is not known yet (the ServerHello in the other
  * stream, or secrets) waits in its direction's hold, and so does every later
@@ -19,8 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include "lib/hmac_sha2.h"
+#include "source/tls_crypto.h"
 #include "source/tls_wire.h"
 
 #define REC_HDR		5
@@ -35,70 +32,11 @@ enum { EXT_ETM = 22, EXT_EARLY_DATA = 42, EXT_SUPPORTED_VERSIONS = 43 };
 /* TLS 1.3's key epochs of a direction, in the order they follow each other. */
 enum epoch { EP_EARLY, EP_HS, EP_APP, EP__MAX };
 
-enum kind { K_GCM, K_CHACHA, K_CCM, K_CBC };
-
-struct suite {
-	uint16_t id;
-	uint16_t version;	/* 0x0304 or 0x0303 */
-	uint8_t kind;
-	uint8_t key_len;
-	uint8_t tag_len;	/* AEAD tag */
-	uint8_t mac_len;	/* CBC: HMAC's length (20, 32, 48) */
-	uint8_t hash;		/* the KDF's or PRF's: 32 or 48 */
-	const EVP_CIPHER *(*cipher)(void);
-};
-
-static const struct suite suites[] = {
-	{ 0x1301, 0x0304, K_GCM, 16, 16, 0, 32, EVP_aes_128_gcm },
-	{ 0x1302, 0x0304, K_GCM, 32, 16, 0, 48, EVP_aes_256_gcm },
-	{ 0x1303, 0x0304, K_CHACHA, 32, 16, 0, 32, EVP_chacha20_poly1305 },
-	{ 0x1304, 0x0304, K_CCM, 16, 16, 0, 32, EVP_aes_128_ccm },
-	{ 0x1305, 0x0304, K_CCM, 16, 8, 0, 32, EVP_aes_128_ccm },
-	/* TLS 1.2 AEAD: (EC)DHE-RSA/ECDSA and RSA key exchange */
-	{ 0xc02b, 0x0303, K_GCM, 16, 16, 0, 32, EVP_aes_128_gcm },
-	{ 0xc02f, 0x0303, K_GCM, 16, 16, 0, 32, EVP_aes_128_gcm },
-	{ 0x009c, 0x0303, K_GCM, 16, 16, 0, 32, EVP_aes_128_gcm },
-	{ 0x009e, 0x0303, K_GCM, 16, 16, 0, 32, EVP_aes_128_gcm },
-	{ 0xc02c, 0x0303, K_GCM, 32, 16, 0, 48, EVP_aes_256_gcm },
-	{ 0xc030, 0x0303, K_GCM, 32, 16, 0, 48, EVP_aes_256_gcm },
-	{ 0x009d, 0x0303, K_GCM, 32, 16, 0, 48, EVP_aes_256_gcm },
-	{ 0x009f, 0x0303, K_GCM, 32, 16, 0, 48, EVP_aes_256_gcm },
-	{ 0xcca8, 0x0303, K_CHACHA, 32, 16, 0, 32, EVP_chacha20_poly1305 },
-	{ 0xcca9, 0x0303, K_CHACHA, 32, 16, 0, 32, EVP_chacha20_poly1305 },
-	{ 0xccaa, 0x0303, K_CHACHA, 32, 16, 0, 32, EVP_chacha20_poly1305 },
-	/* TLS 1.2 CBC */
-	{ 0xc009, 0x0303, K_CBC, 16, 0, 20, 32, EVP_aes_128_cbc },
-	{ 0xc013, 0x0303, K_CBC, 16, 0, 20, 32, EVP_aes_128_cbc },
-	{ 0x002f, 0x0303, K_CBC, 16, 0, 20, 32, EVP_aes_128_cbc },
-	{ 0x0033, 0x0303, K_CBC, 16, 0, 20, 32, EVP_aes_128_cbc },
-	{ 0xc00a, 0x0303, K_CBC, 32, 0, 20, 32, EVP_aes_256_cbc },
-	{ 0xc014, 0x0303, K_CBC, 32, 0, 20, 32, EVP_aes_256_cbc },
-	{ 0x0035, 0x0303, K_CBC, 32, 0, 20, 32, EVP_aes_256_cbc },
-	{ 0x0039, 0x0303, K_CBC, 32, 0, 20, 32, EVP_aes_256_cbc },
-	{ 0xc023, 0x0303, K_CBC, 16, 0, 32, 32, EVP_aes_128_cbc },
-	{ 0xc027, 0x0303, K_CBC, 16, 0, 32, 32, EVP_aes_128_cbc },
-	{ 0x003c, 0x0303, K_CBC, 16, 0, 32, 32, EVP_aes_128_cbc },
-	{ 0x0067, 0x0303, K_CBC, 16, 0, 32, 32, EVP_aes_128_cbc },
-	{ 0x003d, 0x0303, K_CBC, 32, 0, 32, 32, EVP_aes_256_cbc },
-	{ 0x006b, 0x0303, K_CBC, 32, 0, 32, 32, EVP_aes_256_cbc },
-	{ 0xc024, 0x0303, K_CBC, 32, 0, 48, 48, EVP_aes_256_cbc },
-	{ 0xc028, 0x0303, K_CBC, 32, 0, 48, 48, EVP_aes_256_cbc },
-};
-
 /* SHA-256("HelloRetryRequest"): a ServerHello with this random is an HRR. */
 static const uint8_t hrr_random[TLS_RANDOM_LEN] = {
-	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
-	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
-};
-
-/* One direction's key: the cipher context made once, the fixed IV, the
- * sequence number; for CBC suites the HMAC's inner and outer states. */
-struct dkey {
-	EVP_CIPHER_CTX *ctx;
-	EVP_MD_CTX *mac_in, *mac_out, *mac_tmp;
-	uint8_t iv[12];
-	uint64_t seq;
-	bool ready;
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8,
+	0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8,
+	0x33, 0x9c,
 };
 
 struct dir {
@@ -129,7 +67,7 @@ struct dir {
 
 	uint8_t app_secret[TLS_SECRET_MAX];	/* TLS 1.3: after KeyUpdates */
 	bool app_secret_set;
-	struct dkey k[EP__MAX];	/* TLS 1.2 uses k[EP_APP] */
+	struct tls_key k[EP__MAX];	/* TLS 1.2 uses k[EP_APP] */
 };
 
 struct tls_wire {
@@ -139,7 +77,7 @@ struct tls_wire {
 	int client_end;
 	bool have_cr, have_sh, etm, unsupported, not_tls;
 	uint16_t version, cipher;
-	const struct suite *suite;
+	const struct tls_suite *suite;
 	uint8_t client_random[TLS_RANDOM_LEN], server_random[TLS_RANDOM_LEN];
 	struct tls_keys keys;
 	uint8_t *plain;		/* one record's plaintext (TLS_WIRE_REC_MAX) */
@@ -153,12 +91,6 @@ enum rec_result { R_DONE, R_HOLD };
 static uint16_t be16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
 }
 
 /* ---- key log lines ---- */
@@ -230,108 +162,7 @@ int tls_keylog_parse(const char *line, size_t len, enum tls_secret_label *label,
 	return 0;
 }
 
-/* ---- key derivation ---- */
-
-/* HKDF-Expand-Label(SECRET, LABEL, "", LEN) for LEN up to the hash's length. */
-static bool expand_label(uint8_t hash, const uint8_t *secret, const char *label, size_t len,
-			 uint8_t *out)
-{
-	uint8_t info[2 + 1 + 6 + 32 + 1 + 1], t[HMAC_SHA2_MAX_LEN];
-	size_t ll = strlen(label), n = 0;
-
-	info[n++] = 0;
-	info[n++] = (uint8_t)len;
-	info[n++] = (uint8_t)(6 + ll);
-	memcpy(info + n, "tls13 ", 6);
-	memcpy(info + n + 6, label, ll);
-	n += 6 + ll;
-	info[n++] = 0;		/* empty context */
-	info[n++] = 1;		/* HKDF-Expand's counter: one block */
-	if (!hmac_sha2(hash, secret, hash, info, n, t))
-		return false;
-	memcpy(out, t, len);
-	return true;
-}
-
-/* TLS 1.2's PRF (RFC 5246 5): P_hash(SECRET, LABEL + SEED) into OUT. */
-static bool prf12(uint8_t hash, const uint8_t *secret, size_t secret_len, const char *label,
-		  const uint8_t *seed, size_t seed_len, uint8_t *out, size_t len)
-{
-	uint8_t a[HMAC_SHA2_MAX_LEN + 32 + 2 * TLS_RANDOM_LEN], t[HMAC_SHA2_MAX_LEN];
-	size_t ll = strlen(label), ls = ll + seed_len;
-
-	if (ls > sizeof(a) - HMAC_SHA2_MAX_LEN)
-		return false;
-	/* a = A(i) || label || seed, A(0) = label || seed */
-	memcpy(a + hash, label, ll);
-	memcpy(a + hash + ll, seed, seed_len);
-	if (!hmac_sha2(hash, secret, secret_len, a + hash, ls, a))
-		return false;
-	for (size_t off = 0; off < len; off += hash) {
-		size_t n = len - off < hash ? len - off : hash;
-
-		if (!hmac_sha2(hash, secret, secret_len, a, hash + ls, t))
-			return false;
-		memcpy(out + off, t, n);
-		if (!hmac_sha2(hash, secret, secret_len, a, hash, a))
-			return false;
-	}
-	return true;
-}
-
-static void dkey_free(struct dkey *k)
-{
-	EVP_CIPHER_CTX_free(k->ctx);
-	EVP_MD_CTX_free(k->mac_in);
-	EVP_MD_CTX_free(k->mac_out);
-	EVP_MD_CTX_free(k->mac_tmp);
-	memset(k, 0, sizeof(*k));
-}
-
-/* HMAC's key schedule once per key: the states after key^ipad and key^opad. */
-static bool dkey_mac_init(struct dkey *k, const struct suite *s, const uint8_t *mac_key)
-{
-	const EVP_MD *md = s->mac_len == 20 ? EVP_sha1() : s->mac_len == 32 ? EVP_sha256()
-					    : EVP_sha384();
-	size_t block = s->mac_len == 48 ? 128 : 64;
-	uint8_t pad[128];
-
-	k->mac_in = EVP_MD_CTX_new();
-	k->mac_out = EVP_MD_CTX_new();
-	k->mac_tmp = EVP_MD_CTX_new();
-	if (!k->mac_in || !k->mac_out || !k->mac_tmp)
-		return false;
-	memset(pad, 0x36, block);
-	for (size_t i = 0; i < s->mac_len; i++)
-		pad[i] ^= mac_key[i];
-	if (!EVP_DigestInit_ex(k->mac_in, md, NULL) || !EVP_DigestUpdate(k->mac_in, pad, block))
-		return false;
-	memset(pad, 0x5c, block);
-	for (size_t i = 0; i < s->mac_len; i++)
-		pad[i] ^= mac_key[i];
-	return EVP_DigestInit_ex(k->mac_out, md, NULL) && EVP_DigestUpdate(k->mac_out, pad, block);
-}
-
-/* K's cipher context for S under KEY (the nonce comes per record). */
-static bool dkey_init(struct dkey *k, const struct suite *s, const uint8_t *key)
-{
-	if (!k->ctx) {
-		k->ctx = EVP_CIPHER_CTX_new();
-		if (!k->ctx || !EVP_DecryptInit_ex(k->ctx, s->cipher(), NULL, NULL, NULL))
-			return false;
-		if (s->kind == K_CCM &&
-		    (EVP_CIPHER_CTX_ctrl(k->ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) <= 0 ||
-		     EVP_CIPHER_CTX_ctrl(k->ctx, EVP_CTRL_AEAD_SET_TAG, s->tag_len, NULL) <= 0))
-			return false;
-		if (s->kind == K_CBC)
-			EVP_CIPHER_CTX_set_padding(k->ctx, 0);
-	}
-	if (!EVP_DecryptInit_ex(k->ctx, NULL, NULL, key, NULL))
-		return false;
-	k->seq = 0;
-	k->ready = true;
-	return true;
-}
+/* ---- keys ---- */
 
 static bool is_client(const struct tls_wire *w, const struct dir *d)
 {
@@ -348,27 +179,17 @@ static const uint8_t *secret_of(const struct tls_wire *w, enum tls_secret_label 
 	return w->keys.secret[l];
 }
 
-/* TLS 1.3: a traffic secret's key and IV into K. */
-static bool key13_set(struct tls_wire *w, struct dkey *k, const uint8_t *secret)
-{
-	const struct suite *s = w->suite;
-	uint8_t key[32];
-
-	return expand_label(s->hash, secret, "key", s->key_len, key) &&
-	       expand_label(s->hash, secret, "iv", 12, k->iv) && dkey_init(k, s, key);
-}
-
 /* D's key for EPOCH (TLS 1.3) or its one key (TLS 1.2), made on first use;
  * NULL when what it needs is not known yet. */
-static struct dkey *key_get(struct tls_wire *w, struct dir *d, enum epoch e)
+static struct tls_key *key_get(struct tls_wire *w, struct dir *d, enum epoch e)
 {
 	static const enum tls_secret_label l13[EP__MAX][2] = {
 		[EP_EARLY] = { TLS_KEY__MAX, TLS_KEY_CLIENT_EARLY },
 		[EP_HS] = { TLS_KEY_SERVER_HS, TLS_KEY_CLIENT_HS },
 		[EP_APP] = { TLS_KEY_SERVER_APP, TLS_KEY_CLIENT_APP },
 	};
-	struct dkey *k = &d->k[e];
-	const struct suite *s = w->suite;
+	struct tls_key *k = &d->k[e];
+	const struct tls_suite *s = w->suite;
 	const uint8_t *secret;
 
 	if (k->ready)
@@ -386,170 +207,13 @@ static struct dkey *key_get(struct tls_wire *w, struct dir *d, enum epoch e)
 			memcpy(d->app_secret, secret, s->hash);
 			d->app_secret_set = true;
 		}
-		return key13_set(w, k, secret) ? k : NULL;
+		return tls_key__set13(k, s, secret) ? k : NULL;
 	}
-	/* TLS 1.2: the key block, client's parts first (RFC 5246 6.3) */
-	uint8_t seed[2 * TLS_RANDOM_LEN], block[2 * (48 + 32 + 4)];
-	size_t mac = s->mac_len, kl = s->key_len, ivl = s->kind == K_GCM ? 4
-						    : s->kind == K_CHACHA ? 12 : 0;
-	bool c = is_client(w, d);
-
 	if (!w->have_sh || !w->have_cr ||
 	    !(secret = secret_of(w, TLS_KEY_CLIENT_RANDOM, 48)))
 		return NULL;
-	memcpy(seed, w->server_random, TLS_RANDOM_LEN);
-	memcpy(seed + TLS_RANDOM_LEN, w->client_random, TLS_RANDOM_LEN);
-	if (!prf12(s->hash, secret, 48, "key expansion", seed, sizeof(seed), block,
-		   2 * (mac + kl + ivl)))
-		return NULL;
-	memcpy(k->iv, block + 2 * (mac + kl) + (c ? 0 : ivl), ivl);
-	if (s->kind == K_CBC && !dkey_mac_init(k, s, block + (c ? 0 : mac)))
-		return NULL;
-	return dkey_init(k, s, block + 2 * mac + (c ? 0 : kl)) ? k : NULL;
-}
-
-/* ---- record decryption ---- */
-
-/* An AEAD's open of IN (LEN bytes, then the tag) with NONCE and AAD into OUT. */
-static bool aead_open(const struct suite *s, struct dkey *k, const uint8_t *nonce,
-		      const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
-		      uint8_t *out)
-{
-	EVP_CIPHER_CTX *c = k->ctx;
-	const uint8_t *tag = in + len;
-	int n, m;
-
-	if (s->kind == K_CCM) {
-		/* CCM wants the tag and the length before the data, and
-		 * authenticates in the one update */
-		return EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, s->tag_len, (void *)tag) > 0 &&
-		       EVP_DecryptInit_ex(c, NULL, NULL, NULL, nonce) &&
-		       EVP_DecryptUpdate(c, NULL, &n, NULL, (int)len) &&
-		       EVP_DecryptUpdate(c, NULL, &n, aad, (int)aad_len) &&
-		       EVP_DecryptUpdate(c, out, &n, in, (int)len) > 0;
-	}
-	return EVP_DecryptInit_ex(c, NULL, NULL, NULL, nonce) &&
-	       EVP_DecryptUpdate(c, NULL, &n, aad, (int)aad_len) &&
-	       EVP_DecryptUpdate(c, out, &n, in, (int)len) &&
-	       EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, s->tag_len, (void *)tag) > 0 &&
-	       EVP_DecryptFinal_ex(c, out + n, &m) > 0;
-}
-
-static void nonce_xor(uint8_t nonce[12], const uint8_t iv[12], uint64_t seq)
-{
-	memcpy(nonce, iv, 12);
-	for (int i = 11; i >= 4; i--, seq >>= 8)
-		nonce[i] ^= (uint8_t)seq;
-}
-
-/* TLS 1.3: REC (header and body) with K at SEQ: the inner plaintext into
- * OUT, its content type into *TYPE. Returns its length, or -1. */
-static long open13(const struct suite *s, struct dkey *k, uint64_t seq, const uint8_t *rec,
-		   size_t blen, uint8_t *out, uint8_t *type)
-{
-	uint8_t nonce[12];
-	size_t n;
-
-	if (blen < (size_t)s->tag_len + 1)
-		return -1;
-	nonce_xor(nonce, k->iv, seq);
-	n = blen - s->tag_len;
-	if (!aead_open(s, k, nonce, rec, REC_HDR, rec + REC_HDR, n, out))
-		return -1;
-	while (n && !out[n - 1])	/* the padding: zeros after the type */
-		n--;
-	if (!n)
-		return -1;
-	*type = out[--n];
-	return (long)n;
-}
-
-static void aad12(uint8_t aad[13], uint64_t seq, const uint8_t *rec, size_t len)
-{
-	put_be64(aad, seq);
-	memcpy(aad + 8, rec, 3);
-	aad[11] = (uint8_t)(len >> 8);
-	aad[12] = (uint8_t)len;
-}
-
-/* HMAC of SEQ || type || version || LEN || DATA, compared with WANT. */
-static bool cbc_mac_ok(const struct suite *s, struct dkey *k, uint64_t seq, const uint8_t *rec,
-		       const uint8_t *data, size_t len, const uint8_t *want)
-{
-	uint8_t hdr[13], inner[EVP_MAX_MD_SIZE], got[EVP_MAX_MD_SIZE];
-	unsigned int n;
-
-	aad12(hdr, seq, rec, len);
-	return EVP_MD_CTX_copy_ex(k->mac_tmp, k->mac_in) &&
-	       EVP_DigestUpdate(k->mac_tmp, hdr, sizeof(hdr)) &&
-	       EVP_DigestUpdate(k->mac_tmp, data, len) &&
-	       EVP_DigestFinal_ex(k->mac_tmp, inner, &n) &&
-	       EVP_MD_CTX_copy_ex(k->mac_tmp, k->mac_out) &&
-	       EVP_DigestUpdate(k->mac_tmp, inner, n) &&
-	       EVP_DigestFinal_ex(k->mac_tmp, got, &n) && n == s->mac_len &&
-	       !CRYPTO_memcmp(got, want, n);
-}
-
-/* CBC's padding at the end of OUT (LEN bytes): the length before it, or -1. */
-static long cbc_unpad(const uint8_t *out, size_t len, size_t mac)
-{
-	size_t pad = out[len - 1];
-
-	if (pad + 1 + mac > len)
-		return -1;
-	for (size_t i = len - 1 - pad; i < len - 1; i++)
-		if (out[i] != pad)
-			return -1;
-	return (long)(len - 1 - pad);
-}
-
-/* TLS 1.2: REC's body with K at SEQ into OUT. Returns its length, or -1. */
-static long open12(const struct tls_wire *w, struct dkey *k, uint64_t seq, const uint8_t *rec,
-		   size_t blen, uint8_t *out)
-{
-	const struct suite *s = w->suite;
-	const uint8_t *body = rec + REC_HDR;
-	uint8_t nonce[12], aad[13];
-	long n;
-	int outl;
-
-	switch (s->kind) {
-	case K_GCM:
-		if (blen < 8 + 16)
-			return -1;
-		memcpy(nonce, k->iv, 4);
-		memcpy(nonce + 4, body, 8);	/* the explicit part */
-		aad12(aad, seq, rec, blen - 24);
-		return aead_open(s, k, nonce, aad, 13, body + 8, blen - 24, out) ?
-		       (long)(blen - 24) : -1;
-	case K_CHACHA:
-		if (blen < 16)
-			return -1;
-		nonce_xor(nonce, k->iv, seq);	/* RFC 7905 */
-		aad12(aad, seq, rec, blen - 16);
-		return aead_open(s, k, nonce, aad, 13, body, blen - 16, out) ?
-		       (long)(blen - 16) : -1;
-	case K_CBC:
-		break;
-	default:
-		return -1;
-	}
-	/* the explicit IV, then the blocks; with encrypt_then_mac the MAC
-	 * covers IV and blocks and follows them (RFC 7366) */
-	size_t mac = s->mac_len, clen = blen - 16 - (w->etm ? mac : 0);
-
-	if (blen < 16 + (w->etm ? mac : 0) + 16 || clen % 16)
-		return -1;
-	if (w->etm && !cbc_mac_ok(s, k, seq, rec, body, blen - mac, body + blen - mac))
-		return -1;
-	if (!EVP_DecryptInit_ex(k->ctx, NULL, NULL, NULL, body) ||
-	    !EVP_DecryptUpdate(k->ctx, out, &outl, body + 16, (int)clen) || (size_t)outl != clen)
-		return -1;
-	n = cbc_unpad(out, clen, w->etm ? 0 : mac);
-	if (n < 0 || w->etm)
-		return n;
-	n -= (long)mac;		/* MAC-then-encrypt: the MAC ends the plaintext */
-	return cbc_mac_ok(s, k, seq, rec, out, (size_t)n, out + n) ? n : -1;
+	return tls_key__set12(k, s, secret, w->server_random, w->client_random,
+			      is_client(w, d)) ? k : NULL;
 }
 
 /* ---- handshake messages ---- */
@@ -599,8 +263,8 @@ static void client_hello(struct tls_wire *w, struct dir *d, const uint8_t *b, ui
 	if (w->client_end >= 0 && !is_client(w, d))
 		return;
 	/* session id, cipher suites, compression methods, then extensions */
-	if (len < off + 1 || (off += 1 + b[off]) + 2 > len || (off += 2 + be16(b + off)) + 1 > len ||
-	    (off += 1 + b[off]) > len)
+	if (len < off + 1 || (off += 1 + b[off]) + 2 > len ||
+	    (off += 2 + be16(b + off)) + 1 > len || (off += 1 + b[off]) > len)
 		return;
 	w->client_end = d->end;
 	hello_exts(w, d, b + off, b + len, false);
@@ -631,10 +295,7 @@ static void server_hello(struct tls_wire *w, struct dir *d, const uint8_t *b, ui
 		unsupported(w, true);
 		return;
 	}
-	w->suite = NULL;
-	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
-		if (suites[i].id == cipher && suites[i].version == w->version)
-			w->suite = &suites[i];
+	w->suite = tls_suite_find(cipher, w->version);
 	if (!w->suite) {
 		unsupported(w, false);
 		return;
@@ -699,8 +360,9 @@ static void hs_feed(struct tls_wire *w, struct dir *d, const uint8_t *p, size_t 
 			d->hs_have = 0;
 			/* only the hellos' bodies are read: kept for the
 			 * message only, not for the connection's life */
-			d->hs_keep = (d->hs_hdr[0] == HS_CLIENT_HELLO ||
-				      d->hs_hdr[0] == HS_SERVER_HELLO) && d->hs_len <= TLS_WIRE_HS_MAX;
+			d->hs_keep = d->hs_len <= TLS_WIRE_HS_MAX &&
+				     (d->hs_hdr[0] == HS_CLIENT_HELLO ||
+				      d->hs_hdr[0] == HS_SERVER_HELLO);
 			if (d->hs_keep && !(d->hs_buf = malloc(d->hs_len ? d->hs_len : 1)))
 				d->hs_keep = false;
 		}
@@ -747,11 +409,11 @@ static void epoch_after(struct tls_wire *w, struct dir *d)
 	if (d->update_after) {
 		uint8_t next[TLS_SECRET_MAX];
 
-		if (expand_label(w->suite->hash, d->app_secret, "traffic upd", w->suite->hash,
+		if (tls_expand_label(w->suite->hash, d->app_secret, "traffic upd", w->suite->hash,
 				 next)) {
 			memcpy(d->app_secret, next, w->suite->hash);
 			d->k[EP_APP].ready = false;
-			if (key13_set(w, &d->k[EP_APP], d->app_secret))
+			if (tls_key__set13(&d->k[EP_APP], w->suite, d->app_secret))
 				w->st.key_updates++;
 		}
 	}
@@ -776,13 +438,13 @@ static enum rec_result rec13(struct tls_wire *w, struct dir *d, const uint8_t *r
 
 	epoch_init(w, d);
 	for (int e = d->epoch; e < EP__MAX; e++) {
-		struct dkey *k = key_get(w, d, e);
+		struct tls_key *k = key_get(w, d, e);
 		long n;
 
 		if (!k)
 			continue;
 		tried = true;
-		n = open13(w->suite, k, k->seq, rec, blen, w->plain, &type);
+		n = tls_key__open13(w->suite, k, k->seq, rec, blen, w->plain, &type);
 		if (n < 0)
 			continue;
 		d->epoch = (uint8_t)e;
@@ -808,12 +470,12 @@ static enum rec_result rec13(struct tls_wire *w, struct dir *d, const uint8_t *r
 static enum rec_result rec12(struct tls_wire *w, struct dir *d, const uint8_t *rec, size_t blen,
 			     uint64_t ts)
 {
-	struct dkey *k = key_get(w, d, EP_APP);
+	struct tls_key *k = key_get(w, d, EP_APP);
 	long n;
 
 	if (!k)
 		return R_HOLD;
-	n = open12(w, k, k->seq, rec, blen, w->plain);
+	n = tls_key__open12(w->suite, w->etm, k, k->seq, rec, blen, w->plain);
 	k->seq++;
 	if (n < 0) {
 		w->st.records_failed++;
@@ -924,7 +586,7 @@ static int hold_push(struct tls_wire *w, struct dir *d, const uint8_t *rec, size
 /* Records dropped from a full hold: their sequence numbers pass. */
 static void skip_dropped(struct dir *d, uint64_t count)
 {
-	struct dkey *k = &d->k[d->ccs ? EP_APP : d->epoch];
+	struct tls_key *k = &d->k[d->ccs ? EP_APP : d->epoch];
 
 	if (k->ready)
 		k->seq += count;
@@ -1071,7 +733,7 @@ static int frame(struct tls_wire *w, struct dir *d, const uint8_t *p, size_t len
 static bool resync_try(struct tls_wire *w, struct dir *d, const uint8_t *rec, uint64_t ts)
 {
 	size_t blen = be16(rec + 3);
-	struct dkey *k = &d->k[d->ccs ? EP_APP : d->epoch];
+	struct tls_key *k = &d->k[d->ccs ? EP_APP : d->epoch];
 	uint8_t type = rec[0];
 
 	for (uint32_t i = 0; i < d->resync_span && d->resync_tries; i++) {
@@ -1079,9 +741,9 @@ static bool resync_try(struct tls_wire *w, struct dir *d, const uint8_t *rec, ui
 
 		d->resync_tries--;
 		if (d->ccs)
-			n = open12(w, k, k->seq + i, rec, blen, w->plain);
+			n = tls_key__open12(w->suite, w->etm, k, k->seq + i, rec, blen, w->plain);
 		else
-			n = open13(w->suite, k, k->seq + i, rec, blen, w->plain, &type);
+			n = tls_key__open13(w->suite, k, k->seq + i, rec, blen, w->plain, &type);
 		if (n < 0)
 			continue;
 		k->seq += i + 1;
@@ -1114,7 +776,8 @@ static int resync(struct tls_wire *w, struct dir *d, const uint8_t *p, size_t le
 		for (; i + REC_HDR <= d->part_have && d->resync; i++) {
 			const uint8_t *h = d->part + i;
 
-			if (h[0] != CT_APPDATA || h[1] != 3 || h[2] != 3 || be16(h + 3) > REC_BODY_MAX)
+			if (h[0] != CT_APPDATA || h[1] != 3 || h[2] != 3 ||
+			    be16(h + 3) > REC_BODY_MAX)
 				continue;
 			if (i + REC_HDR + be16(h + 3) > d->part_have)
 				break;	/* more bytes first */
@@ -1223,7 +886,7 @@ void tls_wire__free(struct tls_wire *w)
 		struct dir *d = &w->d[i];
 
 		for (int e = 0; e < EP__MAX; e++)
-			dkey_free(&d->k[e]);
+			tls_key__free(&d->k[e]);
 		free(d->part);
 		free(d->hold);
 		free(d->hs_buf);

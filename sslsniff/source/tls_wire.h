@@ -126,7 +126,7 @@ struct tls_wire_stats {
 	uint64_t records_early;    /* 0-RTT records not decrypted (no early secret) */
 	uint64_t alerts;           /* alert records (plaintext or decrypted) */
 	uint64_t key_updates;      /* TLS 1.3 KeyUpdate messages followed */
-	uint64_t unsupported_version; /* connections below TLS 1.2 (or renegotiated 1.2), not decoded */
+	uint64_t unsupported_version; /* below TLS 1.2, or a 1.2 renegotiation: not decoded */
 	uint64_t unsupported_cipher;  /* connections with a suite it does not decrypt */
 	uint64_t not_tls;          /* directions stopped: not TLS or corrupt framing */
 	uint64_t resyncs;          /* records found again after a gap */

@@ -453,6 +453,36 @@ static void check_app_keys_only(const char *name)
 	transcript_free(&t);
 }
 
+/* A gap before a direction decrypts (here: in the server's first bytes)
+ * stops it: the rest of it is lost, the client's records wait for the
+ * ServerHello that never comes and count as unkeyed at the close. */
+static void check_gap_stops(void)
+{
+	struct transcript t;
+	struct sink s = { 0 };
+
+	transcript_load(fixture_dir, "t13-aes128gcm", &t, true);
+	s.keys = &t.keys;
+	s.w = tls_wire__new(&ops, &s);
+	CHECK(!tls_wire__set_keys(s.w, &t.keys));
+	CHECK(!tls_wire__feed(s.w, 0, t.cli, t.cli_len, 1));
+	tls_wire__gap(s.w, 1, 10);
+	CHECK(!tls_wire__feed(s.w, 1, t.srv + 10, t.srv_len - 10, 2));
+	const struct tls_wire_stats *st = tls_wire__stats(s.w);
+	uint64_t cli_records = 0;
+
+	for (size_t off = 0; off + 5 <= t.cli_len;) {
+		cli_records += t.cli[off] == 23 || t.cli[off] == 20;
+		off += 5 + (t.cli[off + 3] << 8 | t.cli[off + 4]);
+	}
+	CHECK(st->bytes_lost == t.srv_len);
+	CHECK(!s.len[0] && !s.len[1]);
+	tls_wire__close(s.w);
+	CHECK(st->records_unkeyed == cli_records);
+	sink_free(&s);
+	transcript_free(&t);
+}
+
 /* Keys late and more than the hold takes: the hold stays within its bound,
  * the records beyond it are counted, the other direction is still read. */
 static void check_hold_bound(void)
@@ -510,7 +540,8 @@ static void check_early_unkeyed(void)
 	CHECK(st->records_early >= 1);
 	CHECK(st->records_failed == 0 && st->records_unkeyed == 0);
 	CHECK(st->records_decrypted + st->records_early == t.encrypted);
-	CHECK(same(s.buf[1], s.len[1], t.pcli + 300, t.pcli_len - 300));	/* after the early data */
+	/* what the client wrote after its 300 bytes of early data */
+	CHECK(same(s.buf[1], s.len[1], t.pcli + 300, t.pcli_len - 300));
 	CHECK(same(s.buf[0], s.len[0], t.psrv, t.psrv_len));
 	sink_free(&s);
 	transcript_free(&t);
@@ -655,6 +686,7 @@ int main(void)
 	check_no_keys();
 	check_app_keys_only("t13-aes256gcm");
 	check_hold_bound();
+	check_gap_stops();
 	check_early_unkeyed();
 	check_not_tls();
 	check_tls11();
