@@ -269,10 +269,9 @@ static int dir_data(struct tcp_reasm *r, struct reasm_flow *f, int end, uint32_t
 	if (seq_lt(d->hi, cut_at + cut))
 		d->hi = cut_at + cut;
 	for (;;) {
-		int32_t off = seq_diff(seq, d->next);
-
-		if (off < 0) {
-			uint32_t trim = (uint32_t)-off < len ? (uint32_t)-off : len;
+		if (seq_lt(seq, d->next)) {
+			/* unsigned: 2^31 behind has no negation in int32_t */
+			uint32_t back = d->next - seq, trim = back < len ? back : len;
 
 			r->st.bytes_duplicate += trim;
 			seq += trim;

@@ -4,8 +4,9 @@
  * segments of one connection. The input is a byte (the ISNs' high bits),
  * then records of 8 bytes: control (bit 0 the sending end, bits 1-4 SYN,
  * FIN, RST, ACK, bit 5 bytes cut by the snaplen, bits 6-7 both set: the
- * idle timeout passes first), a u16 offset of the sequence number from the
- * end's base (minus 256, so some lie before it), a u16 length (12 bits), a
+ * idle timeout passes first, bit 6 alone: the offset is far, times 2^15),
+ * a u16 offset of the sequence number from the end's base (minus 256, so
+ * some lie before it), a u16 length (12 bits), a
  * u16 ACK offset from the other end's base, the cut length. Every segment
  * carries the bytes f(seq) of one stream per end, from a copy of its own.
  *
@@ -194,6 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *d = data + off;
 		int e = d[0] & 1;
 		uint32_t len = (d[3] | d[4] << 8) & 0xfff;
+		uint32_t seq_off = d[1] | d[2] << 8;
 		struct packet p = {
 			.ts_ns = h.nseg,
 			.tuple = t,
@@ -201,7 +203,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			.from = e,
 			.tcp_flags = (d[0] & 2 ? TCP_SYN : 0) | (d[0] & 4 ? TCP_FIN : 0) |
 				     (d[0] & 8 ? TCP_RST : 0) | (d[0] & 16 ? TCP_ACK : 0),
-			.seq = base[e] + (d[1] | d[2] << 8) - 256,
+			.seq = base[e] + (seq_off << ((d[0] & 0xc0) == 0x40 ? 15 : 0)) - 256,
 			.ack = base[!e] + (d[5] | d[6] << 8) - 256,
 			.payload_len = len,
 			.payload_cut = d[0] & 32 ? d[7] : 0,
