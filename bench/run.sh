@@ -11,6 +11,7 @@
 #   BENCH_SIZES="1k 64k 1m"
 #   BENCH_KEEP=1      keep the scratch directory (logs, per-run figures)
 #   BENCH_FLOOR=0     skip the floor runs (empty probes, bpftrace)
+#   BENCH_WIRE=0      skip the -i lo runs (decryption from the packets, issue 19)
 #   BENCH_PROFILE=0   skip the profile run (bpf_stats, perf) after each size's pairs
 set -euo pipefail
 
@@ -25,6 +26,7 @@ CONNS=16
 WARMUP_SECONDS=$((RUN_SECONDS < 2 ? RUN_SECONDS : 2))
 RESULTS=${BENCH_RESULTS:-$here/results.md}
 FLOOR=${BENCH_FLOOR:-1}
+WIRE=${BENCH_WIRE:-1}
 PROFILE=${BENCH_PROFILE:-1}
 
 die() {
@@ -193,6 +195,7 @@ sniff_start() {
 	case $1 in
 	json | profile) args+=(-f json -o /dev/null) ;;
 	pcapng) args+=(-w -) ;;
+	wire) args+=(-f json -o /dev/null -i lo) ;;
 	esac
 	# Not with the lock's fd: a sslsniff left behind would hold it for good.
 	"$SSLSNIFF" "${args[@]}" >/dev/null 2>"$2.err" 9>&- &
@@ -351,6 +354,10 @@ for size in $SIZES; do
 		run_one "$size" json "$size-$i-json"
 		run_one "$size" untraced "$size-$i-untraced-pcapng"
 		run_one "$size" pcapng "$size-$i-pcapng"
+		if [[ $WIRE != 0 ]]; then
+			run_one "$size" untraced "$size-$i-untraced-wire"
+			run_one "$size" wire "$size-$i-wire"
+		fi
 		[[ $FLOOR == 0 ]] && continue
 		run_one "$size" untraced "$size-$i-untraced-floor"
 		run_one "$size" floor "$size-$i-floor"

@@ -30,6 +30,9 @@ const volatile char targ_comm[SSLSNIFF_COMM_LEN] = {};
 const volatile __u32 targ_max_bytes = 0;	/* 0: no limit */
 const volatile bool targ_watch_pids = false;	/* exec events only for watched_pids */
 const volatile bool targ_keylog = false;	/* send each connection's secrets */
+/* -i: the secrets at each handshake's return, where they become final; the
+ * plaintext then comes from the packets (no per-call probes are attached). */
+const volatile bool targ_wire = false;
 const volatile __u64 targ_wake_bytes = 0;	/* wake the reader once this much waits */
 const volatile bool targ_hold = false;		/* hold a new root's first processes */
 
@@ -233,7 +236,13 @@ static __always_inline bool func_is_openssl(__u32 func)
 
 static __always_inline bool func_is_gnutls(__u32 func)
 {
-	return func == FUNC_GNUTLS_RECORD_RECV || func == FUNC_GNUTLS_RECORD_SEND;
+	return func == FUNC_GNUTLS_RECORD_RECV || func == FUNC_GNUTLS_RECORD_SEND ||
+	       func == FUNC_GNUTLS_HANDSHAKE;
+}
+
+static __always_inline bool func_is_handshake(__u32 func)
+{
+	return func == FUNC_SSL_DO_HANDSHAKE || func == FUNC_GNUTLS_HANDSHAKE;
 }
 
 static __always_inline bool func_is_nspr(__u32 func)
@@ -748,6 +757,16 @@ static __always_inline void emit_data(const struct call_state *s, __u64 len)
 
 #include "go_keylog.bpf.h"
 
+/* SSL_do_handshake returns 1 when done, gnutls_handshake 0 (GNUTLS_E_SUCCESS). */
+static __always_inline int handshake_return(const struct call_state *s, __s32 ret)
+{
+	if (targ_wire && ret == (s->func == FUNC_SSL_DO_HANDSHAKE ? 1 : 0))
+		emit_secrets(s);
+	if (s->func == FUNC_SSL_DO_HANDSHAKE)
+		emit_handshake(s, ret);
+	return 0;
+}
+
 /*
  * A return instruction of Go's (*Conn).Read or Write: this goroutine's
  * call ends here when its frame is the entry's (not a return of the same
@@ -797,11 +816,9 @@ int BPF_KRETPROBE(uretprobe_return)
 	s = *st;
 	st->depth = 0;
 
+	if (func_is_handshake(s.func))
+		return handshake_return(&s, (__s32)PT_REGS_RC(ctx));
 	n = call_result(ctx, s.func);
-	if (s.func == FUNC_SSL_DO_HANDSHAKE) {
-		emit_handshake(&s, (__s32)n);
-		return 0;
-	}
 	if (func_is_ex(s.func) || s.internal) {
 		size_t done = 0;
 

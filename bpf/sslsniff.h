@@ -59,6 +59,8 @@ enum tls_func {
 	/* func (c *Config) writeKeyLog(label string, clientRandom, secret []byte) error:
 	 * entry only (--keylog), struct keylog_line */
 	FUNC_GO_WRITE_KEY_LOG,
+	/* int gnutls_handshake(gnutls_session_t): only with -i, for its secrets */
+	FUNC_GNUTLS_HANDSHAKE,
 	FUNC__MAX,
 };
 

@@ -20,6 +20,7 @@ tests=(libclang-rt-dev	# clang's -fsanitize=fuzzer (make fuzz, tests/fuzz/)
        python3-grpcio	# t-grpc (Debian's calls the system's libssl.so.3)
        golang-go	# t-go-*: Go programs' crypto/tls (tests/go/)
        debootstrap	# tests/matrix: Debian roots of other library versions
+       iptables	# t-wire-loss: packets dropped between two network namespaces
        docker.io python3-yaml)	# t-deploy: the Dockerfile and docs/daemonset.yaml
 
 # Configuring GnuTLS's and NSS's Debian sources for btf-db (scripts/).

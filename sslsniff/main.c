@@ -127,6 +127,9 @@ static const struct argp_option argp_opts[] = {
 	  "With -w: write the real (encrypted) packets of the traced connections seen on IFACE "
 	  "into the pcapng instead of synthetic plaintext streams, with their secrets, so that "
 	  "Wireshark decrypts them", 1 },
+	{ "interface", 'i', "IFACE", 0,
+	  "Decrypt from the wire: probe only the handshakes, read each connection's secrets "
+	  "there, and take its plaintext from IFACE's packets (no trap per read or write)", 1 },
 	{ "extra", 'x', NULL, 0, "Text: add UID, TID and container columns", 1 },
 	{ "latency", 'l', NULL, 0, "Text: add the call latency in ms", 1 },
 	{ "handshake", OPT_HANDSHAKE, NULL, 0, "Show SSL_do_handshake latency rows", 1 },
@@ -284,6 +287,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_CAPTURE_PACKETS:
 		o->capture_iface = arg;
 		o->keylog_embed = true;	/* the packets are useless without their secrets */
+		break;
+	case 'i':
+		o->wire_iface = arg;
 		break;
 	case 'w':
 		o->write_path = arg;
@@ -849,6 +855,11 @@ int main(int argc, char **argv)
 	if (o.keylog_embed && !o.write_path) {
 		p_err("--keylog-embed and --capture-packets write into the pcapng of -w: "
 		      "give -w FILE too");
+		return 1;
+	}
+	if (o.wire_iface && o.capture_iface) {
+		p_err("-i decrypts the packets it captures: --capture-packets is for per-call "
+		      "capture");
 		return 1;
 	}
 	if (o.keylog_path && !strcmp(o.keylog_path, "-")) {

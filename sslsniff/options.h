@@ -49,6 +49,7 @@ struct options {
 	enum ret_probes return_probes;	/* ... parsed */
 	bool keylog_embed;		/* --keylog-embed: secrets into the -w pcapng */
 	const char *capture_iface;	/* --capture-packets IFACE */
+	const char *wire_iface;		/* -i IFACE: the plaintext decrypted from its packets */
 	const char *summary_json;	/* --summary-json FILE */
 	const char *kernel_btf;
 	const char *detect;		/* --detect FILE */

@@ -23,6 +23,7 @@
 #include "output/summary.h"
 #include "record/conn_match.h"
 #include "record/decode.h"
+#include "record/wire_conn.h"
 #include "proto/proto.h"
 #include "session.h"
 #include "source/packets.h"
@@ -54,6 +55,7 @@ struct session {
 	struct proto *proto;		/* the protocol stage, or NULL with --raw */
 	struct packets *packets;	/* --capture-packets, or NULL */
 	struct conn_match *match;	/* ... and which of them are traced */
+	struct wire_conns *wire;	/* -i: or decrypted, with the handshakes' keys */
 	struct session_output *outs;
 	void *out[SESSION_MAX_OUTPUTS];	/* each writer's state */
 	int nr_outs;
@@ -212,6 +214,8 @@ static int session_record(const struct record *r, void *arg)
 
 	if (!err && c->match)
 		err = conn_match__record(c->match, r);
+	if (!err && c->wire)
+		err = wire_conns__record(c->wire, r);
 	return err;
 }
 
@@ -225,6 +229,8 @@ static int session_packet(const struct packet *p, void *arg)
 {
 	struct session *c = arg;
 
+	if (c->wire)
+		return wire_conns__packet(c->wire, p);
 	return conn_match__packet(c->match, p);
 }
 
@@ -236,9 +242,12 @@ static void session_poll_packets(struct session *c)
 	if (!c->packets || c->out_err)
 		return;
 	err = packets__drain(c->packets, session_packet, c);
+	if (!err && c->wire)
+		err = wire_conns__expire(c->wire);
 	if (err && !c->out_err) {
 		c->out_err = err;
-		p_err("--capture-packets: %s", strerror(-err));
+		if (err != -EPIPE && err != -ENOSPC)
+			p_err("%s: %s", c->wire ? "-i" : "--capture-packets", strerror(-err));
 	}
 }
 
@@ -380,6 +389,9 @@ static int session_open_rings(struct session *c)
 	if (!c->rb || !c->exec_rb)
 		return -ENOMEM;
 	err = ring_reader__add(c->rb, bpf_map__fd(c->skel->maps.events), session_event, c);
+	/* -i: the packets are what flows; their blocks wake the loop too. */
+	if (!err && c->wire && packets__fd(c->packets) >= 0)
+		err = ring_reader__add_wake_fd(c->rb, packets__fd(c->packets));
 	if (!err)
 		err = ring_reader__add(c->exec_rb, bpf_map__fd(c->skel->maps.exec_events),
 				       session_exec_event, c);
@@ -446,11 +458,16 @@ static const struct counters *session_counters(struct session *c)
 		c->counters.proto_on = true;
 		c->counters.proto = *proto__stats(c->proto);
 	}
-	if (c->packets) {
+	if (c->packets && c->match) {
 		c->counters.packets_on = true;
 		c->counters.match = *conn_match__stats(c->match);
-		c->counters.packets_dropped = packets__dropped(c->packets);
 	}
+	if (c->wire) {
+		c->counters.wire_on = true;
+		c->counters.wire = *wire_conns__stats(c->wire);
+	}
+	if (c->packets)
+		c->counters.packets_dropped = packets__dropped(c->packets);
 	return &c->counters;
 }
 
@@ -500,6 +517,12 @@ static void session_drain(struct session *c)
 	if (!c->out_err)
 		decoder__flush(c->dec);
 	session_poll_packets(c);
+	if (c->wire && !c->out_err) {
+		int err = wire_conns__finish(c->wire);
+
+		if (err)
+			c->out_err = err;
+	}
 	session_flush(c);
 }
 
@@ -510,13 +533,18 @@ static void session_drain(struct session *c)
  */
 static int session_open_packets(struct session *c)
 {
-	const char *iface = c->opts->capture_iface;
+	const char *iface = c->opts->wire_iface ? c->opts->wire_iface : c->opts->capture_iface;
 
 	if (!iface)
 		return 0;
-	c->packets = packets__open(iface);
+	c->packets = packets__open(iface, c->opts->wire_iface != NULL);
 	if (!c->packets)
 		return -EINVAL;
+	if (c->opts->wire_iface) {
+		/* The writers' link type stays theirs: they see plaintext. */
+		c->wire = wire_conns__new(session_record, c);
+		return c->wire ? 0 : -ENOMEM;
+	}
 	c->match = conn_match__new(session_packet_record, c);
 	if (!c->match)
 		return -ENOMEM;
@@ -636,6 +664,7 @@ out:
 	identities__free(c.ids);
 	proto__free(c.proto);
 	conn_match__free(c.match);
+	wire_conns__free(c.wire);
 	packets__close(c.packets);
 	summary__free(c.summary);
 	watcher__free(c.watch);

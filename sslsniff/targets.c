@@ -94,6 +94,7 @@ struct targets *targets__open(const struct options *o, want_syscalls_fn fn, void
 		.libs = o->lib_mask,
 		.handshake = o->handshake,
 		.keylog = o->keylog_path || o->keylog_embed,
+		.wire = o->wire_iface != NULL,
 		.probe_entry = o->probe_entry,
 		.ret_probes = ret_probes_choose(o->return_probes),
 	};

@@ -22,7 +22,10 @@ static const struct tls_func_info funcs[FUNC__MAX] = {
 	[FUNC_GO_TLS_READ]	  = { FUNC_GO_TLS_READ, LIB_GO, DIR_READ, "crypto/tls.(*Conn).Read" },
 	[FUNC_GO_TLS_WRITE]	  = { FUNC_GO_TLS_WRITE, LIB_GO, DIR_WRITE,
 				      "crypto/tls.(*Conn).Write" },
-	/* With --keylog only (target_file.c). */
+	/* With -i only (target_file.c). */
+	[FUNC_GNUTLS_HANDSHAKE]	  = { FUNC_GNUTLS_HANDSHAKE, LIB_GNUTLS, DIR_NONE,
+				      "gnutls_handshake" },
+	/* With --keylog or -i only. */
 	[FUNC_GO_WRITE_KEY_LOG]	  = { FUNC_GO_WRITE_KEY_LOG, LIB_GO, DIR_NONE,
 				      "crypto/tls.(*Config).writeKeyLog" },
 };

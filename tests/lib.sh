@@ -22,6 +22,7 @@ KEY=$T/key.pem
 SNIFF_PID=
 BG_PIDS=()
 CGROUPS_MADE=()
+NETNS_MADE=()
 
 cleanup() {
 	local rc=$?
@@ -31,6 +32,8 @@ cleanup() {
 	wait 2>/dev/null
 	# Cgroups this test made, deepest first (their processes have ended).
 	for ((i = ${#CGROUPS_MADE[@]} - 1; i >= 0; i--)); do rmdir "${CGROUPS_MADE[i]}" 2>/dev/null; done
+	# Network namespaces this test made (their veth ends go with them).
+	for ns in "${NETNS_MADE[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	# SSLSNIFF_TEST_KEEP=1 keeps a failed test's scratch directory.
 	if [[ $rc != 0 && $rc != 2 && -n ${SSLSNIFF_TEST_KEEP:-} ]]; then
 		echo "scratch directory kept: $T" >&2

@@ -3,7 +3,7 @@
 """TLS peers for the tests: a server and a client with exact, known bytes.
 
 serve:  accepts connections; on each, reads one request (up to the blank
-        line when --http, else one chunk) and answers with --reply (as an
+        line and a Content-Length body when --http, else one chunk) and answers with --reply (as an
         HTTP/1.1 response body when --http, or raw; "{req}" in a raw reply
         stands for the request). Prints "ready PORT" once listening.
         --info F: appends "fd laddr lport raddr rport tls-version cipher"
@@ -40,13 +40,24 @@ def client_ctx():
 
 
 def read_request(conn, http):
+    """One chunk, or with HTTP the head and the Content-Length body after it."""
     data = b""
     while True:
         chunk = conn.recv(65536)
         if not chunk:
             return data
         data += chunk
-        if not http or b"\r\n\r\n" in data:
+        if not http:
+            return data
+        end = data.find(b"\r\n\r\n")
+        if end < 0:
+            continue
+        length = 0
+        for line in data[:end].split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        if len(data) >= end + 4 + length:
             return data
 
 

@@ -29,7 +29,8 @@ static void bpf_load_config(const struct options *o, struct sslsniff_bpf *skel)
 	skel->rodata->targ_uid = o->uid;
 	skel->rodata->targ_max_bytes = o->max_bytes;
 	skel->rodata->targ_watch_pids = o->nr_pids > 0;
-	skel->rodata->targ_keylog = o->keylog_path || o->keylog_embed;
+	skel->rodata->targ_keylog = o->keylog_path || o->keylog_embed || o->wire_iface;
+	skel->rodata->targ_wire = o->wire_iface != NULL;
 	/* Wake-ups cost the traced program an interrupt each (ring_wake_flag):
 	 * batches of 1/16 of the ring, and 15/16 left for the reader to wake. */
 	skel->rodata->targ_wake_bytes = o->ring_size / 16;

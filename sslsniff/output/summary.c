@@ -71,6 +71,78 @@ void counters_losses(const struct counters *c, uint64_t *bytes, uint64_t *record
 	*records = st[STAT_LOST_CALLS_RINGBUF];
 	if (c->dec.incomplete > *records)
 		*records = c->dec.incomplete;
+	/* -i: what the packets carried and could not be delivered. */
+	if (c->wire_on) {
+		*bytes += c->wire.bytes_lost + c->wire.unkeyed_bytes;
+		*records += c->wire.records_failed + c->wire.records_unkeyed;
+	}
+}
+
+/* -i: the wire's counts, each under its JSON name and, when not zero and
+ * texted, said in the summary line. */
+#define WIRE_STAT(field, text)	{ offsetof(struct wire_stats, field), #field, text }
+
+static const struct {
+	size_t off;
+	const char *json, *text;
+} wire_stat_names[] = {
+	WIRE_STAT(flows, NULL),
+	WIRE_STAT(tls_conns, NULL),
+	WIRE_STAT(keyed_conns, NULL),
+	WIRE_STAT(unkeyed_conns, "TLS connections without keys (no traced handshake)"),
+	WIRE_STAT(unkeyed_bytes, "bytes of them"),
+	WIRE_STAT(midstream_conns, NULL),
+	WIRE_STAT(keys_unmatched, "handshakes' keys no packets matched"),
+	WIRE_STAT(unplaced_ends, "handshakes of unknown socket"),
+	WIRE_STAT(late_ends, "ends traced late"),
+	WIRE_STAT(records, NULL),
+	WIRE_STAT(records_decrypted, NULL),
+	WIRE_STAT(records_failed, "records failed to decrypt"),
+	WIRE_STAT(records_unkeyed, "records never decrypted"),
+	WIRE_STAT(bytes_tls, NULL),
+	WIRE_STAT(bytes_plain, NULL),
+	WIRE_STAT(bytes_lost, "TLS bytes lost to gaps"),
+	WIRE_STAT(tcp_gap_bytes, "TCP bytes never captured"),
+	WIRE_STAT(tcp_duplicate_bytes, NULL),
+	WIRE_STAT(flows_evicted, "flows forgotten"),
+};
+
+static uint64_t wire_stat(const struct wire_stats *p, size_t i)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)p + wire_stat_names[i].off, sizeof(v));
+	return v;
+}
+
+static void summary_print_wire(FILE *f, const struct counters *c)
+{
+	const struct wire_stats *w = &c->wire;
+
+	fprintf(f, "; wire: %" PRIu64 " TLS records decrypted of %" PRIu64 " on %" PRIu64
+		" connections, %" PRIu64 " packets dropped before capture",
+		w->records_decrypted, w->records, w->keyed_conns, c->packets_dropped);
+	for (size_t i = 0; i < sizeof(wire_stat_names) / sizeof(wire_stat_names[0]); i++) {
+		uint64_t v = wire_stat(w, i);
+
+		if (v && wire_stat_names[i].text)
+			fprintf(f, ", %" PRIu64 " %s", v, wire_stat_names[i].text);
+	}
+}
+
+/* Data records and their bytes: the decoder's, or with -i the wire's (the
+ * decoder's are then the handshakes' secrets). */
+static void counters_records(const struct counters *c, uint64_t *records, uint64_t *bytes)
+{
+	*records = c->dec.records;
+	*bytes = c->dec.bytes;
+	if (!c->wire_on)
+		return;
+	*records = *bytes = 0;
+	for (unsigned int lib = LIB_OPENSSL; lib <= LIB_GO; lib++) {
+		*records += c->lib[lib].records;
+		*bytes += c->lib[lib].bytes;
+	}
 }
 
 static uint64_t counters_untracked(const struct counters *c)
@@ -137,20 +209,23 @@ static void summary_print_http(FILE *f, const struct proto_stats *p)
 void summary_print(FILE *f, const struct counters *c)
 {
 	const uint64_t *s = c->bpf;
-	uint64_t lost_bytes, lost_records;
+	uint64_t lost_bytes, lost_records, records, bytes;
 
 	counters_losses(c, &lost_bytes, &lost_records);
+	counters_records(c, &records, &bytes);
 	fprintf(f,
 		"sslsniff: %" PRIu64 " records, %" PRIu64 " bytes captured; lost: %" PRIu64
 		" bytes in %" PRIu64 " records (ring buffer full: %" PRIu64 " calls, %" PRIu64
 		" bytes; unreadable: %" PRIu64 " bytes), %" PRIu64 " calls untracked; truncated: %"
 		PRIu64 " bytes",
-		c->dec.records, c->dec.bytes, lost_bytes, lost_records,
+		records, bytes, lost_bytes, lost_records,
 		s[STAT_LOST_CALLS_RINGBUF], s[STAT_LOST_BYTES_RINGBUF], s[STAT_LOST_BYTES_FAULT],
 		counters_untracked(c), s[STAT_TRUNCATED_BYTES]);
 	if (c->packets_on)
 		fprintf(f, "; packets: %" PRIu64 " written, %" PRIu64 " dropped before capture",
 			c->match.packets, c->packets_dropped);
+	if (c->wire_on)
+		summary_print_wire(f, c);
 	if (c->proto_on && c->proto.http1_conns + c->proto.http2_conns)
 		summary_print_http(f, &c->proto);
 	if (c->dec.keylog_refused)
@@ -171,16 +246,27 @@ static void summary_json_http(struct jsonw *w, const struct proto_stats *p)
 	jsonw_end_object(w);
 }
 
+static void summary_json_wire(struct jsonw *w, const struct counters *c)
+{
+	jsonw_name(w, "wire");
+	jsonw_start_object(w);
+	for (size_t i = 0; i < sizeof(wire_stat_names) / sizeof(wire_stat_names[0]); i++)
+		jsonw_uint_field(w, wire_stat_names[i].json, wire_stat(&c->wire, i));
+	jsonw_uint_field(w, "packets_dropped", c->packets_dropped);
+	jsonw_end_object(w);
+}
+
 static void summary_json(struct jsonw *w, const struct counters *c)
 {
 	const struct decode_stats *ds = &c->dec;
 	const uint64_t *st = c->bpf;
-	uint64_t lost_bytes, lost_records;
+	uint64_t lost_bytes, lost_records, records, bytes;
 
 	counters_losses(c, &lost_bytes, &lost_records);
+	counters_records(c, &records, &bytes);
 	jsonw_start_object(w);
-	jsonw_uint_field(w, "records", ds->records);
-	jsonw_uint_field(w, "bytes", ds->bytes);
+	jsonw_uint_field(w, "records", records);
+	jsonw_uint_field(w, "bytes", bytes);
 	jsonw_uint_field(w, "lost_records", lost_records);
 	jsonw_uint_field(w, "lost_bytes", lost_bytes);
 	jsonw_uint_field(w, "truncated_bytes", st[STAT_TRUNCATED_BYTES]);
@@ -203,6 +289,8 @@ static void summary_json(struct jsonw *w, const struct counters *c)
 	jsonw_end_object(w);
 	if (c->proto_on)
 		summary_json_http(w, &c->proto);
+	if (c->wire_on)
+		summary_json_wire(w, c);
 	if (c->packets_on) {
 		jsonw_name(w, "packets");
 		jsonw_start_object(w);

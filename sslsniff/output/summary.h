@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "record/conn_match.h"
 #include "record/decode.h"
+#include "record/wire_conn.h"
 #include "record/record.h"
 #include "proto/proto.h"
 #include "tls_funcs.h"
@@ -25,6 +26,8 @@ struct counters {
 	bool proto_on;			/* the protocol stage ran (not --raw) */
 	struct proto_stats proto;
 	uint64_t packets_dropped;	/* by the kernel or libpcap, before capture */
+	bool wire_on;			/* -i: the plaintext from the packets */
+	struct wire_stats wire;
 	struct {
 		uint64_t records, bytes;
 	} lib[LIB_GO + 1];		/* data records by the library of the hooked function */
@@ -51,7 +54,8 @@ void summary_print(FILE *f, const struct counters *c);
  * with the protocol stage on (not --raw) "http":{"http1_connections":N,
  * "http2_connections":N,"messages":N,"unknown_headers":N,"resync_bytes":N,
  * "gaps":N,"evicted_connections":N}, and with --capture-packets
- * "packets":{"written":N,"dropped":N,"unmatched":N}.
+ * "packets":{"written":N,"dropped":N,"unmatched":N}; with -i "wire":{...}, every
+ * member of struct wire_stats under its name there, and "packets_dropped".
  * The figures are those of the summary line, except that lost bytes and
  * records include calls of which nothing reached user space (ring buffer
  * full); by_library splits the records and captured bytes by the library of

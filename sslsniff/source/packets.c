@@ -11,13 +11,14 @@
 #define WIRE_SNAPLEN	262144
 #define WIRE_BUFFER	(32 << 20)	/* room for 50 ms of loopback traffic */
 #define DLT_LINUX_SLL_	113
+#define WIRE_BATCH_MS	10	/* the most a batched packet waits for its block */
 
 struct packets {
 	pcap_t *pcap;
 	int linktype;
 };
 
-struct packets *packets__open(const char *iface)
+struct packets *packets__open(const char *iface, bool batched)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct bpf_program prog;
@@ -29,7 +30,8 @@ struct packets *packets__open(const char *iface)
 	if (!w->pcap)
 		goto err;
 	pcap_set_snaplen(w->pcap, WIRE_SNAPLEN);
-	pcap_set_immediate_mode(w->pcap, 1);
+	pcap_set_immediate_mode(w->pcap, !batched);
+	pcap_set_timeout(w->pcap, WIRE_BATCH_MS);
 	pcap_set_buffer_size(w->pcap, WIRE_BUFFER);
 	pcap_set_tstamp_precision(w->pcap, PCAP_TSTAMP_PRECISION_NANO);
 	if (pcap_activate(w->pcap) < 0 || pcap_setnonblock(w->pcap, 1, errbuf) ||
@@ -46,7 +48,7 @@ struct packets *packets__open(const char *iface)
 	w->linktype = pcap_datalink(w->pcap);
 	return w;
 err:
-	p_err("--capture-packets %s: %s", iface, errbuf[0] ? errbuf : "cannot capture");
+	p_err("cannot capture on '%s': %s", iface, errbuf[0] ? errbuf : "unknown error");
 	packets__close(w);
 	return NULL;
 }
@@ -58,6 +60,11 @@ void packets__close(struct packets *w)
 	if (w->pcap)
 		pcap_close(w->pcap);
 	free(w);
+}
+
+int packets__fd(const struct packets *w)
+{
+	return pcap_get_selectable_fd(w->pcap);
 }
 
 int packets__linktype(const struct packets *w)
@@ -207,7 +214,7 @@ int packets__drain(struct packets *w, packet_fn fn, void *ctx)
 		n = pcap_dispatch(w->pcap, 256, on_packet, (u_char *)&dc);
 	} while (n > 0 && !dc.err);
 	if (n == PCAP_ERROR) {
-		p_err("--capture-packets: %s", pcap_geterr(w->pcap));
+		p_err("packet capture: %s", pcap_geterr(w->pcap));
 		return -EIO;
 	}
 	return dc.err;

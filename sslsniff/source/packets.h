@@ -37,8 +37,17 @@ struct packet {
 	uint32_t payload_cut;	/* bytes of the segment beyond the capture (snaplen) */
 };
 
-/* Opens IFACE for TCP packets. NULL on failure, reported. */
-struct packets *packets__open(const char *iface);
+/*
+ * Opens IFACE for TCP packets. NULL on failure, reported. BATCHED: the
+ * kernel hands packets over a block at a time (or after 10 ms), and the
+ * fd of packets__fd() wakes the reader only then, not for every packet:
+ * for -i, whose every packet is read; --capture-packets keeps the
+ * packets' own timing.
+ */
+struct packets *packets__open(const char *iface, bool batched);
+
+/* An fd that is readable when packets wait (for epoll), or -1. */
+int packets__fd(const struct packets *w);
 void packets__close(struct packets *w);
 
 /* The interface's pcap link type (1: Ethernet, also Linux's loopback). */

@@ -26,8 +26,9 @@ struct ring {
 struct ring_reader {
 	struct ring **rings;
 	int nr_rings;
+	int nr_fds;		/* rings and other fds in the epoll set */
 	int epoll_fd;
-	struct epoll_event *events;
+	struct epoll_event *events;	/* nr_fds of them */
 	size_t page_size;
 };
 
@@ -106,7 +107,7 @@ int ring_reader__add(struct ring_reader *rr, int map_fd, ring_sample_fn fn, void
 	if (!rings)
 		return -ENOMEM;
 	rr->rings = rings;
-	events = realloc(rr->events, (rr->nr_rings + 1) * sizeof(*events));
+	events = realloc(rr->events, (rr->nr_fds + 1) * sizeof(*events));
 	if (!events)
 		return -ENOMEM;
 	rr->events = events;
@@ -123,6 +124,21 @@ int ring_reader__add(struct ring_reader *rr, int map_fd, ring_sample_fn fn, void
 		return err;
 	}
 	rr->rings[rr->nr_rings++] = r;
+	rr->nr_fds++;
+	return 0;
+}
+
+int ring_reader__add_wake_fd(struct ring_reader *rr, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
+	struct epoll_event *events = realloc(rr->events, (rr->nr_fds + 1) * sizeof(*events));
+
+	if (!events)
+		return -ENOMEM;
+	rr->events = events;
+	if (epoll_ctl(rr->epoll_fd, EPOLL_CTL_ADD, fd, &ev))
+		return -errno;
+	rr->nr_fds++;
 	return 0;
 }
 
@@ -218,7 +234,7 @@ int ring_reader__consume(struct ring_reader *rr)
 int ring_reader__poll(struct ring_reader *rr, int timeout_ms)
 {
 	int64_t total = 0;
-	int cnt = epoll_wait(rr->epoll_fd, rr->events, rr->nr_rings, timeout_ms);
+	int cnt = epoll_wait(rr->epoll_fd, rr->events, rr->nr_fds, timeout_ms);
 
 	if (cnt < 0)
 		return -errno;

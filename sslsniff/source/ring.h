@@ -22,6 +22,10 @@ void ring_reader__free(struct ring_reader *rr);
 /* Adds the ring buffer map MAP_FD; 0 or -errno. */
 int ring_reader__add(struct ring_reader *rr, int map_fd, ring_sample_fn fn, void *ctx);
 
+/* FD (another source's: a packet socket) also ends ring_reader__poll()'s
+ * wait when it is readable; its reading is its owner's. 0 or -errno. */
+int ring_reader__add_wake_fd(struct ring_reader *rr, int fd);
+
 /*
  * Waits up to TIMEOUT_MS for a ring to be woken up, then reads the ones
  * that were. Returns how many records were read, or -errno (-EINTR when a

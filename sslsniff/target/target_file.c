@@ -82,8 +82,14 @@ static bool func_wanted(const struct target_files *t, const struct tls_func_info
 		return false;
 	if (!(t->opts.libs & (1U << fi->lib)))
 		return false;
+	/* -i: where the keys become final, no per-call probe. */
+	if (t->opts.wire)
+		return fi->func == FUNC_SSL_DO_HANDSHAKE || fi->func == FUNC_GNUTLS_HANDSHAKE ||
+		       fi->func == FUNC_GO_WRITE_KEY_LOG;
 	if (fi->func == FUNC_GO_WRITE_KEY_LOG)
 		return t->opts.keylog;
+	if (fi->func == FUNC_GNUTLS_HANDSHAKE)
+		return false;
 	return fi->func != FUNC_SSL_DO_HANDSHAKE || t->opts.handshake;
 }
 

@@ -70,6 +70,7 @@ struct target_opts {
 	unsigned int libs;		/* mask of 1 << enum tls_library */
 	bool handshake;			/* also SSL_do_handshake */
 	bool keylog;			/* also Go's writeKeyLog (--keylog) */
+	bool wire;			/* -i: the handshakes and writeKeyLog only */
 	bool probe_entry;		/* only the exported entry points (--probe-entry) */
 	enum ret_probes ret_probes;	/* as ret_probes_choose() decided (not AUTO) */
 };

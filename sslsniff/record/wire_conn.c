@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * -i: the packets' TCP flows, read as TLS, decrypted with the keys of the
+ * traced handshakes, as records of the processes that made them.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+#include "lib/hashset.h"
+#include "lib/log.h"
+#include "lib/lru.h"
+#include "record/record.h"
+#include "record/wire_conn.h"
+#include "source/tcp_reasm.h"
+#include "source/tls_wire.h"
+
+#define KEYS_WAITING_MAX	16384
+#define ENDS_MAX		2
+#define KEYS_HOLD_NS		(100 * 1000000ULL)
+/* Per-call capture numbers its calls from 0 up with the CPU in the low
+ * bits: the wire's records count in the top half, apart from them. */
+#define WIRE_CALL_ID_BASE	(1ULL << 63)
+
+/* A traced end of a connection: who made the handshake, and its socket. */
+struct wire_end {
+	struct event hdr;	/* its EV_SECRETS header */
+	int local;		/* the tuple's end that is its socket, -1 not yet known */
+};
+
+/* A handshake's keys, until a flow's ClientHello claims them. */
+struct wire_keys {
+	uint64_t key;		/* of the client random */
+	struct tls_keys keys;
+	struct wire_end ends[ENDS_MAX];
+	int nr_ends;
+	struct lru_node age;
+};
+
+struct wire_flow {
+	struct wire_conns *w;
+	struct packet_tuple tuple;
+	struct tls_wire *tls;
+	bool syn_seen;
+	bool keyed;		/* its keys came */
+	bool hello;		/* a ClientHello named its random */
+	bool app_data;		/* ... counted when it ends unkeyed */
+	struct wire_end ends[ENDS_MAX];
+	int nr_ends;
+	/* The keys wait here for the other end's handshake, if it is traced,
+	 * so that both ends get every record: until both came, or KEYS_HOLD_NS. */
+	struct tls_keys keys;
+	uint64_t keys_since;	/* CLOCK_MONOTONIC; 0: none waiting */
+	struct lru_node pending;
+};
+
+struct wire_conns {
+	record_fn fn;
+	void *ctx;
+	struct tcp_reasm *reasm;
+	struct hashmap waiting;		/* client random → struct wire_keys */
+	struct lru waiting_age;
+	size_t nr_waiting;
+	struct hashmap hello_flows;	/* client random → struct wire_flow */
+	struct lru pending;		/* flows whose keys wait for their other end */
+	uint64_t next_call;
+	int64_t mono_from_real;		/* CLOCK_MONOTONIC - CLOCK_REALTIME */
+	int err;			/* a writer's, from inside a callback */
+	struct wire_stats stats;
+	struct wire_stats closed;	/* the TLS counts of flows that ended */
+};
+
+static uint64_t random_key(const uint8_t random[TLS_RANDOM_LEN])
+{
+	return hashset_key(random, TLS_RANDOM_LEN);
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Which of TUPLE's ends is HDR's socket (its local address and port), or -1. */
+static int end_local(const struct packet_tuple *t, const struct event *hdr)
+{
+	size_t alen = t->family == AF_INET ? 4 : 16;
+
+	if (hdr->family != t->family)
+		return -1;
+	for (int e = 0; e < 2; e++) {
+		if (t->port[e] == hdr->sport && t->port[!e] == hdr->dport &&
+		    !memcmp(t->addr[e], hdr->saddr, alen) && !memcmp(t->addr[!e], hdr->daddr, alen))
+			return e;
+	}
+	return -1;
+}
+
+/* The per-call function the wire's records show for a handshake's library. */
+static uint8_t wire_func(const struct event *hdr, bool write)
+{
+	switch (hdr->func) {
+	case FUNC_GNUTLS_HANDSHAKE:
+		return write ? FUNC_GNUTLS_RECORD_SEND : FUNC_GNUTLS_RECORD_RECV;
+	case FUNC_GO_WRITE_KEY_LOG:
+		return write ? FUNC_GO_TLS_WRITE : FUNC_GO_TLS_READ;
+	default:
+		return write ? FUNC_SSL_WRITE : FUNC_SSL_READ;
+	}
+}
+
+/* One end's record of N plaintext bytes that SENDER sent. */
+static int wire_emit(struct wire_flow *f, const struct wire_end *e, int sender, const uint8_t *data,
+		     size_t n, uint64_t ts_ns)
+{
+	struct wire_conns *w = f->w;
+	struct event hdr = e->hdr;
+	struct record r = { .kind = REC_DATA, .ev = &hdr, .data = data, .data_len = n };
+
+	hdr.call_id = WIRE_CALL_ID_BASE | w->next_call++;
+	hdr.ts_ns = ts_ns + w->mono_from_real;
+	hdr.latency_ns = 0;
+	hdr.kind = EV_DATA;
+	hdr.func = wire_func(&e->hdr, e->local == sender);
+	hdr.flags = CHUNK_LAST;
+	hdr.len = hdr.cap_len = hdr.chunk_len = hdr.ret = n;
+	hdr.offset = hdr.lost = 0;
+	hdr.tls_version = tls_wire__version(f->tls);
+	hdr.cipher_id = tls_wire__cipher(f->tls);
+	hdr.cipher[0] = '\0';	/* the library's name is not on the wire: IANA's then */
+	return w->fn(&r, w->ctx);
+}
+
+static void on_plaintext(void *ctx, int end, const uint8_t *data, size_t len, uint64_t ts_ns)
+{
+	struct wire_flow *f = ctx;
+	struct wire_conns *w = f->w;
+
+	for (int i = 0; i < f->nr_ends && !w->err; i++) {
+		if (f->ends[i].local < 0)
+			continue;
+		w->err = wire_emit(f, &f->ends[i], end, data, len, ts_ns);
+	}
+}
+
+/* END (from a handshake) joins F, unless it is there already. */
+static void flow_add_end(struct wire_flow *f, const struct wire_end *end)
+{
+	struct wire_end e = *end;
+
+	e.local = end_local(&f->tuple, &end->hdr);
+	if (e.local < 0) {
+		f->w->stats.unplaced_ends++;
+		return;
+	}
+	for (int i = 0; i < f->nr_ends; i++) {
+		if (f->ends[i].local == e.local)
+			return;
+	}
+	if (f->keyed)
+		f->w->stats.late_ends++;	/* what went before is its peer's only */
+	if (f->nr_ends < ENDS_MAX)
+		f->ends[f->nr_ends++] = e;
+}
+
+/* The keys to the decryptor: what it holds goes out now, to every end. */
+static void flow_apply_keys(struct wire_flow *f)
+{
+	struct wire_conns *w = f->w;
+
+	if (f->keys_since)
+		lru_unlink(&w->pending, &f->pending);
+	f->keys_since = 0;
+	if (!f->keyed)
+		w->stats.keyed_conns++;
+	f->keyed = true;
+	if (tls_wire__set_keys(f->tls, &f->keys) && !w->err)
+		w->err = -ENOMEM;
+}
+
+static void keys_merge(struct tls_keys *to, const struct tls_keys *k)
+{
+	memcpy(to->client_random, k->client_random, TLS_RANDOM_LEN);
+	for (int i = 0; i < TLS_KEY__MAX; i++) {
+		if (k->secret_len[i]) {
+			memcpy(to->secret[i], k->secret[i], k->secret_len[i]);
+			to->secret_len[i] = k->secret_len[i];
+		}
+	}
+}
+
+static void flow_set_keys(struct wire_flow *f, const struct tls_keys *keys,
+			  const struct wire_end *ends, int nr_ends)
+{
+	for (int i = 0; i < nr_ends; i++)
+		flow_add_end(f, &ends[i]);
+	keys_merge(&f->keys, keys);
+	if (f->keyed || f->nr_ends == ENDS_MAX) {
+		flow_apply_keys(f);
+	} else if (!f->keys_since) {
+		f->keys_since = clock_ns(CLOCK_MONOTONIC);
+		lru_push_newest(&f->w->pending, &f->pending);
+	}
+}
+
+static void keys_forget(struct wire_conns *w, struct wire_keys *k)
+{
+	hashmap_del(&w->waiting, k->key);
+	lru_unlink(&w->waiting_age, &k->age);
+	w->nr_waiting--;
+	free(k);
+}
+
+/* A ClientHello: its keys may have come already (the handshake's end is
+ * often read before its packets). */
+static void on_client_hello(void *ctx, const uint8_t random[TLS_RANDOM_LEN])
+{
+	struct wire_flow *f = ctx;
+	struct wire_conns *w = f->w;
+	uint64_t key = random_key(random);
+	struct wire_keys *k = hashmap_get(&w->waiting, key);
+
+	if (f->hello)
+		return;		/* after a HelloRetryRequest: the same random */
+	f->hello = true;
+	w->stats.tls_conns++;
+	/* Claimable by the random until the flow ends: the other end's keys
+	 * may come later. */
+	if (hashmap_put(&w->hello_flows, key, f) && !w->err)
+		w->err = -ENOMEM;
+	if (k && !memcmp(k->keys.client_random, random, TLS_RANDOM_LEN)) {
+		flow_set_keys(f, &k->keys, k->ends, k->nr_ends);
+		keys_forget(w, k);
+	}
+}
+
+static const struct tls_wire_ops wire_tls_ops = {
+	.plaintext = on_plaintext,
+	.client_hello = on_client_hello,
+};
+
+static void *flow_open(void *ctx, const struct packet_tuple *t, bool syn_seen, uint64_t ts_ns)
+{
+	struct wire_conns *w = ctx;
+	struct wire_flow *f = calloc(1, sizeof(*f));
+
+	(void)ts_ns;
+	if (!f)
+		return NULL;
+	f->w = w;
+	f->tuple = *t;
+	f->syn_seen = syn_seen;
+	f->tls = tls_wire__new(&wire_tls_ops, f);
+	if (!f->tls) {
+		free(f);
+		return NULL;
+	}
+	w->stats.flows++;
+	if (!syn_seen)
+		w->stats.midstream_conns++;
+	return f;
+}
+
+static void flow_data(void *ctx, void *flow, int end, const uint8_t *data, size_t len,
+		      uint64_t ts_ns)
+{
+	struct wire_conns *w = ctx;
+	struct wire_flow *f = flow;
+
+	if (tls_wire__feed(f->tls, end, data, len, ts_ns) && !w->err)
+		w->err = -ENOMEM;
+}
+
+static void flow_gap(void *ctx, void *flow, int end, uint64_t len)
+{
+	struct wire_conns *w = ctx;
+	struct wire_flow *f = flow;
+
+	/* Counted here: the flows' last gaps come as the reassembly is freed. */
+	w->stats.tcp_gap_bytes += len;
+	tls_wire__gap(f->tls, end, len);
+}
+
+static void stats_add_tls(struct wire_stats *to, const struct tls_wire_stats *s)
+{
+	to->records += s->records;
+	to->records_decrypted += s->records_decrypted;
+	to->records_failed += s->records_failed;
+	to->records_unkeyed += s->records_unkeyed;
+	to->bytes_tls += s->bytes_tls;
+	to->bytes_plain += s->bytes_plain;
+	to->bytes_lost += s->bytes_lost;
+}
+
+/* A flow ends: its counts kept; one TLS with data whose keys never came is counted. */
+static void flow_close(void *ctx, void *flow, enum tcp_close_reason why)
+{
+	struct wire_conns *w = ctx;
+	struct wire_flow *f = flow;
+	const struct tls_wire_stats *s = tls_wire__stats(f->tls);
+	const uint8_t *random = tls_wire__client_random(f->tls);
+
+	(void)why;
+	if (f->keys_since)
+		flow_apply_keys(f);	/* the other end never came */
+	tls_wire__close(f->tls);	/* what still waits for keys is counted */
+	if (!f->keyed && tls_wire__is_tls(f->tls) && (s->records_unkeyed || s->held_bytes)) {
+		w->stats.unkeyed_conns++;
+		w->stats.unkeyed_bytes += s->bytes_tls;
+	}
+	stats_add_tls(&w->closed, s);
+	if (random && hashmap_get(&w->hello_flows, random_key(random)) == f)
+		hashmap_del(&w->hello_flows, random_key(random));
+	tls_wire__free(f->tls);
+	free(f);
+}
+
+static const struct tcp_reasm_ops wire_tcp_ops = {
+	.open = flow_open,
+	.data = flow_data,
+	.gap = flow_gap,
+	.close = flow_close,
+};
+
+struct wire_conns *wire_conns__new(record_fn fn, void *ctx)
+{
+	struct wire_conns *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->fn = fn;
+	w->ctx = ctx;
+	w->mono_from_real = clock_ns(CLOCK_MONOTONIC) - clock_ns(CLOCK_REALTIME);
+	w->reasm = tcp_reasm__new(&wire_tcp_ops, w);
+	if (!w->reasm) {
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void wire_conns__free(struct wire_conns *w)
+{
+	if (!w)
+		return;
+	if (w->reasm)
+		wire_conns__finish(w);
+	while (w->waiting_age.oldest)
+		keys_forget(w, lru_entry(w->waiting_age.oldest, struct wire_keys, age));
+	hashmap_free(&w->waiting);
+	hashmap_free(&w->hello_flows);
+	free(w);
+}
+
+/* The key log lines of one REC_SECRETS record into K. */
+static bool keys_parse(struct tls_keys *k, const struct record *r)
+{
+	const char *p = (const char *)r->data, *end = p + r->data_len;
+	bool any = false;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		uint8_t random[TLS_RANDOM_LEN], secret[TLS_SECRET_MAX];
+		enum tls_secret_label label;
+		size_t slen;
+
+		if (!tls_keylog_parse(p, len, &label, random, secret, &slen) &&
+		    (!any || !memcmp(k->client_random, random, TLS_RANDOM_LEN))) {
+			memcpy(k->client_random, random, TLS_RANDOM_LEN);
+			memcpy(k->secret[label], secret, slen);
+			k->secret_len[label] = slen;
+			any = true;
+		}
+		p += len + 1;
+	}
+	return any;
+}
+
+/* Keys no flow has claimed yet wait, the oldest forgotten first. */
+static int keys_wait(struct wire_conns *w, const struct tls_keys *keys, const struct wire_end *e)
+{
+	uint64_t key = random_key(keys->client_random);
+	struct wire_keys *k = hashmap_get(&w->waiting, key);
+
+	if (k && memcmp(k->keys.client_random, keys->client_random, TLS_RANDOM_LEN)) {
+		keys_forget(w, k);	/* another connection's: the hash is all it shares */
+		k = NULL;
+	}
+	if (!k) {
+		if (w->nr_waiting == KEYS_WAITING_MAX) {
+			keys_forget(w, lru_entry(w->waiting_age.oldest, struct wire_keys, age));
+			w->stats.keys_unmatched++;
+		}
+		k = calloc(1, sizeof(*k));
+		if (!k || hashmap_put(&w->waiting, key, k)) {
+			free(k);
+			return -ENOMEM;
+		}
+		k->key = key;
+		lru_push_newest(&w->waiting_age, &k->age);
+		w->nr_waiting++;
+	}
+	keys_merge(&k->keys, keys);
+	if (k->nr_ends < ENDS_MAX)
+		k->ends[k->nr_ends++] = *e;
+	return 0;
+}
+
+int wire_conns__record(struct wire_conns *w, const struct record *r)
+{
+	struct wire_keys one = { .nr_ends = 1 };
+	struct wire_flow *f;
+	int err;
+
+	if (r->kind != REC_SECRETS || !r->ev || !keys_parse(&one.keys, r))
+		return 0;
+	one.ends[0].hdr = *r->ev;
+	one.ends[0].local = -1;
+	f = hashmap_get(&w->hello_flows, random_key(one.keys.client_random));
+	if (f && !memcmp(tls_wire__client_random(f->tls), one.keys.client_random, TLS_RANDOM_LEN)) {
+		flow_set_keys(f, &one.keys, one.ends, 1);
+	} else {
+		err = keys_wait(w, &one.keys, &one.ends[0]);
+		if (err)
+			return err;
+	}
+	err = w->err;
+	w->err = 0;
+	return err;
+}
+
+int wire_conns__packet(struct wire_conns *w, const struct packet *p)
+{
+	int err = tcp_reasm__packet(w->reasm, p);
+
+	if (!err)
+		err = w->err;
+	w->err = 0;
+	return err;
+}
+
+/* The reassembly's counts, while it is there (wire_conns__finish() frees it). */
+static void wire_take_tcp_stats(struct wire_conns *w)
+{
+	const struct tcp_reasm_stats *t;
+
+	if (!w->reasm)
+		return;
+	t = tcp_reasm__stats(w->reasm);
+	w->stats.tcp_duplicate_bytes = t->bytes_duplicate;
+	w->stats.flows_evicted = t->flows_evicted;
+}
+
+/* Keys that waited long enough for a second end go to their flow. */
+static void wire_apply_held(struct wire_conns *w, bool all)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
+	while (w->pending.oldest && !w->err) {
+		struct wire_flow *f = lru_entry(w->pending.oldest, struct wire_flow, pending);
+
+		if (!all && f->keys_since + KEYS_HOLD_NS > now)
+			break;
+		flow_apply_keys(f);
+	}
+}
+
+int wire_conns__expire(struct wire_conns *w)
+{
+	int err;
+
+	wire_apply_held(w, false);
+	tcp_reasm__expire(w->reasm, clock_ns(CLOCK_REALTIME));
+	err = w->err;
+	w->err = 0;
+	return err;
+}
+
+int wire_conns__finish(struct wire_conns *w)
+{
+	int err;
+
+	wire_apply_held(w, true);
+	/* Every flow ends: what their streams held is delivered or a gap. */
+	wire_take_tcp_stats(w);
+	tcp_reasm__free(w->reasm);
+	w->reasm = NULL;
+	w->stats.keys_unmatched += w->nr_waiting;
+	err = w->err;
+	w->err = 0;
+	return err;
+}
+
+const struct wire_stats *wire_conns__stats(struct wire_conns *w)
+{
+	struct wire_stats *s = &w->stats;
+
+	wire_take_tcp_stats(w);
+
+	s->records = w->closed.records;
+	s->records_decrypted = w->closed.records_decrypted;
+	s->records_failed = w->closed.records_failed;
+	s->records_unkeyed = w->closed.records_unkeyed;
+	s->bytes_tls = w->closed.bytes_tls;
+	s->bytes_plain = w->closed.bytes_plain;
+	s->bytes_lost = w->closed.bytes_lost;
+	return s;
+}
