@@ -592,37 +592,65 @@ static void skip_dropped(struct dir *d, uint64_t count)
 		k->seq += count;
 }
 
-/* D's held records, in order, as long as they can be decoded. */
-static void hold_drain(struct tls_wire *w, struct dir *d)
+/* D's oldest held record decoded: false when there is none or it must wait. */
+static bool hold_step(struct tls_wire *w, struct dir *d)
 {
-	while (d->hold_len) {
-		uint8_t *e = d->hold + d->hold_off;
-		uint64_t ts;
-		uint32_t n;
+	uint8_t *e = d->hold + d->hold_off;
+	uint64_t ts;
+	uint32_t n;
 
-		memcpy(&ts, e, 8);
-		memcpy(&n, e + 8, 4);
-		if (!n) {
-			skip_dropped(d, ts);
-		} else if (renegotiation(w, d, e + HOLD_ENTRY)) {
-		} else if (rec_process(w, d, e + HOLD_ENTRY, ts) == R_HOLD) {
-			return;
-		}
-		d->hold_off += HOLD_ENTRY + n;
-		d->hold_len -= HOLD_ENTRY + n;
-		w->st.held_bytes -= n;
+	if (!d->hold_len)
+		return false;
+	memcpy(&ts, e, 8);
+	memcpy(&n, e + 8, 4);
+	if (!n) {
+		skip_dropped(d, ts);
+	} else if (renegotiation(w, d, e + HOLD_ENTRY)) {
+	} else if (rec_process(w, d, e + HOLD_ENTRY, ts) == R_HOLD) {
+		return false;
 	}
-	d->hold_off = 0;
+	d->hold_off += HOLD_ENTRY + n;
+	d->hold_len -= HOLD_ENTRY + n;
+	w->st.held_bytes -= n;
+	if (!d->hold_len)
+		d->hold_off = 0;
+	return true;
 }
 
-/* Both holds, until what they wait for stops coming. Never from inside
- * hold_drain(): callbacks only mark the connection dirty (depth > 0). */
+/* When D's oldest held record arrived (a mark of dropped records: at once). */
+static uint64_t hold_head_ts(const struct dir *d)
+{
+	const uint8_t *e = d->hold + d->hold_off;
+	uint64_t ts;
+	uint32_t n;
+
+	memcpy(&ts, e, 8);
+	memcpy(&n, e + 8, 4);
+	return n ? ts : 0;
+}
+
+/*
+ * Both holds, until what they wait for stops coming, the older head first:
+ * a request held with its response comes out before it, as it came. Never
+ * from inside hold_step(): callbacks only mark the connection dirty
+ * (depth > 0).
+ */
 static void drain_holds(struct tls_wire *w)
 {
 	while (w->dirty) {
+		bool open[2] = { true, true };
+
 		w->dirty = false;
-		hold_drain(w, &w->d[0]);
-		hold_drain(w, &w->d[1]);
+		for (;;) {
+			int i;
+
+			for (i = 0; i < 2; i++)
+				open[i] = open[i] && w->d[i].hold_len;
+			if (!open[0] && !open[1])
+				break;
+			i = !open[0] || (open[1] && hold_head_ts(&w->d[1]) < hold_head_ts(&w->d[0]));
+			open[i] = hold_step(w, &w->d[i]);
+		}
 	}
 }
 
