@@ -151,7 +151,7 @@ static const struct argp_option argp_opts[] = {
 	  "Ring buffer size, a power of two (default 8 MiB)", 2 },
 	{ "reader-priority", OPT_READER_PRIORITY, "MODE", 0,
 	  "How the thread that reads the ring runs: realtime (SCHED_FIFO 1, the default), "
-	  "high (nice -20) or normal", 2 },
+	  "high (nice -20) or normal (the default with -i)", 2 },
 	{ "kernel-btf", OPT_KERNEL_BTF, "FILE", 0,
 	  "Kernel BTF to use instead of " KERNEL_BTF_PATH, 2 },
 	{ "btf", OPT_BTF, "FILE", 0,
@@ -332,6 +332,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		o->ring_size = v;
 		break;
 	case OPT_READER_PRIORITY:
+		o->reader_priority_set = true;
 		if (!strcmp(arg, "realtime"))
 			o->reader_priority = READER_REALTIME;
 		else if (!strcmp(arg, "high"))
@@ -857,6 +858,10 @@ int main(int argc, char **argv)
 		      "give -w FILE too");
 		return 1;
 	}
+	/* -i: the packet buffer absorbs a slow round, and a real-time reader
+	 * waking for each block would preempt the traced programs on their CPUs. */
+	if (o.wire_iface && !o.reader_priority_set)
+		o.reader_priority = READER_NORMAL;
 	if (o.wire_iface && o.capture_iface) {
 		p_err("-i decrypts the packets it captures: --capture-packets is for per-call "
 		      "capture");

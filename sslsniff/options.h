@@ -40,6 +40,7 @@ struct options {
 	uint32_t max_bytes;		/* 0: no limit */
 	uint32_t ring_size;
 	enum reader_priority reader_priority;	/* --reader-priority */
+	bool reader_priority_set;		/* ... given */
 	const char *format;
 	const char *output_path;
 	const char *write_path;		/* -w: pcapng, "-" for stdout */
