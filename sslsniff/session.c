@@ -31,6 +31,8 @@
 #include "sslsniff.h"	/* the skeleton names its types */
 #include "sslsniff.skel.h"
 #include "cgroup/identity.h"
+#include "lib/hashset.h"
+#include "lib/sock_owner.h"
 #include "targets.h"
 #include "target/watch.h"
 
@@ -56,6 +58,7 @@ struct session {
 	struct packets *packets;	/* --capture-packets, or NULL */
 	struct conn_match *match;	/* ... and which of them are traced */
 	struct wire_conns *wire;	/* -i: or decrypted, with the handshakes' keys */
+	struct hashset fallback_pids;	/* -i: processes whose calls are probed too */
 	struct session_output *outs;
 	void *out[SESSION_MAX_OUTPUTS];	/* each writer's state */
 	int nr_outs;
@@ -217,6 +220,29 @@ static int session_record(const struct record *r, void *arg)
 	if (!err && c->wire)
 		err = wire_conns__record(c->wire, r);
 	return err;
+}
+
+/*
+ * -i: a TLS connection whose keys never came: the processes at its ends in
+ * this network namespace have their reads and writes probed from now on
+ * (the lock held: from the poll loop).
+ */
+static void session_wire_unkeyed(void *arg, const struct packet_tuple *t)
+{
+	struct session *c = arg;
+
+	for (int e = 0; e < 2; e++) {
+		pid_t pids[4];
+		int n = sock_owners(t->family, t->addr[e], t->port[e], t->addr[!e], t->port[!e], pids, 4);
+
+		for (int i = 0; i < n; i++) {
+			if (pids[i] == getpid() || hashset_add(&c->fallback_pids, (uint64_t)pids[i] + 1) != 1)
+				continue;
+			p_info("-i: pid %d: a TLS connection whose handshake was not seen: its reads and "
+			       "writes are probed from now on, for the keys", pids[i]);
+			targets__fallback(c->targets, pids[i]);
+		}
+	}
 }
 
 /* From the connection match: a packet of a traced connection. */
@@ -542,7 +568,7 @@ static int session_open_packets(struct session *c)
 		return -EINVAL;
 	if (c->opts->wire_iface) {
 		/* The writers' link type stays theirs: they see plaintext. */
-		c->wire = wire_conns__new(session_record, c);
+		c->wire = wire_conns__new(session_record, session_wire_unkeyed, c);
 		return c->wire ? 0 : -ENOMEM;
 	}
 	c->match = conn_match__new(session_packet_record, c);
@@ -665,6 +691,7 @@ out:
 	proto__free(c.proto);
 	conn_match__free(c.match);
 	wire_conns__free(c.wire);
+	hashset_free(&c.fallback_pids);
 	packets__close(c.packets);
 	summary__free(c.summary);
 	watcher__free(c.watch);

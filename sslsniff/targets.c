@@ -32,6 +32,7 @@ struct walk {
 	int pid;		/* attach for this process only; -1: all */
 	int root_of;		/* a new root's linker cache: the process that entered it */
 	uint64_t exec_ns;	/* ... and when it exec'd there */
+	bool calls;		/* -i's fallback: the reads and writes of pid */
 	struct target_file *sys[NR_LIBS];	/* start-up: the system's file of each library */
 };
 
@@ -159,7 +160,8 @@ static int targets_attach_file(struct walk *w, struct target_file *tf, int pid)
 	int n;
 
 	instances__progs(t->inst, tf);
-	n = attacher__attach(t->att, tf, w->pid);
+	n = attacher__attach(t->att, tf, w->pid,
+			     !t->opts->wire_iface ? ATTACH_ALL : w->calls ? ATTACH_CALLS : ATTACH_KEYS);
 	if (pid > 0 && target_file_needs_syscalls(tf))
 		t->want_syscalls(t->ctx, tf->path, pid);
 	if (n <= 0 || !t->ready)
@@ -302,6 +304,13 @@ void targets__rescan(struct targets *t, pid_t pid)
 		w.pid = o->pids[i];
 		discover_process(o->pids[i], targets_found, &w);
 	}
+}
+
+int targets__fallback(struct targets *t, pid_t pid)
+{
+	struct walk w = { .t = t, .pid = pid, .calls = true };
+
+	return discover_process(pid, targets_found, &w);
 }
 
 bool targets__exec(struct targets *t, pid_t pid, uint64_t exec_ns)

@@ -48,4 +48,12 @@ bool targets__exec(struct targets *t, pid_t pid, uint64_t exec_ns);
 /* Looks at PID's mappings again (0: every process's). */
 void targets__rescan(struct targets *t, pid_t pid);
 
+/*
+ * -i: PID has a TLS connection whose handshake was not seen (done inside
+ * its first read or write): its libraries' reads and writes are probed
+ * for it alone from now on, so that the BPF side sends the connection's
+ * secrets at its next call. 0 or -errno.
+ */
+int targets__fallback(struct targets *t, pid_t pid);
+
 #endif

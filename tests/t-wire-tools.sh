@@ -5,8 +5,11 @@
 # both ways in the middle ('K'), then session resumption over TLS 1.3 and
 # 1.2 (-sess_out, -sess_in): the server's streams exact across the new keys
 # and the resumed handshakes. s_client's own handshake is implicit (inside
-# its first read or write): never seen, so a connection of s_client with
-# an untraced server is not decrypted, and the summary says so.
+# its first read or write), never seen: alone (its server untraced), its
+# connection has no keys 300 ms after its ClientHello, so its reads and
+# writes are probed (for it alone), its next call sends the keys, and what
+# went before is decrypted too. NSS (tstclnt) has neither a handshake probe
+# nor secrets sslsniff can read: its connection is reported, not decrypted.
 . "$(dirname "$0")/lib.sh"
 need openssl gnutls-cli python3
 
@@ -101,18 +104,62 @@ assert_bytes "$T/want.sw" "$T/sw" "s_server's write after the KeyUpdate"
 [[ $(summary_lost_bytes) == 0 && $(wire_count records_failed) == 0 && $(wire_count keyed_conns) == 4 ]] ||
 	fail "s_server: $(tail -n 1 "$T/err"); $(wire_counts)"
 
-# --- s_client alone: its handshake is never seen ---
-printf 'unseen\n' >"$T/req"
-printf 'got:{req}' >"$T/echo"
-peer_serve srv2 --reply "$T/echo"
-sniff_start -f json -i lo -c openssl --summary-json "$T/summary.json"
-client_input "$T/req" "$T/c5" "got:unseen" |
-	openssl s_client -connect "127.0.0.1:$PORT" -quiet >"$T/c5" 2>"$T/c5.err" || true
-grep -qx "got:unseen" "$T/c5" || fail "s_client got no reply: $(tail -n 3 "$T/c5.err")"
-wait $SERVER || fail "the server failed"
+# --- s_client alone: its handshake is not seen, its calls are probed then ---
+# A copy of openssl named sclient, so that -c traces it and not s_server.
+cp "$(command -v openssl)" "$T/sclient"
+SPORT=$(free_port)
+{ wait_for 20 grep -qx line-1 "$T/s2.out"; echo reply-1; wait_for 60 test -e "$T/c6.done"; } |
+	openssl s_server -accept "127.0.0.1:$SPORT" -cert "$CERT" -key "$KEY" -naccept 1 \
+		>"$T/s2.out" 2>"$T/s2.err" &
+SSERVER=$!
+BG_PIDS+=($SSERVER)
+wait_for 10 grep -q ACCEPT "$T/s2.out" || fail "s_server did not start: $(cat "$T/s2.err")"
+sniff_start -f json -i lo -c sclient --summary-json "$T/summary.json"
+mkfifo "$T/c6.in"
+"$T/sclient" s_client -connect "127.0.0.1:$SPORT" -quiet <"$T/c6.in" >"$T/c6" 2>"$T/c6.err" &
+CPID=$!
+exec 3>"$T/c6.in"
+echo line-1 >&3
+wait_for 20 grep -qx reply-1 "$T/c6" || fail "sclient got no reply: $(tail -n 3 "$T/c6.err")"
+# No keys 300 ms after its ClientHello: its libssl's reads and writes are
+# probed for it; the next call sends the keys.
+wait_for 20 grep -q "^sslsniff: -i: pid $CPID: a TLS connection whose handshake was not seen" "$T/err" ||
+	fail "no fallback for sclient: $(tail -n 3 "$T/err")"
+wait_for 20 grep -qE "^sslsniff: attached [0-9]+ probes to '.*' \(mapped by pid $CPID\)" "$T/err" ||
+	fail "sclient's calls not probed: $(tail -n 3 "$T/err")"
+echo line-2 >&3
+wait_for 20 grep -qx line-2 "$T/s2.out" || fail "s_server did not get line-2"
+touch "$T/c6.done"
+exec 3>&-
+wait $CPID
+wait $SSERVER
 sniff_stop
-[[ $(records --count) == 0 ]] || fail "records of a connection without keys"
-[[ $(wire_count unkeyed_conns) == 1 && $(wire_count keyed_conns) == 0 && $(wire_count unkeyed_bytes) -gt 0 ]] ||
-	fail "the unseen handshake is not reported: $(wire_counts)"
-grep -q 'TLS connections without keys' "$T/err" || fail "the summary line does not say it: $(tail -n 1 "$T/err")"
-[[ $(summary_lost_bytes) -gt 0 ]] || fail "the unkeyed bytes are not counted as lost"
+printf 'line-1\nline-2\n' >"$T/want.c6w"
+records --pid "$CPID" --dir write --data >"$T/c6w"
+assert_bytes "$T/want.c6w" "$T/c6w" "sclient's writes, the first from before its calls were probed"
+echo reply-1 >"$T/want.c6r"
+records --pid "$CPID" --dir read --data >"$T/c6r"
+assert_bytes "$T/want.c6r" "$T/c6r" "sclient's read, from before its calls were probed"
+[[ $(wire_count keyed_conns) == 1 && $(wire_count fallback_conns) == 1 && $(wire_count unkeyed_conns) == 0 ]] ||
+	fail "sclient: $(wire_counts)"
+[[ $(summary_lost_bytes) == 0 ]] || fail "lost bytes: $(tail -n 1 "$T/err")"
+
+# --- NSS: no handshake probe and no secrets read: reported, not decrypted ---
+if command -v tstclnt >/dev/null && command -v certutil >/dev/null; then
+	mkdir -p "$T/nssdb"
+	certutil -N -d "sql:$T/nssdb" --empty-password >/dev/null 2>&1 || fail "certutil cannot make a database"
+	printf 'nss-request\n' >"$T/req"
+	printf 'nss-echo:{req}' >"$T/echo"
+	peer_serve srv3 --reply "$T/echo"
+	sniff_start -f json -i lo -c tstclnt --summary-json "$T/summary.json"
+	tstclnt -h 127.0.0.1 -p "$PORT" -d "sql:$T/nssdb" -o <"$T/req" >"$T/got" 2>"$T/cli.err" ||
+		fail "tstclnt failed: $(tail -n 3 "$T/cli.err")"
+	grep -q nss-echo "$T/got" || fail "tstclnt did not get the reply"
+	wait $SERVER || fail "the server failed"
+	sniff_stop
+	[[ $(records --count) == 0 ]] || fail "records of a connection without keys"
+	[[ $(wire_count unkeyed_conns) == 1 && $(wire_count keyed_conns) == 0 && $(wire_count unkeyed_bytes) -gt 0 ]] ||
+		fail "NSS's connection is not reported: $(wire_counts)"
+	grep -q 'TLS connections without keys' "$T/err" || fail "the summary line does not say it: $(tail -n 1 "$T/err")"
+	[[ $(summary_lost_bytes) -gt 0 ]] || fail "the unkeyed bytes are not counted as lost"
+fi

@@ -91,6 +91,7 @@ static const struct {
 	WIRE_STAT(keyed_conns, NULL),
 	WIRE_STAT(unkeyed_conns, "TLS connections without keys (no traced handshake)"),
 	WIRE_STAT(unkeyed_bytes, "bytes of them"),
+	WIRE_STAT(fallback_conns, "connections whose handshake was not seen (their processes' calls probed)"),
 	WIRE_STAT(midstream_conns, NULL),
 	WIRE_STAT(keys_unmatched, "handshakes' keys no packets matched"),
 	WIRE_STAT(unplaced_ends, "handshakes of unknown socket"),

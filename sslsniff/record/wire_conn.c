@@ -15,10 +15,16 @@
 #include "record/wire_conn.h"
 #include "source/tcp_reasm.h"
 #include "source/tls_wire.h"
+#include "lib/sock_owner.h"
 
 #define KEYS_WAITING_MAX	16384
 #define ENDS_MAX		2
 #define KEYS_HOLD_NS		(100 * 1000000ULL)
+/* Keys no flow claimed in this long are of a connection the interface
+ * does not carry (another interface's, a process in another network
+ * namespace): forgotten, counted. */
+#define KEYS_UNCLAIMED_NS	(60 * 1000000000ULL)
+#define UNKEYED_WAIT_NS		(300 * 1000000ULL)
 /* Per-call capture numbers its calls from 0 up with the CPU in the low
  * bits: the wire's records count in the top half, apart from them. */
 #define WIRE_CALL_ID_BASE	(1ULL << 63)
@@ -35,6 +41,7 @@ struct wire_keys {
 	struct tls_keys keys;
 	struct wire_end ends[ENDS_MAX];
 	int nr_ends;
+	uint64_t since;		/* CLOCK_MONOTONIC: when the first came */
 	struct lru_node age;
 };
 
@@ -53,10 +60,15 @@ struct wire_flow {
 	struct tls_keys keys;
 	uint64_t keys_since;	/* CLOCK_MONOTONIC; 0: none waiting */
 	struct lru_node pending;
+	/* A ClientHello and no keys yet: when it came, in the unkeyed list. */
+	uint64_t hello_ns;
+	bool in_unkeyed;
+	struct lru_node unkeyed;
 };
 
 struct wire_conns {
 	record_fn fn;
+	wire_unkeyed_fn unkeyed_fn;
 	void *ctx;
 	struct tcp_reasm *reasm;
 	struct hashmap waiting;		/* client random → struct wire_keys */
@@ -64,6 +76,7 @@ struct wire_conns {
 	size_t nr_waiting;
 	struct hashmap hello_flows;	/* client random → struct wire_flow */
 	struct lru pending;		/* flows whose keys wait for their other end */
+	struct lru unkeyed;		/* flows with a ClientHello and no keys, oldest first */
 	uint64_t next_call;
 	int64_t mono_from_real;		/* CLOCK_MONOTONIC - CLOCK_REALTIME */
 	int err;			/* a writer's, from inside a callback */
@@ -84,11 +97,34 @@ static int64_t clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Which of TUPLE's ends is HDR's socket (its local address and port), or -1. */
-static int end_local(const struct packet_tuple *t, const struct event *hdr)
+/*
+ * A handshake that named no socket (Go's key log): its end by the sockets
+ * its process holds, that one if it is still open (the packets come up to
+ * a block later than the keys), else by its role: the server's end if the
+ * process listens on that end's port, else the client's. Costly (/proc),
+ * so only then.
+ */
+static int end_of_process(const struct packet_tuple *t, struct tls_wire *tls, pid_t pid)
 {
+	int client = tls_wire__client_end(tls);
+
+	for (int e = 0; e < 2; e++) {
+		if (sock_owned_by(pid, t->family, t->addr[e], t->port[e], t->addr[!e], t->port[!e]))
+			return e;
+	}
+	if (client < 0)
+		return -1;
+	return sock_listens(pid, t->family, t->port[!client]) ? !client : client;
+}
+
+/* Which of F's ends is HDR's socket (its local address and port), or -1. */
+static int end_local(struct wire_flow *f, const struct event *hdr)
+{
+	const struct packet_tuple *t = &f->tuple;
 	size_t alen = t->family == AF_INET ? 4 : 16;
 
+	if (!hdr->family)
+		return end_of_process(t, f->tls, hdr->pid);
 	if (hdr->family != t->family)
 		return -1;
 	for (int e = 0; e < 2; e++) {
@@ -128,6 +164,13 @@ static int wire_emit(struct wire_flow *f, const struct wire_end *e, int sender, 
 	hdr.flags = CHUNK_LAST;
 	hdr.len = hdr.cap_len = hdr.chunk_len = hdr.ret = n;
 	hdr.offset = hdr.lost = 0;
+	/* The connection as the packets name it, from this end's side (Go's
+	 * key log names none). */
+	hdr.family = f->tuple.family;
+	memcpy(hdr.saddr, f->tuple.addr[e->local], sizeof(hdr.saddr));
+	memcpy(hdr.daddr, f->tuple.addr[!e->local], sizeof(hdr.daddr));
+	hdr.sport = f->tuple.port[e->local];
+	hdr.dport = f->tuple.port[!e->local];
 	hdr.tls_version = tls_wire__version(f->tls);
 	hdr.cipher_id = tls_wire__cipher(f->tls);
 	hdr.cipher[0] = '\0';	/* the library's name is not on the wire: IANA's then */
@@ -146,24 +189,59 @@ static void on_plaintext(void *ctx, int end, const uint8_t *data, size_t len, ui
 	}
 }
 
-/* END (from a handshake) joins F, unless it is there already. */
-static void flow_add_end(struct wire_flow *f, const struct wire_end *end)
+static bool same_end(const struct event *a, const struct event *b);
+
+/*
+ * A handshake that named no socket (Go's key log) and whose process holds
+ * neither end (it has exited since) is the end the other one is not, once
+ * the other is known.
+ */
+static void flow_resolve_ends(struct wire_flow *f)
+{
+	if (f->nr_ends != 2 || (f->ends[0].local < 0) == (f->ends[1].local < 0))
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (f->ends[i].local < 0 && !f->ends[i].hdr.family)
+			f->ends[i].local = !f->ends[!i].local;
+	}
+}
+
+/* END (from a handshake), whose socket is F's end LOCAL (-1: not known
+ * yet), joins F unless it is there. */
+static void flow_add_end(struct wire_flow *f, const struct wire_end *end, int local)
 {
 	struct wire_end e = *end;
 
-	e.local = end_local(&f->tuple, &end->hdr);
-	if (e.local < 0) {
-		f->w->stats.unplaced_ends++;
-		return;
-	}
 	for (int i = 0; i < f->nr_ends; i++) {
-		if (f->ends[i].local == e.local)
+		if (same_end(&f->ends[i].hdr, &end->hdr)) {
+			if (f->ends[i].local < 0)
+				f->ends[i].local = local;
+			flow_resolve_ends(f);
+			return;
+		}
+		if (local >= 0 && f->ends[i].local == local)
 			return;
 	}
-	if (f->keyed)
+	if (f->keyed && local >= 0)
 		f->w->stats.late_ends++;	/* what went before is its peer's only */
+	e.local = local;
 	if (f->nr_ends < ENDS_MAX)
 		f->ends[f->nr_ends++] = e;
+	flow_resolve_ends(f);
+}
+
+/* ENDS join F. */
+static void flow_add_ends(struct wire_flow *f, const struct wire_end *ends, int nr_ends)
+{
+	for (int i = 0; i < nr_ends; i++)
+		flow_add_end(f, &ends[i], end_local(f, &ends[i].hdr));
+}
+
+static void flow_keyed(struct wire_flow *f)
+{
+	if (f->in_unkeyed)
+		lru_unlink(&f->w->unkeyed, &f->unkeyed);
+	f->in_unkeyed = false;
 }
 
 /* The keys to the decryptor: what it holds goes out now, to every end. */
@@ -195,10 +273,10 @@ static void keys_merge(struct tls_keys *to, const struct tls_keys *k)
 static void flow_set_keys(struct wire_flow *f, const struct tls_keys *keys,
 			  const struct wire_end *ends, int nr_ends)
 {
-	for (int i = 0; i < nr_ends; i++)
-		flow_add_end(f, &ends[i]);
+	flow_add_ends(f, ends, nr_ends);
+	flow_keyed(f);
 	keys_merge(&f->keys, keys);
-	if (f->keyed || f->nr_ends == ENDS_MAX) {
+	if (f->keyed || (f->nr_ends == ENDS_MAX && f->ends[0].local >= 0 && f->ends[1].local >= 0)) {
 		flow_apply_keys(f);
 	} else if (!f->keys_since) {
 		f->keys_since = clock_ns(CLOCK_MONOTONIC);
@@ -234,7 +312,11 @@ static void on_client_hello(void *ctx, const uint8_t random[TLS_RANDOM_LEN])
 	if (k && !memcmp(k->keys.client_random, random, TLS_RANDOM_LEN)) {
 		flow_set_keys(f, &k->keys, k->ends, k->nr_ends);
 		keys_forget(w, k);
+		return;
 	}
+	f->hello_ns = clock_ns(CLOCK_MONOTONIC);
+	f->in_unkeyed = true;
+	lru_push_newest(&w->unkeyed, &f->unkeyed);
 }
 
 static const struct tls_wire_ops wire_tls_ops = {
@@ -306,6 +388,9 @@ static void flow_close(void *ctx, void *flow, enum tcp_close_reason why)
 	(void)why;
 	if (f->keys_since)
 		flow_apply_keys(f);	/* the other end never came */
+	flow_keyed(f);			/* out of the unkeyed list */
+	for (int i = 0; i < f->nr_ends; i++)
+		w->stats.unplaced_ends += f->ends[i].local < 0;
 	tls_wire__close(f->tls);	/* what still waits for keys is counted */
 	if (!f->keyed && tls_wire__is_tls(f->tls) && (s->records_unkeyed || s->held_bytes)) {
 		w->stats.unkeyed_conns++;
@@ -325,13 +410,14 @@ static const struct tcp_reasm_ops wire_tcp_ops = {
 	.close = flow_close,
 };
 
-struct wire_conns *wire_conns__new(record_fn fn, void *ctx)
+struct wire_conns *wire_conns__new(record_fn fn, wire_unkeyed_fn unkeyed, void *ctx)
 {
 	struct wire_conns *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		return NULL;
 	w->fn = fn;
+	w->unkeyed_fn = unkeyed;
 	w->ctx = ctx;
 	w->mono_from_real = clock_ns(CLOCK_MONOTONIC) - clock_ns(CLOCK_REALTIME);
 	w->reasm = tcp_reasm__new(&wire_tcp_ops, w);
@@ -380,6 +466,13 @@ static bool keys_parse(struct tls_keys *k, const struct record *r)
 	return any;
 }
 
+/* Whether A and B are the same end's handshake: its process, handle and socket. */
+static bool same_end(const struct event *a, const struct event *b)
+{
+	return a->pid == b->pid && a->handle == b->handle && a->family == b->family &&
+	       a->sport == b->sport && !memcmp(a->saddr, b->saddr, sizeof(a->saddr));
+}
+
 /* Keys no flow has claimed yet wait, the oldest forgotten first. */
 static int keys_wait(struct wire_conns *w, const struct tls_keys *keys, const struct wire_end *e)
 {
@@ -401,10 +494,15 @@ static int keys_wait(struct wire_conns *w, const struct tls_keys *keys, const st
 			return -ENOMEM;
 		}
 		k->key = key;
+		k->since = clock_ns(CLOCK_MONOTONIC);
 		lru_push_newest(&w->waiting_age, &k->age);
 		w->nr_waiting++;
 	}
 	keys_merge(&k->keys, keys);
+	for (int i = 0; i < k->nr_ends; i++) {
+		if (same_end(&k->ends[i].hdr, &e->hdr))
+			return 0;	/* another line of the same handshake (Go's) */
+	}
 	if (k->nr_ends < ENDS_MAX)
 		k->ends[k->nr_ends++] = *e;
 	return 0;
@@ -469,11 +567,45 @@ static void wire_apply_held(struct wire_conns *w, bool all)
 	}
 }
 
+/* Keys that waited longer than KEYS_UNCLAIMED_NS for their flow. */
+static void wire_forget_unclaimed(struct wire_conns *w)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
+	while (w->waiting_age.oldest) {
+		struct wire_keys *k = lru_entry(w->waiting_age.oldest, struct wire_keys, age);
+
+		if (k->since + KEYS_UNCLAIMED_NS > now)
+			break;
+		keys_forget(w, k);
+		w->stats.keys_unmatched++;
+	}
+}
+
+/* Flows without keys UNKEYED_WAIT_NS after their hello: said once each. */
+static void wire_ask_unkeyed(struct wire_conns *w)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
+	while (w->unkeyed.oldest) {
+		struct wire_flow *f = lru_entry(w->unkeyed.oldest, struct wire_flow, unkeyed);
+
+		if (f->hello_ns + UNKEYED_WAIT_NS > now)
+			break;
+		flow_keyed(f);	/* asked: out of the list */
+		w->stats.fallback_conns++;
+		if (w->unkeyed_fn)
+			w->unkeyed_fn(w->ctx, &f->tuple);
+	}
+}
+
 int wire_conns__expire(struct wire_conns *w)
 {
 	int err;
 
 	wire_apply_held(w, false);
+	wire_ask_unkeyed(w);
+	wire_forget_unclaimed(w);
 	tcp_reasm__expire(w->reasm, clock_ns(CLOCK_REALTIME));
 	err = w->err;
 	w->err = 0;

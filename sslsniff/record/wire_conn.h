@@ -17,9 +17,9 @@
  * for the end that received it (both, when both ends are traced, as
  * per-call capture reports them), with the process that made the handshake.
  *
- * Bounds: 16384 flows (source/tcp_reasm's), 16384 connections' keys
- * waiting for their flow (the oldest forgotten first, counted), 2 traced
- * ends per connection.
+ * Bounds: 65536 flows (source/tcp_reasm's), 16384 connections' keys
+ * waiting for their flow, for 60 s at most (the oldest forgotten first,
+ * counted), 2 traced ends per connection.
  */
 struct wire_conns;
 
@@ -28,6 +28,7 @@ struct wire_stats {
 	uint64_t tls_conns;		/* ... that were TLS (a ClientHello seen) */
 	uint64_t keyed_conns;		/* ... whose keys came from a traced handshake */
 	uint64_t unkeyed_conns;		/* TLS with application data, ended without keys */
+	uint64_t fallback_conns;	/* ... past UNKEYED_WAIT without keys: its processes' calls probed */
 	uint64_t unkeyed_bytes;		/* ... their TLS bytes */
 	uint64_t midstream_conns;	/* flows seen only after their handshake */
 	uint64_t keys_unmatched;	/* a handshake's keys no flow on IFACE claimed */
@@ -45,7 +46,16 @@ struct wire_stats {
 	uint64_t flows_evicted;
 };
 
-struct wire_conns *wire_conns__new(record_fn fn, void *ctx);
+/*
+ * A TLS flow whose keys have not come UNKEYED_WAIT (300 ms) after its
+ * ClientHello: its handshake was not seen (done inside a read or write).
+ * Called once per flow, with the flow's tuple, so that the caller can
+ * probe the calls of the processes at its ends; their first call's
+ * secrets then decrypt what the flow holds (up to 4 MiB each way).
+ */
+typedef void (*wire_unkeyed_fn)(void *ctx, const struct packet_tuple *t);
+
+struct wire_conns *wire_conns__new(record_fn fn, wire_unkeyed_fn unkeyed, void *ctx);
 /* Every flow ended (what it still holds is counted), and freed. */
 void wire_conns__free(struct wire_conns *w);
 

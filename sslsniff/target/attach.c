@@ -169,22 +169,59 @@ static bool attached_for(struct target_file *tf, int pid)
 	return false;
 }
 
-int attacher__attach(struct attacher *a, struct target_file *tf, int pid)
+static bool attached_calls_for(struct target_file *tf, int pid)
 {
-	int n, err;
+	for (int i = 0; i < tf->nr_call_pids; i++) {
+		if (tf->call_pids[i] == pid)
+			return true;
+	}
+	return false;
+}
 
+/* Whether SET has function F. */
+static bool set_has(enum attach_set set, int f)
+{
+	bool key = f == FUNC_SSL_DO_HANDSHAKE || f == FUNC_GNUTLS_HANDSHAKE ||
+		   f == FUNC_GO_WRITE_KEY_LOG;
+
+	return set == ATTACH_ALL || (set == ATTACH_KEYS) == key;
+}
+
+/* SET's processes so far: PID joins them, unless it is there. */
+static int attach_note(struct target_file *tf, int pid, enum attach_set set)
+{
+	if (set == ATTACH_CALLS) {
+		if (attached_calls_for(tf, pid))
+			return 0;
+		if (tf->nr_call_pids == TARGET_MAX_PIDS)
+			return -E2BIG;
+		tf->call_pids[tf->nr_call_pids++] = pid;
+		return 1;
+	}
 	if (attached_for(tf, pid))
 		return 0;
 	if (tf->nr_pids == TARGET_MAX_PIDS)
 		return -E2BIG;
 	tf->pids[tf->nr_pids++] = pid;
-	n = attach_internal(a, tf, pid, PAIR_WRITE, FUNC_SSL_WRITE, FUNC_SSL_WRITE_EX);
-	if (n >= 0) {
-		err = attach_internal(a, tf, pid, PAIR_READ, FUNC_SSL_READ, FUNC_SSL_READ_EX);
-		n = err < 0 ? err : n + err;
+	return 1;
+}
+
+int attacher__attach(struct attacher *a, struct target_file *tf, int pid, enum attach_set set)
+{
+	int n = 0, err;
+
+	err = attach_note(tf, pid, set);
+	if (err <= 0)
+		return err;
+	if (set != ATTACH_KEYS) {
+		n = attach_internal(a, tf, pid, PAIR_WRITE, FUNC_SSL_WRITE, FUNC_SSL_WRITE_EX);
+		if (n >= 0) {
+			err = attach_internal(a, tf, pid, PAIR_READ, FUNC_SSL_READ, FUNC_SSL_READ_EX);
+			n = err < 0 ? err : n + err;
+		}
 	}
 	for (int f = 1; f < FUNC__MAX && n >= 0; f++) {
-		if (!tf->offs[f])
+		if (!tf->offs[f] || !set_has(set, f))
 			continue;
 		if (tls_func_entry_only(f)) {
 			err = attach_entry(a, tf, pid, tf->offs[f], f);

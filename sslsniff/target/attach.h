@@ -17,12 +17,19 @@ struct attacher *attacher__new(void);
 /* Detaches every probe. */
 void attacher__free(struct attacher *a);
 
+/* Which of a file's probes. */
+enum attach_set {
+	ATTACH_ALL,		/* per-call capture */
+	ATTACH_KEYS,		/* -i: where the keys become final (the handshakes, Go's key log) */
+	ATTACH_CALLS,		/* -i's fallback for one process: the reads and writes */
+};
+
 /*
- * Attaches TF's probes for process PID (-1: every process) with TF->progs,
- * unless that was done before. Returns the number of probes attached (0:
- * done before), or -errno (reported).
+ * Attaches SET of TF's probes for process PID (-1: every process) with
+ * TF->progs, unless that was done before. Returns the number of probes
+ * attached (0: done before), or -errno (reported).
  */
-int attacher__attach(struct attacher *a, struct target_file *tf, int pid);
+int attacher__attach(struct attacher *a, struct target_file *tf, int pid, enum attach_set set);
 
 size_t attacher__nr_probes(const struct attacher *a);
 

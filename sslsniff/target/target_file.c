@@ -82,10 +82,11 @@ static bool func_wanted(const struct target_files *t, const struct tls_func_info
 		return false;
 	if (!(t->opts.libs & (1U << fi->lib)))
 		return false;
-	/* -i: where the keys become final, no per-call probe. */
+	/* -i: every function is placed; attach.c attaches the key points
+	 * for all, the reads and writes for a process whose handshake was
+	 * not seen (ATTACH_CALLS). */
 	if (t->opts.wire)
-		return fi->func == FUNC_SSL_DO_HANDSHAKE || fi->func == FUNC_GNUTLS_HANDSHAKE ||
-		       fi->func == FUNC_GO_WRITE_KEY_LOG;
+		return true;
 	if (fi->func == FUNC_GO_WRITE_KEY_LOG)
 		return t->opts.keylog;
 	if (fi->func == FUNC_GNUTLS_HANDSHAKE)

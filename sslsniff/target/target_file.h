@@ -62,6 +62,8 @@ struct target_file {
 	struct attach_progs progs;	/* the program instance its layout picked */
 	int pids[TARGET_MAX_PIDS];	/* attached for these processes (-1: all) */
 	int nr_pids;
+	int call_pids[TARGET_MAX_PIDS];	/* -i: reads and writes too, for these */
+	int nr_call_pids;
 	size_t nr_probes;
 };
 
@@ -70,7 +72,7 @@ struct target_opts {
 	unsigned int libs;		/* mask of 1 << enum tls_library */
 	bool handshake;			/* also SSL_do_handshake */
 	bool keylog;			/* also Go's writeKeyLog (--keylog) */
-	bool wire;			/* -i: the handshakes and writeKeyLog only */
+	bool wire;			/* -i: the handshakes too (gnutls_handshake) */
 	bool probe_entry;		/* only the exported entry points (--probe-entry) */
 	enum ret_probes ret_probes;	/* as ret_probes_choose() decided (not AUTO) */
 };
