@@ -135,6 +135,22 @@ sniff_start() {
 	fail "sslsniff $* did not get ready in 20 s"
 }
 
+# percall_start FILE: a second sslsniff beside the test's own, per-call
+# capture in JSON to FILE (its stderr in FILE.err), for comparing -i with
+# it; PERCALL is its pid. Stop it with percall_stop.
+percall_start() {
+	"$SSLSNIFF" -f json -o "$1" 2>"$1.err" 9>&- &
+	PERCALL=$!
+	BG_PIDS+=($PERCALL)
+	wait_for 20 grep -q 'Ctrl-C to end\.$' "$1.err" ||
+		fail "per-call sslsniff did not start: $(cat "$1.err")"
+}
+
+percall_stop() {
+	kill -INT "$PERCALL"
+	wait "$PERCALL" || fail "per-call sslsniff exited $?"
+}
+
 # sniff_stop: SIGINT, then sslsniff must exit 0 with its summary line.
 sniff_stop() {
 	local rc

@@ -11,11 +11,7 @@ go_build client goclient static
 go_build server goserver
 printf 'go over the wire\n' >"$T/body"
 
-"$SSLSNIFF" -f json -o "$T/percall.json" 2>"$T/percall.err" 9>&- &
-PERCALL=$!
-BG_PIDS+=($PERCALL)
-wait_for 20 grep -q 'Ctrl-C to end\.$' "$T/percall.err" ||
-	fail "per-call sslsniff did not start: $(cat "$T/percall.err")"
+percall_start "$T/percall.json"
 sniff_start -f json -i lo --summary-json "$T/summary.json"
 
 "$T/goserver" -cert "$CERT" -key "$KEY" -body "$T/body" >"$T/srv.ready" 2>"$T/srv.err" &
@@ -30,7 +26,7 @@ for tls in 1.3 1.2; do
 		>"$T/c$tls.out" 2>"$T/c$tls.err" &
 	pid=$!
 	pids+=(--pid "$pid")
-	for f in "$T/err" "$T/percall.err"; do
+	for f in "$T/err" "$T/percall.json.err"; do
 		wait_for 20 attached "$f" "$T/goclient" "$pid" ||
 			wait_for 20 grep -q "probes to '$T/goclient'" "$f" || fail "the Go client was not attached ($f)"
 	done
@@ -39,8 +35,7 @@ for tls in 1.3 1.2; do
 	[[ $(grep -c " HTTP/2.0 17 " "$T/c$tls.out") == 3 ]] || fail "the client ($tls) got $(cat "$T/c$tls.out")"
 done
 sniff_stop
-kill -INT $PERCALL
-wait $PERCALL || fail "per-call sslsniff exited $?"
+percall_stop
 
 python3 "$TESTS_DIR/wire_streams.py" "$T/out" "${pids[@]}" >"$T/wire.streams"
 python3 "$TESTS_DIR/wire_streams.py" "$T/percall.json" "${pids[@]}" >"$T/percall.streams"

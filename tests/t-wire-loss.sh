@@ -48,17 +48,18 @@ ip netns exec "$NSA" "$SSLSNIFF" -f json -i wa --summary-json "$T/summary.json" 
 SNIFF_PID=$!
 wait_for 20 grep -q 'Ctrl-C to end\.$' "$T/err" || fail "sslsniff -i wa did not start: $(cat "$T/err")"
 
-ip netns exec "$NSA" curl -sk --http1.1 "https://10.219.0.2:$PORT/$(unique c13)" -o "$T/got.c13" &
+# Every client bounded: a stall says which one, not the runner's timeout.
+ip netns exec "$NSA" curl --max-time 60 -sk --http1.1 "https://10.219.0.2:$PORT/$(unique c13)" -o "$T/got.c13" &
 CURL13=$!
-wait $CURL13 || fail "curl (TLS 1.3) failed"
-ip netns exec "$NSA" curl -sk --http1.1 --tls-max 1.2 "https://10.219.0.2:$PORT/$(unique c12)" -o "$T/got.c12" &
+wait $CURL13 || fail "curl (TLS 1.3) failed ($?)"
+ip netns exec "$NSA" curl --max-time 60 -sk --http1.1 --tls-max 1.2 "https://10.219.0.2:$PORT/$(unique c12)" -o "$T/got.c12" &
 CURL12=$!
-wait $CURL12 || fail "curl (TLS 1.2) failed"
+wait $CURL12 || fail "curl (TLS 1.2) failed ($?)"
 # A 1 MiB request the other way.
 { printf 'POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n' $((1 << 20)); cat "$T/body"; } >"$T/req"
 ip netns exec "$NSA" $PEER client --host 10.219.0.2 --port "$PORT" --send "$T/req" --out "$T/got.py" &
 PY=$!
-wait $PY || fail "the Python client failed"
+wait $PY || fail "the Python client failed ($?)"
 wait $SERVER || fail "the server failed: $(cat "$T/srv.err")"
 sniff_stop
 

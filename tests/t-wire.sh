@@ -15,11 +15,7 @@ cat "$T/body" >>"$T/reply"
 peer_serve srv --http --count 24 --reply "$T/body"
 
 # Per-call capture of the same traffic, for the comparison.
-"$SSLSNIFF" -f json -o "$T/percall.json" 2>"$T/percall.err" 9>&- &
-PERCALL=$!
-BG_PIDS+=($PERCALL)
-wait_for 20 grep -q 'Ctrl-C to end\.$' "$T/percall.err" ||
-	fail "per-call sslsniff did not start: $(cat "$T/percall.err")"
+percall_start "$T/percall.json"
 sniff_start -f json -i lo --summary-json "$T/summary.json"
 # Only the handshakes are probed: two probes (entry, return) in each file.
 read -r probes files < <(sed -n 's/^sslsniff: attached \([0-9]*\) probes to \([0-9]*\) files .*/\1 \2/p' "$T/err")
@@ -46,8 +42,7 @@ for got in "$T/got.c13" "$T/got.c12"; do
 done
 wait $SERVER || fail "the server failed: $(cat "$T/srv.err")"
 sniff_stop
-kill -INT $PERCALL
-wait $PERCALL || fail "per-call sslsniff exited $?: $(cat "$T/percall.err")"
+percall_stop
 
 # Each client's two streams, exact.
 for pid in $CURL13 $CURL12 $PY13 $PY12; do
