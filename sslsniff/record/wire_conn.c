@@ -25,6 +25,12 @@
  * namespace): forgotten, counted. */
 #define KEYS_UNCLAIMED_NS	(60 * 1000000000ULL)
 #define UNKEYED_WAIT_NS		(300 * 1000000ULL)
+/*
+ * A flow that ends holding records for want of keys stays this long for
+ * them: a connection shorter than a block of packets ends in the same
+ * drain whose packets the keys, read from the ring just before, missed.
+ */
+#define LATE_KEYS_NS		(500 * 1000000ULL)
 /* Per-call capture numbers its calls from 0 up with the CPU in the low
  * bits: the wire's records count in the top half, apart from them. */
 #define WIRE_CALL_ID_BASE	(1ULL << 63)
@@ -64,6 +70,9 @@ struct wire_flow {
 	uint64_t hello_ns;
 	bool in_unkeyed;
 	struct lru_node unkeyed;
+	/* Ended, kept for LATE_KEYS_NS in the closing list for its keys. */
+	uint64_t closed_ns;	/* 0: live */
+	struct lru_node closing;
 };
 
 struct wire_conns {
@@ -77,6 +86,7 @@ struct wire_conns {
 	struct hashmap hello_flows;	/* client random → struct wire_flow */
 	struct lru pending;		/* flows whose keys wait for their other end */
 	struct lru unkeyed;		/* flows with a ClientHello and no keys, oldest first */
+	struct lru closing;		/* ended flows still waiting for their keys */
 	uint64_t next_call;
 	int64_t mono_from_real;		/* CLOCK_MONOTONIC - CLOCK_REALTIME */
 	int err;			/* a writer's, from inside a callback */
@@ -244,6 +254,8 @@ static void flow_keyed(struct wire_flow *f)
 	f->in_unkeyed = false;
 }
 
+static void flow_finish(struct wire_conns *w, struct wire_flow *f);
+
 /* The keys to the decryptor: what it holds goes out now, to every end. */
 static void flow_apply_keys(struct wire_flow *f)
 {
@@ -257,6 +269,8 @@ static void flow_apply_keys(struct wire_flow *f)
 	f->keyed = true;
 	if (tls_wire__set_keys(f->tls, &f->keys) && !w->err)
 		w->err = -ENOMEM;
+	if (f->closed_ns)
+		flow_finish(w, f);	/* it ended waiting for these */
 }
 
 static void keys_merge(struct tls_keys *to, const struct tls_keys *k)
@@ -378,14 +392,14 @@ static void stats_add_tls(struct wire_stats *to, const struct tls_wire_stats *s)
 }
 
 /* A flow ends: its counts kept; one TLS with data whose keys never came is counted. */
-static void flow_close(void *ctx, void *flow, enum tcp_close_reason why)
+static void flow_finish(struct wire_conns *w, struct wire_flow *f)
 {
-	struct wire_conns *w = ctx;
-	struct wire_flow *f = flow;
 	const struct tls_wire_stats *s = tls_wire__stats(f->tls);
 	const uint8_t *random = tls_wire__client_random(f->tls);
 
-	(void)why;
+	if (f->closed_ns)
+		lru_unlink(&w->closing, &f->closing);
+	f->closed_ns = 0;
 	if (f->keys_since)
 		flow_apply_keys(f);	/* the other end never came */
 	flow_keyed(f);			/* out of the unkeyed list */
@@ -401,6 +415,20 @@ static void flow_close(void *ctx, void *flow, enum tcp_close_reason why)
 		hashmap_del(&w->hello_flows, random_key(random));
 	tls_wire__free(f->tls);
 	free(f);
+}
+
+static void flow_close(void *ctx, void *flow, enum tcp_close_reason why)
+{
+	struct wire_conns *w = ctx;
+	struct wire_flow *f = flow;
+
+	(void)why;
+	if (!f->keyed && f->hello && tls_wire__stats(f->tls)->held_bytes) {
+		f->closed_ns = clock_ns(CLOCK_MONOTONIC);
+		lru_push_newest(&w->closing, &f->closing);
+		return;
+	}
+	flow_finish(w, f);
 }
 
 static const struct tcp_reasm_ops wire_tcp_ops = {
@@ -599,11 +627,26 @@ static void wire_ask_unkeyed(struct wire_conns *w)
 	}
 }
 
+/* Ended flows whose keys did not come in time (ALL: every one). */
+static void wire_finish_closed(struct wire_conns *w, bool all)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
+	while (w->closing.oldest) {
+		struct wire_flow *f = lru_entry(w->closing.oldest, struct wire_flow, closing);
+
+		if (!all && f->closed_ns + LATE_KEYS_NS > now)
+			break;
+		flow_finish(w, f);
+	}
+}
+
 int wire_conns__expire(struct wire_conns *w)
 {
 	int err;
 
 	wire_apply_held(w, false);
+	wire_finish_closed(w, false);
 	wire_ask_unkeyed(w);
 	wire_forget_unclaimed(w);
 	tcp_reasm__expire(w->reasm, clock_ns(CLOCK_REALTIME));
@@ -621,6 +664,7 @@ int wire_conns__finish(struct wire_conns *w)
 	wire_take_tcp_stats(w);
 	tcp_reasm__free(w->reasm);
 	w->reasm = NULL;
+	wire_finish_closed(w, true);
 	w->stats.keys_unmatched += w->nr_waiting;
 	err = w->err;
 	w->err = 0;

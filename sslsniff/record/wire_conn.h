@@ -17,6 +17,10 @@
  * for the end that received it (both, when both ends are traced, as
  * per-call capture reports them), with the process that made the handshake.
  *
+ * A flow that ends while its records wait for keys is kept 500 ms more
+ * for them (a connection shorter than a block of packets ends in the
+ * drain that the keys, read from the ring just before it, missed).
+ *
  * Bounds: 65536 flows (source/tcp_reasm's), 16384 connections' keys
  * waiting for their flow, for 60 s at most (the oldest forgotten first,
  * counted), 2 traced ends per connection.
