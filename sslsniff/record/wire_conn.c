@@ -15,6 +15,7 @@
 #include "record/wire_conn.h"
 #include "source/tcp_reasm.h"
 #include "source/tls_wire.h"
+#include "tls_funcs.h"
 #include "lib/sock_owner.h"
 
 #define KEYS_WAITING_MAX	16384
@@ -145,14 +146,19 @@ static int end_local(struct wire_flow *f, const struct event *hdr)
 	return -1;
 }
 
-/* The per-call function the wire's records show for a handshake's library. */
+/* The per-call function the wire's records show, by the library of the
+ * function that sent the keys (a handshake, or a call after a fallback). */
 static uint8_t wire_func(const struct event *hdr, bool write)
 {
-	switch (hdr->func) {
-	case FUNC_GNUTLS_HANDSHAKE:
+	const struct tls_func_info *fi = tls_func_info(hdr->func);
+
+	switch (fi ? fi->lib : LIB_OPENSSL) {
+	case LIB_GNUTLS:
 		return write ? FUNC_GNUTLS_RECORD_SEND : FUNC_GNUTLS_RECORD_RECV;
-	case FUNC_GO_WRITE_KEY_LOG:
+	case LIB_GO:
 		return write ? FUNC_GO_TLS_WRITE : FUNC_GO_TLS_READ;
+	case LIB_NSS:
+		return write ? FUNC_PR_WRITE : FUNC_PR_READ;
 	default:
 		return write ? FUNC_SSL_WRITE : FUNC_SSL_READ;
 	}
@@ -166,6 +172,8 @@ static int wire_emit(struct wire_flow *f, const struct wire_end *e, int sender, 
 	struct event hdr = e->hdr;
 	struct record r = { .kind = REC_DATA, .ev = &hdr, .data = data, .data_len = n };
 
+	if (!w->fn)
+		return 0;	/* being freed: the writers are gone */
 	hdr.call_id = WIRE_CALL_ID_BASE | w->next_call++;
 	hdr.ts_ns = ts_ns + w->mono_from_real;
 	hdr.latency_ns = 0;
@@ -460,6 +468,9 @@ void wire_conns__free(struct wire_conns *w)
 {
 	if (!w)
 		return;
+	/* Not finished (an error stopped the capture): the flows end unheard. */
+	w->fn = NULL;
+	w->unkeyed_fn = NULL;
 	if (w->reasm)
 		wire_conns__finish(w);
 	while (w->waiting_age.oldest)

@@ -60,7 +60,7 @@ struct wire_stats {
 typedef void (*wire_unkeyed_fn)(void *ctx, const struct packet_tuple *t);
 
 struct wire_conns *wire_conns__new(record_fn fn, wire_unkeyed_fn unkeyed, void *ctx);
-/* Every flow ended (what it still holds is counted), and freed. */
+/* Every flow ended (what it still holds counted, no record written), and freed. */
 void wire_conns__free(struct wire_conns *w);
 
 /* A record from the decoder: a REC_SECRETS one gives a connection's keys. */
