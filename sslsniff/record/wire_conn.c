@@ -38,8 +38,8 @@
 
 /* A traced end of a connection: who made the handshake, and its socket. */
 struct wire_end {
-	struct event hdr;	/* its EV_SECRETS header */
 	int local;		/* the tuple's end that is its socket, -1 not yet known */
+	struct event hdr;	/* its EV_SECRETS header (last: its data[] is not kept) */
 };
 
 /* A handshake's keys, until a flow's ClientHello claims them. */
