@@ -48,7 +48,8 @@ ip netns exec "$NSA" "$SSLSNIFF" -f json -i wa --summary-json "$T/summary.json" 
 SNIFF_PID=$!
 wait_for 20 grep -q 'Ctrl-C to end\.$' "$T/err" || fail "sslsniff -i wa did not start: $(cat "$T/err")"
 
-# Every client bounded: a stall says which one, not the runner's timeout.
+# curl bounded: a stall says which one, not the runner's timeout (the
+# Python client blocks: a socket timeout would change how its calls split).
 ip netns exec "$NSA" curl --max-time 60 -sk --http1.1 "https://10.219.0.2:$PORT/$(unique c13)" -o "$T/got.c13" &
 CURL13=$!
 wait $CURL13 || fail "curl (TLS 1.3) failed ($?)"

@@ -6,7 +6,7 @@
 # 1.2 (-sess_out, -sess_in): the server's streams exact across the new keys
 # and the resumed handshakes. s_client's own handshake is implicit (inside
 # its first read or write), never seen: alone (its server untraced), its
-# connection has no keys 300 ms after its ClientHello, so its reads and
+# connection has no keys 2 s after its ClientHello, so its reads and
 # writes are probed (for it alone), its next call sends the keys, and what
 # went before is decrypted too. NSS (tstclnt) has neither a handshake probe
 # nor secrets sslsniff can read: its connection is reported, not decrypted.
@@ -121,7 +121,7 @@ CPID=$!
 exec 3>"$T/c6.in"
 echo line-1 >&3
 wait_for 20 grep -qx reply-1 "$T/c6" || fail "sclient got no reply: $(tail -n 3 "$T/c6.err")"
-# No keys 300 ms after its ClientHello: its libssl's reads and writes are
+# No keys 2 s after its ClientHello: its libssl's reads and writes are
 # probed for it; the next call sends the keys.
 wait_for 20 grep -q "^sslsniff: -i: pid $CPID: a TLS connection whose handshake was not seen" "$T/err" ||
 	fail "no fallback for sclient: $(tail -n 3 "$T/err")"

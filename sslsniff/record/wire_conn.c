@@ -25,7 +25,9 @@
  * does not carry (another interface's, a process in another network
  * namespace): forgotten, counted. */
 #define KEYS_UNCLAIMED_NS	(60 * 1000000000ULL)
-#define UNKEYED_WAIT_NS		(300 * 1000000ULL)
+/* Longer than a few retransmission timeouts: under loss a handshake is
+ * slow, and probing a process's calls is the costly way to its keys. */
+#define UNKEYED_WAIT_NS		(2000 * 1000000ULL)
 /*
  * A flow that ends holding records for want of keys stays this long for
  * them: a connection shorter than a block of packets ends in the same

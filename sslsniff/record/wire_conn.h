@@ -51,7 +51,7 @@ struct wire_stats {
 };
 
 /*
- * A TLS flow whose keys have not come UNKEYED_WAIT (300 ms) after its
+ * A TLS flow whose keys have not come UNKEYED_WAIT (2 s) after its
  * ClientHello: its handshake was not seen (done inside a read or write).
  * Called once per flow, with the flow's tuple, so that the caller can
  * probe the calls of the processes at its ends; their first call's
