@@ -83,21 +83,27 @@ $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file $(KERNEL_BTF) format c > $@
 
-$(OUTPUT)/sslsniff.bpf.o: bpf/sslsniff.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)
+# One object and one skeleton per program in bpf/: sslsniff (the probes)
+# and wire_tap (-i's packets, from TC).
+BPF_PROGS	:= $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
+SKELS		:= $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
+.PRECIOUS: $(OUTPUT)/%.bpf.o
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
 		-I$(OUTPUT) -Ibpf $(CLANG_BPF_SYS_INCLUDES) -MMD -MP -MT $@ -MF $(@:.o=.d) \
 		-c $< -o $(@:.bpf.o=.tmp.bpf.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
 
-$(OUTPUT)/sslsniff.skel.h: $(OUTPUT)/sslsniff.bpf.o
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name sslsniff_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-# Sources that include the skeleton need it first (a parallel build would
+# Sources that include a skeleton need it first (a parallel build would
 # compile them before it exists); -MMD records the rest.
-SKEL_USERS	:= $(patsubst sslsniff/%.c,$(OUTPUT)/obj/%.o,$(shell grep -l 'sslsniff\.skel\.h' $(SRCS)))
-$(SKEL_USERS): $(OUTPUT)/sslsniff.skel.h
+SKEL_USERS	:= $(patsubst sslsniff/%.c,$(OUTPUT)/obj/%.o,$(shell grep -l '\.skel\.h' $(SRCS)))
+$(SKEL_USERS): $(SKELS)
 
 $(OUTPUT)/obj/%.o: sslsniff/%.c | $(OUTPUT)
 	$(call msg,CC,$@)
@@ -141,7 +147,7 @@ FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_CFLAGS	:= $(filter-out $(SAN_FLAGS),$(BUILD_CFLAGS)) -O1 -g $(FUZZ_SAN)
 FUZZ_OBJS	:= $(patsubst sslsniff/%.c,$(FUZZ_OUT)/obj/%.o,$(filter-out sslsniff/main.c,$(SRCS)))
 
-$(FUZZ_OUT)/obj/%.o: sslsniff/%.c | $(OUTPUT)/sslsniff.skel.h
+$(FUZZ_OUT)/obj/%.o: sslsniff/%.c | $(SKELS)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
@@ -204,4 +210,4 @@ clean:
 	$(Q)rm -rf .output .output-san .output-fuzz bin
 
 # The BPF object's too: bpf/*.bpf.h and the contract, bpf/sslsniff.h.
--include $(OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(OUTPUT)/sslsniff.bpf.d
+-include $(OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) $(patsubst %,$(OUTPUT)/%.bpf.d,$(BPF_PROGS))

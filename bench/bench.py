@@ -30,6 +30,9 @@ WARM_MAX_S, COLD_MAX_S, RSS_MAX_MB = 0.15, 1.0, 20
 # alone probed) keeps this share of the untraced rate at every size, and
 # beats the per-call floor at 1 KiB.
 WIRE = "wire"
+# -i's two packet sources, each run on its own: TC (the default) and libpcap.
+WIRES = (WIRE, "wire-pcap")
+WIRE_LABELS = {WIRE: "-i lo", "wire-pcap": "-i lo, libpcap"}
 WIRE_RATIO_MIN = 0.85
 
 
@@ -114,8 +117,9 @@ def load_runs(rundir, size, i):
         runs[out] = (Run(base + "untraced-" + out, "untraced"), Run(base + out, out))
     if os.path.exists(base + "floor.wrk"):
         runs["floor"] = (Run(base + "untraced-floor", "untraced"), Run(base + "floor", "floor"))
-    if os.path.exists(base + WIRE + ".wrk"):
-        runs[WIRE] = (Run(base + "untraced-" + WIRE, "untraced"), Run(base + WIRE, WIRE))
+    for wire in WIRES:
+        if os.path.exists(base + wire + ".wrk"):
+            runs[wire] = (Run(base + "untraced-" + wire, "untraced"), Run(base + wire, wire))
     return runs
 
 
@@ -170,13 +174,13 @@ def per_request_us(runs, attr):
 def time_rows(size, pairs, run, progs):
     """Per request: the two ends' CPU in each kind of run, and the BPF programs'
     (RUN, PROGS: the size's profile run, load_profile())."""
-    kinds = [("untraced", [p[o][0] for p in pairs for o in OUTPUTS + ("floor", WIRE)
+    kinds = [("untraced", [p[o][0] for p in pairs for o in OUTPUTS + ("floor",) + WIRES
                            if o in p])]
     if all("floor" in p for p in pairs):
         kinds.append(("floor", [p["floor"][1] for p in pairs]))
     kinds += [(o, [p[o][1] for p in pairs]) for o in OUTPUTS]
-    if all(WIRE in p for p in pairs):
-        kinds.append(("-i lo", [p[WIRE][1] for p in pairs]))
+    kinds += [(WIRE_LABELS[o], [p[o][1] for p in pairs]) for o in WIRES
+              if all(o in p for p in pairs)]
     cpu = [[SIZE_NAMES.get(size, size), end]
            + [per_request_us(runs, attr) for _, runs in kinds]
            for end, attr in (("nginx worker", "nginx_s"), ("wrk", "wrk_s"),
@@ -250,13 +254,13 @@ def ratio_bound(size, out, ratio, pairs, floor_ratio, progs, calls, sniff_us):
     return text
 
 
-WIRE_BUFFER = 32 << 20		# -i's packet buffer (source/packets.c)
+WIRE_BUFFER = 32 << 20		# -i's packet ring or buffer (session.c, source/packets.c)
 
 
-def wire_loss_bound(size, pairs):
+def wire_loss_bound(size, out, pairs):
     """Where -i's lost bytes at SIZE were lost: packets the kernel dropped
     from a full packet buffer (TCP gaps), and connections without keys."""
-    lossy = [(i + 1, p[WIRE][1]) for i, p in enumerate(pairs) if p[WIRE][1].summary["lost_bytes"]]
+    lossy = [(i + 1, p[out][1]) for i, p in enumerate(pairs) if p[out][1].summary["lost_bytes"]]
     parts = []
     for i, r in lossy:
         wire = r.summary.get("wire", {})
@@ -268,17 +272,18 @@ def wire_loss_bound(size, pairs):
                          fmt_int(wire.get("tcp_gap_bytes", 0)), fmt_int(wire.get("unkeyed_bytes", 0)),
                          rate / 1e6, WIRE_BUFFER >> 20, WIRE_BUFFER / rate * 1e3 if rate else 0))
     need = statistics.median(r.cpu_s / r.secs for _, r in lossy if r.secs) if lossy else 0
-    return ("%s -i lo: lost (%s); the other %d runs lost nothing. sslsniff, which kept %.2f "
+    return ("%s %s: lost (%s); the other %d runs lost nothing. sslsniff, which kept %.2f "
             "CPUs busy on average, read the packets more slowly than they came for longer than "
             "the buffer holds; every byte lost is counted (the TLS records after a gap are "
-            "found again, the HTTP stage restarts)." % (SIZE_NAMES.get(size, size), "; ".join(parts),
+            "found again, the HTTP stage restarts)." % (SIZE_NAMES.get(size, size), WIRE_LABELS[out],
+                                                      "; ".join(parts),
                                                       len(pairs) - len(lossy), need))
 
 
 def loss_bound(size, out, pairs):
     """Where OUT's lost bytes at SIZE were lost, and what the ring held then."""
-    if out == WIRE:
-        return wire_loss_bound(size, pairs)
+    if out in WIRES:
+        return wire_loss_bound(size, out, pairs)
     lossy = [(i + 1, p[out][1]) for i, p in enumerate(pairs) if p[out][1].summary["lost_bytes"]]
     parts = []
     for i, r in lossy:
@@ -374,7 +379,7 @@ def report(args):
             continue
         medians, lossy, floor_row = {}, [], None
         # The floor first: the outputs' targets are shares of it.
-        for out in ("floor",) + OUTPUTS + (WIRE,):
+        for out in ("floor",) + OUTPUTS + WIRES:
             if not all(out in p for p in pairs):
                 continue
             un = [p[out][0] for p in pairs]
@@ -397,18 +402,18 @@ def report(args):
                                    % (SIZE_NAMES.get(size, size), out), "%.2f s" % cpu,
                                    "≤ %.2f s" % cpu_target, ok(cpu <= cpu_target)])
             floor = medians.get("floor")
-            if out == WIRE:
+            if out in WIRES:
                 target, met = wire_target(size, ratio, floor)
             else:
                 target = "≥ %.3f" % (FLOOR_SHARE_MIN * floor) if floor else "-"
                 met = ok(ratio >= FLOOR_SHARE_MIN * floor) if floor else "-"
-            rows.append([SIZE_NAMES.get(size, size), "-i lo" if out == WIRE else out,
+            rows.append([SIZE_NAMES.get(size, size), WIRE_LABELS.get(out, out),
                          fmt_int(statistics.median(u.rps for u in un)),
                          fmt_int(statistics.median(t.rps for t in tr)),
                          "%.3f" % ratio, " ".join("%.2f" % x for x in ratios), target, met,
                          "%.2f" % cpu, "%.1f s" % max(others) if others else "-"])
             # The memory target is the defaults'; -i keeps a packet buffer.
-            (wire_hwm if out == WIRE else hwm_all).extend((t.hwm_kb, size, out) for t in tr)
+            (wire_hwm if out in WIRES else hwm_all).extend((t.hwm_kb, size, out) for t in tr)
             s = {k: sum(t.summary[k] for t in tr)
                  for k in ("bytes", "lost_bytes", "lost_records", "records", "ring_full_calls",
                            "truncated_bytes", "untracked_calls")}
@@ -420,7 +425,7 @@ def report(args):
                 print("bench: %s %s: %d bytes more than nginx and wrk passed were captured: "
                       "other TLS traffic on the host" % (size, out, extra), file=sys.stderr)
             target, met = "0 lost bytes", s["lost_bytes"] == 0 and s["lost_records"] == 0
-            loss_rows.append([SIZE_NAMES.get(size, size), "-i lo" if out == WIRE else out,
+            loss_rows.append([SIZE_NAMES.get(size, size), WIRE_LABELS.get(out, out),
                               fmt_int(expected),
                               fmt_int(s["bytes"]),
                               "%.4f" % (s["bytes"] / expected if expected else 0),
@@ -452,12 +457,14 @@ def report(args):
                 misses.append(ratio_bound(size, out, medians[out], pairs, fl, progs, calls,
                                           sniff_us))
         misses += [loss_bound(size, out, pairs) for out in lossy]
-        if WIRE in medians and wire_target(size, medians[WIRE], medians.get("floor"))[1] != "yes":
-            misses.append(wire_bound(size, medians[WIRE], medians.get("floor"), pairs))
+        for wire in WIRES:
+            if wire in medians and wire_target(size, medians[wire], medians.get("floor"))[1] != "yes":
+                misses.append(wire_bound(size, wire, medians[wire], medians.get("floor"), pairs))
         if WIRE in medians:
             wire_rows.append([SIZE_NAMES.get(size, size),
                               "%.3f" % medians["floor"] if "floor" in medians else "-",
-                              "%.3f" % medians["json"], "%.3f" % medians[WIRE]]
+                              "%.3f" % medians["json"], "%.3f" % medians[WIRE],
+                              "%.3f" % medians["wire-pcap"] if "wire-pcap" in medians else "-"]
                              + list(wire_target(size, medians[WIRE], medians.get("floor"))))
         if "floor" in medians:
             fl = medians["floor"]
@@ -494,13 +501,15 @@ def report(args):
         w("## Decrypting from the wire (-i lo)")
         w("")
         w("`sslsniff -i lo -f json -o /dev/null`: only the handshakes probed (SSL_do_handshake's "
-          "entry and return, for the keys), the plaintext decrypted from loopback's packets "
-          "(libpcap), beside per-call capture (json) and the floor of the same runs. Target "
-          "(issue 19): at least %.2f of the untraced rate at every size, and above the floor "
-          "at 1 KiB." % WIRE_RATIO_MIN)
+          "entry and return, for the keys), the plaintext decrypted from loopback's packets, "
+          "read by a BPF program on lo's TC hook (`--wire-source tc`, the default) and, in "
+          "runs of their own, through libpcap (`--wire-source pcap`), beside per-call capture "
+          "(json) and the floor of the same runs. Target (issue 19): at least %.2f of the "
+          "untraced rate at every size, and above the floor at 1 KiB; the target and met "
+          "columns are the default's." % WIRE_RATIO_MIN)
         w("")
-        table(w, ["size", "floor ratio", "json ratio", "-i lo ratio", "target", "met"],
-              wire_rows)
+        table(w, ["size", "floor ratio", "json ratio", "-i lo ratio", "-i lo, libpcap ratio",
+                  "target", "met"], wire_rows)
         w("")
     if cpu_rows:
         w("## Where the time goes (per request)")
@@ -567,9 +576,10 @@ def report(args):
                       % (SIZE_NAMES.get(size, size), out), "%.1f MB" % rss,
                       "≤ %d MB" % RSS_MAX_MB, ok(rss <= RSS_MAX_MB)])
     if wire_hwm:
-        kb, size, _ = max(wire_hwm)
-        srows.append(["peak RSS with -i lo (its %d MiB packet buffer; the largest: %s)"
-                      % (WIRE_BUFFER >> 20, SIZE_NAMES.get(size, size)), "%.1f MB" % (kb / 1000),
+        kb, size, out = max(wire_hwm)
+        srows.append(["peak RSS with -i lo (its %d MiB packet ring; the largest: %s %s)"
+                      % (WIRE_BUFFER >> 20, SIZE_NAMES.get(size, size), WIRE_LABELS[out]),
+                      "%.1f MB" % (kb / 1000),
                       "-", "-"])
     srows += cpu_checks
     if hwm_all and max(hwm_all)[0] / 1000 > RSS_MAX_MB:
@@ -627,10 +637,10 @@ def wire_target(size, ratio, floor):
     return target, ok(met)
 
 
-def wire_bound(size, ratio, floor, pairs):
+def wire_bound(size, out, ratio, floor, pairs):
     """What the per-request CPU says about a missed -i lo target."""
-    un = [p[WIRE][0] for p in pairs]
-    tr = [p[WIRE][1] for p in pairs]
+    un = [p[out][0] for p in pairs]
+    tr = [p[out][1] for p in pairs]
     parts = []
     for name, attr in (("nginx's worker", "nginx_s"), ("wrk", "wrk_s"),
                        ("the whole machine", "host_s")):
@@ -639,9 +649,9 @@ def wire_bound(size, ratio, floor, pairs):
             parts.append("%s %.1f → %.1f µs/request (%.2f → %.2f CPUs)"
                          % (name, u, t, median_busy(un, attr), median_busy(tr, attr)))
     sniff = median_us(tr, "sniff_s")
-    text = ("%s -i lo: %.3f against %.3f%s. Untraced → -i lo: %s; sslsniff itself %s "
+    text = ("%s %s: %.3f against %.3f%s. Untraced → traced: %s; sslsniff itself %s "
             "µs/request (its capture and decryption run on the other core, beside wrk)."
-            % (SIZE_NAMES.get(size, size), ratio, WIRE_RATIO_MIN,
+            % (SIZE_NAMES.get(size, size), WIRE_LABELS[out], ratio, WIRE_RATIO_MIN,
                " (floor %.3f)" % floor if floor else "", "; ".join(parts),
                "%.1f" % sniff if sniff is not None else "-"))
     return text

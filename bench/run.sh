@@ -195,7 +195,8 @@ sniff_start() {
 	case $1 in
 	json | profile) args+=(-f json -o /dev/null) ;;
 	pcapng) args+=(-w -) ;;
-	wire) args+=(-f json -o /dev/null -i lo) ;;
+	wire) args+=(-f json -o /dev/null -i lo --wire-source tc) ;;
+	wire-pcap) args+=(-f json -o /dev/null -i lo --wire-source pcap) ;;
 	esac
 	# Not with the lock's fd: a sslsniff left behind would hold it for good.
 	"$SSLSNIFF" "${args[@]}" >/dev/null 2>"$2.err" 9>&- &
@@ -357,6 +358,8 @@ for size in $SIZES; do
 		if [[ $WIRE != 0 ]]; then
 			run_one "$size" untraced "$size-$i-untraced-wire"
 			run_one "$size" wire "$size-$i-wire"
+			run_one "$size" untraced "$size-$i-untraced-wire-pcap"
+			run_one "$size" wire-pcap "$size-$i-wire-pcap"
 		fi
 		[[ $FLOOR == 0 ]] && continue
 		run_one "$size" untraced "$size-$i-untraced-floor"

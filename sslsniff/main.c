@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,7 @@ enum {
 	OPT_CONTAINER,
 	OPT_CGROUP,
 	OPT_HOST_ROOT,
+	OPT_WIRE_SOURCE,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -130,6 +132,9 @@ static const struct argp_option argp_opts[] = {
 	{ "interface", 'i', "IFACE", 0,
 	  "Decrypt from the wire: probe only the handshakes, read each connection's secrets "
 	  "there, and take its plaintext from IFACE's packets (no trap per read or write)", 1 },
+	{ "wire-source", OPT_WIRE_SOURCE, "SOURCE", 0,
+	  "How -i reads the packets: tc (a BPF program on the interface's TC hooks), pcap "
+	  "(libpcap), or auto (the default: tc, libpcap where the kernel refuses it)", 1 },
 	{ "extra", 'x', NULL, 0, "Text: add UID, TID and container columns", 1 },
 	{ "latency", 'l', NULL, 0, "Text: add the call latency in ms", 1 },
 	{ "handshake", OPT_HANDSHAKE, NULL, 0, "Show SSL_do_handshake latency rows", 1 },
@@ -290,6 +295,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'i':
 		o->wire_iface = arg;
+		break;
+	case OPT_WIRE_SOURCE:
+		if (!strcmp(arg, "auto"))
+			o->wire_source = WIRE_SOURCE_AUTO;
+		else if (!strcmp(arg, "tc"))
+			o->wire_source = WIRE_SOURCE_TC;
+		else if (!strcmp(arg, "pcap"))
+			o->wire_source = WIRE_SOURCE_PCAP;
+		else
+			argp_error(state, "--wire-source wants auto, tc or pcap, not '%s'", arg);
 		break;
 	case 'w':
 		o->write_path = arg;
@@ -802,6 +817,16 @@ err:
 	return -1;
 }
 
+/* An interface that is not there, said before anything is loaded. libpcap's
+ * "any" is no interface of the kernel's, and -i reads it through libpcap. */
+static bool bad_iface(const char *opt, const char *iface)
+{
+	if (!iface || !strcmp(iface, "any") || if_nametoindex(iface))
+		return false;
+	p_err("%s: no interface '%s' here", opt, iface);
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { argp_opts, parse_arg, NULL, doc, NULL, NULL, NULL };
@@ -862,6 +887,12 @@ int main(int argc, char **argv)
 	 * waking for each block would preempt the traced programs on their CPUs. */
 	if (o.wire_iface && !o.reader_priority_set)
 		o.reader_priority = READER_NORMAL;
+	if (bad_iface("-i", o.wire_iface) || bad_iface("--capture-packets", o.capture_iface))
+		return 1;
+	if (o.wire_source != WIRE_SOURCE_AUTO && !o.wire_iface) {
+		p_err("--wire-source says how -i reads its packets: give -i IFACE too");
+		return 1;
+	}
 	if (o.wire_iface && o.capture_iface) {
 		p_err("-i decrypts the packets it captures: --capture-packets is for per-call "
 		      "capture");

@@ -29,6 +29,13 @@ enum reader_priority {
 	READER_NORMAL,		/* as started */
 };
 
+/* Where -i's packets come from (--wire-source). */
+enum wire_source {
+	WIRE_SOURCE_AUTO,	/* TC, or libpcap where the kernel refuses TC */
+	WIRE_SOURCE_TC,
+	WIRE_SOURCE_PCAP,
+};
+
 struct options {
 	pid_t pids[MAX_PIDS];
 	int nr_pids;
@@ -51,6 +58,7 @@ struct options {
 	bool keylog_embed;		/* --keylog-embed: secrets into the -w pcapng */
 	const char *capture_iface;	/* --capture-packets IFACE */
 	const char *wire_iface;		/* -i IFACE: the plaintext decrypted from its packets */
+	enum wire_source wire_source;	/* --wire-source: how -i reads them */
 	const char *summary_json;	/* --summary-json FILE */
 	const char *kernel_btf;
 	const char *detect;		/* --detect FILE */

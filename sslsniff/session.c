@@ -27,6 +27,7 @@
 #include "proto/proto.h"
 #include "session.h"
 #include "source/packets.h"
+#include "source/tc_packets.h"
 #include "source/ring.h"
 #include "sslsniff.h"	/* the skeleton names its types */
 #include "sslsniff.skel.h"
@@ -38,6 +39,8 @@
 
 /* Also the most a record waits below a wake-up batch (targ_wake_bytes). */
 #define POLL_TIMEOUT_MS		50
+/* -i's packet ring: as libpcap's buffer was, about 20 ms of loopback's 1.6 GB/s. */
+#define WIRE_TAP_RING		(32U << 20)
 
 volatile sig_atomic_t exiting;
 
@@ -55,7 +58,8 @@ struct session {
 	struct decoder *dec;
 	struct identities *ids;		/* each record's cgroup, container and pod */
 	struct proto *proto;		/* the protocol stage, or NULL with --raw */
-	struct packets *packets;	/* --capture-packets, or NULL */
+	struct packets *packets;	/* --capture-packets or -i's libpcap, or NULL */
+	struct tc_packets *tap;		/* -i's packets from TC, or NULL */
 	struct conn_match *match;	/* ... and which of them are traced */
 	struct wire_conns *wire;	/* -i: or decrypted, with the handshakes' keys */
 	struct hashset fallback_pids;	/* -i: processes whose calls are probed too */
@@ -260,21 +264,43 @@ static int session_packet(const struct packet *p, void *arg)
 	return conn_match__packet(c->match, p);
 }
 
+static void session_packets_failed(struct session *c, int err)
+{
+	if (!err || c->out_err)
+		return;
+	c->out_err = err;
+	if (err != -EPIPE && err != -ENOSPC)
+		p_err("%s: %s", c->wire ? "-i" : "--capture-packets", strerror(-err));
+}
+
 /* The packet source, each poll round: it has no wake-up of its own here. */
 static void session_poll_packets(struct session *c)
 {
-	int err;
+	int err = 0;
 
-	if (!c->packets || c->out_err)
+	if ((!c->packets && !c->tap) || c->out_err)
 		return;
-	err = packets__drain(c->packets, session_packet, c);
+	if (c->packets)
+		err = packets__drain(c->packets, session_packet, c);
 	if (!err && c->wire)
 		err = wire_conns__expire(c->wire);
-	if (err && !c->out_err) {
-		c->out_err = err;
-		if (err != -EPIPE && err != -ENOSPC)
-			p_err("%s: %s", c->wire ? "-i" : "--capture-packets", strerror(-err));
-	}
+	session_packets_failed(c, err);
+}
+
+/* A segment from -i's TC tap, read from its ring beside the probes' records. */
+static int session_tap_event(void *ctx, void *data, size_t size)
+{
+	struct session *c = ctx;
+	struct packet p;
+	int err;
+
+	if (c->out_err)
+		return -ECANCELED;
+	if (!tc_packets__packet(c->tap, data, size, &p))
+		return 0;
+	err = wire_conns__packet(c->wire, &p);
+	session_packets_failed(c, err);
+	return err;
 }
 
 static int session_event(void *ctx, void *data, size_t size)
@@ -416,7 +442,9 @@ static int session_open_rings(struct session *c)
 		return -ENOMEM;
 	err = ring_reader__add(c->rb, bpf_map__fd(c->skel->maps.events), session_event, c);
 	/* -i: the packets are what flows; their blocks wake the loop too. */
-	if (!err && c->wire && packets__fd(c->packets) >= 0)
+	if (!err && c->tap)
+		err = ring_reader__add(c->rb, tc_packets__ring_fd(c->tap), session_tap_event, c);
+	else if (!err && c->wire && packets__fd(c->packets) >= 0)
 		err = ring_reader__add_wake_fd(c->rb, packets__fd(c->packets));
 	if (!err)
 		err = ring_reader__add(c->exec_rb, bpf_map__fd(c->skel->maps.exec_events),
@@ -494,6 +522,8 @@ static const struct counters *session_counters(struct session *c)
 	}
 	if (c->packets)
 		c->counters.packets_dropped = packets__dropped(c->packets);
+	if (c->tap)
+		c->counters.packets_dropped = tc_packets__dropped(c->tap);
 	return &c->counters;
 }
 
@@ -505,8 +535,12 @@ static int session_loop(struct session *c, bool live_stats)
 	while (!exiting && !c->out_err) {
 		/* The BPF side wakes a sleeping reader only (ring_wake_flag). */
 		__atomic_store_n(&c->skel->bss->reader_asleep, 1, __ATOMIC_SEQ_CST);
+		if (c->tap)
+			tc_packets__reader_asleep(c->tap, 1);
 		err = ring_reader__poll(c->rb, timeout);
 		__atomic_store_n(&c->skel->bss->reader_asleep, 0, __ATOMIC_RELAXED);
+		if (c->tap)
+			tc_packets__reader_asleep(c->tap, 0);
 		/* Chunks are submitted without a wake-up: collect them too. */
 		if (err >= 0)
 			err = ring_reader__consume(c->rb);
@@ -563,8 +597,20 @@ static int session_open_packets(struct session *c)
 
 	if (!iface)
 		return 0;
-	c->packets = packets__open(iface, c->opts->wire_iface != NULL);
-	if (!c->packets)
+	if (c->opts->wire_iface && c->opts->wire_source != WIRE_SOURCE_PCAP) {
+		char why[128] = "";
+
+		c->tap = tc_packets__open(iface, WIRE_TAP_RING, why, sizeof(why));
+		if (!c->tap && c->opts->wire_source == WIRE_SOURCE_TC) {
+			p_err("-i %s: %s", iface, why);
+			return -EINVAL;
+		}
+		if (!c->tap)
+			p_warn("-i %s: %s; the packets through libpcap instead", iface, why);
+	}
+	if (!c->tap)
+		c->packets = packets__open(iface, c->opts->wire_iface != NULL);
+	if (!c->packets && !c->tap)
 		return -EINVAL;
 	if (c->opts->wire_iface) {
 		/* The writers' link type stays theirs: they see plaintext. */
@@ -693,6 +739,7 @@ out:
 	wire_conns__free(c.wire);
 	hashset_free(&c.fallback_pids);
 	packets__close(c.packets);
+	tc_packets__close(c.tap);
 	summary__free(c.summary);
 	watcher__free(c.watch);
 	targets__free(c.targets);	/* c.skel too */

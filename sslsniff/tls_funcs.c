@@ -49,6 +49,12 @@ bool tls_func_entry_only(unsigned int func)
 	return func == FUNC_GO_WRITE_KEY_LOG;
 }
 
+bool tls_func_keys_final(unsigned int func)
+{
+	return func == FUNC_SSL_DO_HANDSHAKE || func == FUNC_GNUTLS_HANDSHAKE ||
+	       func == FUNC_GO_WRITE_KEY_LOG;
+}
+
 const char *tls_library_name(unsigned int lib)
 {
 	if (lib >= sizeof(lib_names) / sizeof(lib_names[0]) || !lib_names[lib])

@@ -25,6 +25,9 @@ const struct tls_func_info *tls_func_info(unsigned int func);
 const char *tls_library_name(unsigned int lib);
 /* Probed at its entry alone: its arguments are all it gives (Go's writeKeyLog). */
 bool tls_func_entry_only(unsigned int func);
+/* Where a connection's keys are final: all that -i probes (the handshakes'
+ * returns, Go's key log writer). */
+bool tls_func_keys_final(unsigned int func);
 /* Parses "openssl", "gnutls", "nss" or "go"; 0 when unknown. */
 enum tls_library tls_library_parse(const char *name);
 

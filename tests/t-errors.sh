@@ -38,6 +38,9 @@ expect_error "sslsniff: error: unknown --return-probes 'ret': use auto, uretprob
 expect_error "sslsniff: error: -o: cannot create '/nonexistent/dir/out'" \
 	"$SSLSNIFF" -o /nonexistent/dir/out
 expect_error "sslsniff: error: -Z: no user 'no-such-user-here'" "$SSLSNIFF" -Z no-such-user-here
+expect_error "sslsniff: error: -i: no interface 'nosuchif0' here" "$SSLSNIFF" -i nosuchif0
+expect_error "sslsniff: error: --wire-source says how -i reads its packets: give -i IFACE too" \
+	"$SSLSNIFF" --wire-source pcap
 expect_error "sslsniff: error: -w: '/dev/fd/77': that descriptor is not open" "$SSLSNIFF" -w /dev/fd/77 -o /dev/null
 # A corrupt kernel BTF is refused at load, in one line.
 head -c 4096 /dev/urandom >"$T/bad.btf"

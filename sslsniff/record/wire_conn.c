@@ -58,10 +58,8 @@ struct wire_flow {
 	struct wire_conns *w;
 	struct packet_tuple tuple;
 	struct tls_wire *tls;
-	bool syn_seen;
 	bool keyed;		/* its keys came */
 	bool hello;		/* a ClientHello named its random */
-	bool app_data;		/* ... counted when it ends unkeyed */
 	struct wire_end ends[ENDS_MAX];
 	int nr_ends;
 	/* The keys wait here for the other end's handshake, if it is traced,
@@ -358,7 +356,6 @@ static void *flow_open(void *ctx, const struct packet_tuple *t, bool syn_seen, u
 		return NULL;
 	f->w = w;
 	f->tuple = *t;
-	f->syn_seen = syn_seen;
 	f->tls = tls_wire__new(&wire_tls_ops, f);
 	if (!f->tls) {
 		free(f);

@@ -160,50 +160,32 @@ static void attach_log(const struct target_file *tf, int pid, int n)
 				    : ", no matching BTF layout: fd from syscalls");
 }
 
-static bool attached_for(struct target_file *tf, int pid)
+/* PID joins the processes of PIDS (-1 in it: all of them), unless it is
+ * there: 1, 0 when it was, -E2BIG when the list is full. */
+static int pid_list_add(int *pids, int *nr, int pid)
 {
-	for (int i = 0; i < tf->nr_pids; i++) {
-		if (tf->pids[i] == pid || tf->pids[i] == -1)
-			return true;
+	for (int i = 0; i < *nr; i++) {
+		if (pids[i] == pid || pids[i] == -1)
+			return 0;
 	}
-	return false;
-}
-
-static bool attached_calls_for(struct target_file *tf, int pid)
-{
-	for (int i = 0; i < tf->nr_call_pids; i++) {
-		if (tf->call_pids[i] == pid)
-			return true;
-	}
-	return false;
+	if (*nr == TARGET_MAX_PIDS)
+		return -E2BIG;
+	pids[(*nr)++] = pid;
+	return 1;
 }
 
 /* Whether SET has function F. */
 static bool set_has(enum attach_set set, int f)
 {
-	bool key = f == FUNC_SSL_DO_HANDSHAKE || f == FUNC_GNUTLS_HANDSHAKE ||
-		   f == FUNC_GO_WRITE_KEY_LOG;
-
-	return set == ATTACH_ALL || (set == ATTACH_KEYS) == key;
+	return set == ATTACH_ALL || (set == ATTACH_KEYS) == tls_func_keys_final(f);
 }
 
 /* SET's processes so far: PID joins them, unless it is there. */
 static int attach_note(struct target_file *tf, int pid, enum attach_set set)
 {
-	if (set == ATTACH_CALLS) {
-		if (attached_calls_for(tf, pid))
-			return 0;
-		if (tf->nr_call_pids == TARGET_MAX_PIDS)
-			return -E2BIG;
-		tf->call_pids[tf->nr_call_pids++] = pid;
-		return 1;
-	}
-	if (attached_for(tf, pid))
-		return 0;
-	if (tf->nr_pids == TARGET_MAX_PIDS)
-		return -E2BIG;
-	tf->pids[tf->nr_pids++] = pid;
-	return 1;
+	if (set == ATTACH_CALLS)
+		return pid_list_add(tf->call_pids, &tf->nr_call_pids, pid);
+	return pid_list_add(tf->pids, &tf->nr_pids, pid);
 }
 
 int attacher__attach(struct attacher *a, struct target_file *tf, int pid, enum attach_set set)
