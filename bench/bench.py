@@ -342,7 +342,9 @@ def machine(args):
 
 EXEC_ATTACH_SECTION = "## Exec to attached probes (bench/exec-attach.sh)"
 BPF_COST_SECTION = "## The BPF programs per call (bench/bpf-cost.py)"
-KEPT_SECTIONS = (BPF_COST_SECTION, EXEC_ATTACH_SECTION)
+# Written by hand from a run of both sources (issue 19's "measure both").
+WIRE_SOURCE_SECTION = "## -i's packet source: TC against libpcap"
+KEPT_SECTIONS = (BPF_COST_SECTION, EXEC_ATTACH_SECTION, WIRE_SOURCE_SECTION)
 REPLAY_SECTION = "## sslsniff's user space per record (bench/replay)"
 
 
