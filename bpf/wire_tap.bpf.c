@@ -117,15 +117,13 @@ static __always_inline __u64 ring_wake_flag(void)
 	return BPF_RB_FORCE_WAKEUP;
 }
 
-static __always_inline void count_lost(__u32 bytes)
+static __always_inline void count_lost(void)
 {
 	__u32 zero = 0;
 	struct wire_tap_stats *st = bpf_map_lookup_elem(&wire_tap_stats, &zero);
 
-	if (st) {
+	if (st)
 		st->lost_segments++;
-		st->lost_bytes += bytes;
-	}
 }
 
 static __always_inline int tap(struct __sk_buff *skb)
@@ -156,14 +154,14 @@ static __always_inline int tap(struct __sk_buff *skb)
 
 	if (bpf_ringbuf_reserve_dynptr(&tap_ring, sizeof(s.rec) + len, 0, &out)) {
 		bpf_ringbuf_discard_dynptr(&out, 0);
-		count_lost(len + s.rec.payload_cut);
+		count_lost();
 		return TAP_NEXT;
 	}
 	if (bpf_dynptr_write(&out, 0, &s.rec, sizeof(s.rec), 0) ||
 	    (len && (bpf_dynptr_from_skb(skb, 0, &pkt) ||
 		     bpf_dynptr_copy(&out, sizeof(s.rec), &pkt, s.payload_off, len)))) {
 		bpf_ringbuf_discard_dynptr(&out, 0);
-		count_lost(len + s.rec.payload_cut);
+		count_lost();
 		return TAP_NEXT;
 	}
 	bpf_ringbuf_submit_dynptr(&out, ring_wake_flag());

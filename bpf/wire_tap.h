@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The contract between bpf/wire_tap.bpf.c and sslsniff/source/wire_tap.c:
+ * The contract between bpf/wire_tap.bpf.c and sslsniff/source/tc_packets.c:
  * one record per TCP segment of the tapped interface. Fixed-size types only,
  * largest fields first.
  */
@@ -25,8 +25,7 @@ struct wire_tap_record {
 
 /* Per-CPU counters (the wire_tap_stats array's one entry). */
 struct wire_tap_stats {
-	__u64 lost_segments;	/* the ring was full */
-	__u64 lost_bytes;	/* their payload */
+	__u64 lost_segments;	/* the ring was full: their bytes show as TCP gaps */
 };
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
+#include "lib/clock.h"
 #include "lib/hashset.h"
 #include "lib/log.h"
 #include "lib/lru.h"
@@ -98,14 +99,6 @@ struct wire_conns {
 static uint64_t random_key(const uint8_t random[TLS_RANDOM_LEN])
 {
 	return hashset_key(random, TLS_RANDOM_LEN);
-}
-
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /*

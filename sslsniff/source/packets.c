@@ -106,6 +106,13 @@ void packet_tuple_make(struct packet_tuple *t, uint16_t family, const uint8_t *a
 	t->port[!swap] = port_b;
 }
 
+int packet_tuple_end(const struct packet_tuple *t, const uint8_t *addr, uint16_t port)
+{
+	size_t alen = t->family == AF_INET ? 4 : 16;
+
+	return !(memcmp(t->addr[0], addr, alen) == 0 && t->port[0] == port);
+}
+
 /* Where the IP header starts in a frame of LINKTYPE, and its ethertype. */
 static int l3_offset(int linktype, const uint8_t *d, uint32_t len, uint16_t *ethertype)
 {
@@ -144,7 +151,7 @@ static uint32_t be32(const uint8_t *b)
 static void parse_tcp_header(struct packet *p, const uint8_t *src, const uint8_t *tcp, uint32_t len,
 			     uint32_t seg_len)
 {
-	uint32_t doff = (tcp[12] >> 4) * 4, alen = p->tuple.family == AF_INET ? 4 : 16;
+	uint32_t doff = (tcp[12] >> 4) * 4;
 
 	if (len < 20 || doff < 20 || len < doff)
 		return;
@@ -154,7 +161,7 @@ static void parse_tcp_header(struct packet *p, const uint8_t *src, const uint8_t
 	}
 	if (seg_len < doff)
 		return;
-	p->from = !(memcmp(p->tuple.addr[0], src, alen) == 0 && p->tuple.port[0] == (tcp[0] << 8 | tcp[1]));
+	p->from = packet_tuple_end(&p->tuple, src, tcp[0] << 8 | tcp[1]);
 	p->tcp_flags = tcp[13];
 	p->seq = be32(tcp + 4);
 	p->ack = be32(tcp + 8);

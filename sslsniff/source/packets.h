@@ -70,4 +70,7 @@ uint64_t packets__dropped(struct packets *w);
 void packet_tuple_make(struct packet_tuple *t, uint16_t family, const uint8_t *a, uint16_t port_a,
 		       const uint8_t *b, uint16_t port_b);
 
+/* Which end of T (0 or 1) has ADDR and PORT. */
+int packet_tuple_end(const struct packet_tuple *t, const uint8_t *addr, uint16_t port);
+
 #endif

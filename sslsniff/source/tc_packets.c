@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "lib/clock.h"
 #include "source/tc_packets.h"
 #include "wire_tap.h"
 #include "wire_tap.skel.h"
@@ -28,14 +28,6 @@ struct tc_packets {
 	int links[2];
 	int64_t real_from_mono;		/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 };
-
-static int64_t clock_now_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* The interface's ARPHRD_* type (/sys/class/net/IFACE/type), or -errno. */
 static int iface_type(const char *iface)
@@ -127,7 +119,7 @@ struct tc_packets *tc_packets__open(const char *iface, size_t ring_size, char *w
 		snprintf(why, why_len, "cannot attach to TC: %s", strerror(-err));
 		goto err;
 	}
-	t->real_from_mono = clock_now_ns(CLOCK_REALTIME) - clock_now_ns(CLOCK_MONOTONIC);
+	t->real_from_mono = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	return t;
 err:
 	tc_packets__close(t);
@@ -160,16 +152,14 @@ void tc_packets__reader_asleep(struct tc_packets *t, int asleep)
 bool tc_packets__packet(const struct tc_packets *t, const void *data, size_t size, struct packet *p)
 {
 	const struct wire_tap_record *r = data;
-	size_t alen;
 
 	if (size < sizeof(*r) || size - sizeof(*r) < r->payload_len ||
 	    (r->family != AF_INET && r->family != AF_INET6))
 		return false;
-	alen = r->family == AF_INET ? 4 : 16;
 	memset(p, 0, sizeof(*p));
 	p->ts_ns = r->ts_ns + t->real_from_mono;
 	packet_tuple_make(&p->tuple, r->family, r->saddr, r->sport, r->daddr, r->dport);
-	p->from = !(memcmp(p->tuple.addr[0], r->saddr, alen) == 0 && p->tuple.port[0] == r->sport);
+	p->from = packet_tuple_end(&p->tuple, r->saddr, r->sport);
 	p->tcp = true;
 	p->tcp_flags = r->tcp_flags;
 	p->seq = r->seq;
