@@ -26,10 +26,11 @@ RUN make -j"$(nproc)" all && make install PREFIX=/usr/local DESTDIR=/out
 
 FROM ${BASE}
 # What `ldd sslsniff` names (their own dependencies come with them), and
-# libcapstone4, which probe placement dlopen()s.
+# what it dlopen()s: libcapstone4 (probe placement), libpcap0.8 (its packet
+# source).
 RUN apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		libbpf1 libdw1 libelf1 zlib1g libssl3 libpcap0.8 libcapstone4 >/dev/null && \
+		libbpf1 libdw1 libelf1 zlib1g libssl3 libcapstone4 libpcap0.8 >/dev/null && \
 	rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/usr/local/ /usr/local/
 # A library the list above misses fails the build, not the first node.

@@ -49,8 +49,9 @@ BUILD_CFLAGS	:= -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(SAN_FLAGS) \
 		   $(shell $(PKG_CONFIG) --cflags $(PKGS))
 ALL_CFLAGS	= $(BUILD_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS	= $(SAN_FLAGS) -pthread $(LDFLAGS)
-# capstone's header only: probe_place.c dlopen()s it (see there: RSS).
-LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(filter-out capstone,$(PKGS)))
+# capstone's and libpcap's headers only: probe_place.c and packets.c
+# dlopen() them (see there: RSS).
+LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(filter-out capstone libpcap,$(PKGS)))
 
 # clang -target bpf does not see the system's multiarch include directory.
 CLANG_BPF_SYS_INCLUDES = $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -120,6 +121,8 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
 
 # The HPACK test checks the decoder against libnghttp2's encoder and inflater.
 $(OUTPUT)/unit/hpack: LDLIBS += -lnghttp2
+# The reassembly test reads a saved capture with libpcap.
+$(OUTPUT)/unit/tcp_reasm: LDLIBS += -lpcap
 # The HTTP/2 test holds a conversation between libnghttp2's client and server.
 $(OUTPUT)/unit/http2: LDLIBS += -lnghttp2
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* --capture-packets: an interface's TCP packets, through libpcap. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,58 @@ struct packets {
 	int linktype;
 };
 
+/*
+ * libpcap is dlopen()ed by the runs that capture through it, not linked:
+ * Debian's brings libdbus, libsystemd, libgcrypt and their kin, about
+ * 0.9 MB that every run (the default, -i on TC) kept resident for nothing.
+ * Loaded once, kept to the end: its handles outlive any one packets.
+ */
+static struct pcap_api {
+	__typeof__(pcap_create) *create;
+	__typeof__(pcap_set_snaplen) *set_snaplen;
+	__typeof__(pcap_set_immediate_mode) *set_immediate_mode;
+	__typeof__(pcap_set_timeout) *set_timeout;
+	__typeof__(pcap_set_buffer_size) *set_buffer_size;
+	__typeof__(pcap_set_tstamp_precision) *set_tstamp_precision;
+	__typeof__(pcap_activate) *activate;
+	__typeof__(pcap_setnonblock) *setnonblock;
+	__typeof__(pcap_compile) *compile;
+	__typeof__(pcap_setfilter) *setfilter;
+	__typeof__(pcap_freecode) *freecode;
+	__typeof__(pcap_datalink) *datalink;
+	__typeof__(pcap_geterr) *geterr;
+	__typeof__(pcap_close) *close;
+	__typeof__(pcap_get_selectable_fd) *get_selectable_fd;
+	__typeof__(pcap_stats) *stats;
+	__typeof__(pcap_dispatch) *dispatch;
+} pc;
+
+#define PCAP_SYM(dl, f)	(pc.f = (__typeof__(pc.f))dlsym(dl, "pcap_" #f))
+
+/* 0, or -ENOENT with ERRBUF saying why. */
+static int pcap_api_load(char *errbuf, size_t len)
+{
+	static const char *const names[] = { "libpcap.so.0.8", "libpcap.so.1" };
+	void *dl = NULL;
+
+	if (pc.dispatch)	/* resolved last: all are */
+		return 0;
+	for (size_t i = 0; !dl && i < sizeof(names) / sizeof(names[0]); i++)
+		dl = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (dl && PCAP_SYM(dl, create) && PCAP_SYM(dl, set_snaplen) &&
+	    PCAP_SYM(dl, set_immediate_mode) && PCAP_SYM(dl, set_timeout) &&
+	    PCAP_SYM(dl, set_buffer_size) && PCAP_SYM(dl, set_tstamp_precision) &&
+	    PCAP_SYM(dl, activate) && PCAP_SYM(dl, setnonblock) && PCAP_SYM(dl, compile) &&
+	    PCAP_SYM(dl, setfilter) && PCAP_SYM(dl, freecode) && PCAP_SYM(dl, datalink) &&
+	    PCAP_SYM(dl, geterr) && PCAP_SYM(dl, close) && PCAP_SYM(dl, get_selectable_fd) &&
+	    PCAP_SYM(dl, stats) && PCAP_SYM(dl, dispatch))
+		return 0;
+	snprintf(errbuf, len, "no libpcap (%s)", dlerror());
+	if (dl)
+		dlclose(dl);
+	return -ENOENT;
+}
+
 struct packets *packets__open(const char *iface, bool batched)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -36,26 +89,28 @@ struct packets *packets__open(const char *iface, bool batched)
 
 	if (!w)
 		return NULL;
-	w->pcap = pcap_create(iface, errbuf);
+	if (pcap_api_load(errbuf, sizeof(errbuf)))
+		goto err;
+	w->pcap = pc.create(iface, errbuf);
 	if (!w->pcap)
 		goto err;
-	pcap_set_snaplen(w->pcap, WIRE_SNAPLEN);
-	pcap_set_immediate_mode(w->pcap, !batched);
-	pcap_set_timeout(w->pcap, WIRE_BATCH_MS);
-	pcap_set_buffer_size(w->pcap, WIRE_BUFFER);
-	pcap_set_tstamp_precision(w->pcap, PCAP_TSTAMP_PRECISION_NANO);
-	if (pcap_activate(w->pcap) < 0 || pcap_setnonblock(w->pcap, 1, errbuf) ||
-	    pcap_compile(w->pcap, &prog, batched ? WIRE_FILTER : "tcp", 1, PCAP_NETMASK_UNKNOWN)) {
-		snprintf(errbuf, sizeof(errbuf), "%s", pcap_geterr(w->pcap));
+	pc.set_snaplen(w->pcap, WIRE_SNAPLEN);
+	pc.set_immediate_mode(w->pcap, !batched);
+	pc.set_timeout(w->pcap, WIRE_BATCH_MS);
+	pc.set_buffer_size(w->pcap, WIRE_BUFFER);
+	pc.set_tstamp_precision(w->pcap, PCAP_TSTAMP_PRECISION_NANO);
+	if (pc.activate(w->pcap) < 0 || pc.setnonblock(w->pcap, 1, errbuf) ||
+	    pc.compile(w->pcap, &prog, batched ? WIRE_FILTER : "tcp", 1, PCAP_NETMASK_UNKNOWN)) {
+		snprintf(errbuf, sizeof(errbuf), "%s", pc.geterr(w->pcap));
 		goto err;
 	}
-	if (pcap_setfilter(w->pcap, &prog)) {
-		snprintf(errbuf, sizeof(errbuf), "%s", pcap_geterr(w->pcap));
-		pcap_freecode(&prog);
+	if (pc.setfilter(w->pcap, &prog)) {
+		snprintf(errbuf, sizeof(errbuf), "%s", pc.geterr(w->pcap));
+		pc.freecode(&prog);
 		goto err;
 	}
-	pcap_freecode(&prog);
-	w->linktype = pcap_datalink(w->pcap);
+	pc.freecode(&prog);
+	w->linktype = pc.datalink(w->pcap);
 	return w;
 err:
 	p_err("cannot capture on '%s': %s", iface, errbuf[0] ? errbuf : "unknown error");
@@ -68,13 +123,13 @@ void packets__close(struct packets *w)
 	if (!w)
 		return;
 	if (w->pcap)
-		pcap_close(w->pcap);
+		pc.close(w->pcap);
 	free(w);
 }
 
 int packets__fd(const struct packets *w)
 {
-	return pcap_get_selectable_fd(w->pcap);
+	return pc.get_selectable_fd(w->pcap);
 }
 
 int packets__linktype(const struct packets *w)
@@ -86,7 +141,7 @@ uint64_t packets__dropped(struct packets *w)
 {
 	struct pcap_stat st;
 
-	if (pcap_stats(w->pcap, &st))
+	if (pc.stats(w->pcap, &st))
 		return 0;
 	return (uint64_t)st.ps_drop + st.ps_ifdrop;
 }
@@ -228,10 +283,10 @@ int packets__drain(struct packets *w, packet_fn fn, void *ctx)
 	int n;
 
 	do {
-		n = pcap_dispatch(w->pcap, 256, on_packet, (u_char *)&dc);
+		n = pc.dispatch(w->pcap, 256, on_packet, (u_char *)&dc);
 	} while (n > 0 && !dc.err);
 	if (n == PCAP_ERROR) {
-		p_err("packet capture: %s", pcap_geterr(w->pcap));
+		p_err("packet capture: %s", pc.geterr(w->pcap));
 		return -EIO;
 	}
 	return dc.err;
