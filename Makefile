@@ -72,7 +72,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all test unit deps clean install uninstall bench bench-replay matrix fuzz fuzz-build
+.PHONY: all test unit deps clean install uninstall bench bench-replay bench-copy-floor matrix fuzz fuzz-build
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -88,18 +88,26 @@ $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 # and wire_tap (-i's packets, from TC).
 BPF_PROGS	:= $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
 SKELS		:= $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
-.PRECIOUS: $(OUTPUT)/%.bpf.o
+.PRECIOUS: $(OUTPUT)/%.bpf.o $(OUTPUT)/bench/%.bpf.o
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)
+define bpf_object
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
 		-I$(OUTPUT) -Ibpf $(CLANG_BPF_SYS_INCLUDES) -MMD -MP -MT $@ -MF $(@:.o=.d) \
 		-c $< -o $(@:.bpf.o=.tmp.bpf.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
+endef
+
+define bpf_skeleton
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@
+endef
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(bpf_object)
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+	$(bpf_skeleton)
 
 # Sources that include a skeleton need it first (a parallel build would
 # compile them before it exists); -MMD records the rest.
@@ -182,7 +190,7 @@ matrix: all
 
 # nginx under wrk, untraced against traced (root, minutes; installs nginx and
 # wrk when missing). Not part of test: CI times nothing.
-bench: all bench-replay
+bench: all bench-replay bench-copy-floor
 	bench/run.sh
 
 # sslsniff's user space per record, without the kernel (bench/replay.c):
@@ -193,6 +201,18 @@ $(OUTPUT)/bench/replay: bench/replay.c $(LIB_OBJS)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
 bench-replay: $(OUTPUT)/bench/replay
+
+# The copy floor: every byte into the ring at sslsniff's places, nothing else
+# (bench/copy_floor.bpf.c), for the row of that name.
+$(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c $(OUTPUT)/vmlinux.h
+	$(Q)mkdir -p $(@D)
+	$(bpf_object)
+
+$(OUTPUT)/bench/copy_floor: bench/copy_floor.c $(OUTPUT)/bench/copy_floor.skel.h
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/bench $(ALL_LDFLAGS) $< $(LDLIBS) -o $@
+
+bench-copy-floor: $(OUTPUT)/bench/copy_floor
 
 # The binary finds btf-db at ../share/sslsniff/btf-db from its own
 # directory (btf/btf_db.c), wherever PREFIX puts both.

@@ -10,7 +10,7 @@
 #   BENCH_PAIRS=3     untraced/traced pairs per size and output
 #   BENCH_SIZES="1k 64k 1m"
 #   BENCH_KEEP=1      keep the scratch directory (logs, per-run figures)
-#   BENCH_FLOOR=0     skip the floor runs (empty probes, bpftrace)
+#   BENCH_FLOOR=0     skip the floor runs (empty probes, bpftrace; the copy floor)
 #   BENCH_WIRE=0      skip the -i lo runs (decryption from the packets, issue 19)
 #   BENCH_PROFILE=0   skip the profile run (bpf_stats, perf) after each size's pairs
 set -euo pipefail
@@ -50,6 +50,8 @@ bench_deps() {
 
 [[ $(id -u) == 0 ]] || die "run it as root (sslsniff loads BPF)"
 [[ -x $SSLSNIFF ]] || die "no $SSLSNIFF: run make first"
+[[ ${BENCH_FLOOR:-1} == 0 || -x ${BENCH_COPY_FLOOR:-$root/.output/bench/copy_floor} ]] ||
+	die "no copy floor: run make bench-copy-floor first (or BENCH_FLOOR=0)"
 [[ $RUN_SECONDS =~ ^[1-9][0-9]*$ && $PAIRS =~ ^[1-9][0-9]*$ ]] ||
 	die "BENCH_SECONDS and BENCH_PAIRS must be positive integers"
 bench_deps
@@ -71,6 +73,7 @@ NGINX_PID=
 SNIFF_PID=
 WRK_PID=
 FLOOR_PID=
+COPY_PID=
 PERF_PID=
 
 cleanup() {
@@ -79,6 +82,7 @@ cleanup() {
 	[[ -n $WRK_PID ]] && kill "$WRK_PID" 2>/dev/null
 	[[ -n $SNIFF_PID ]] && kill -INT "$SNIFF_PID" 2>/dev/null
 	[[ -n $FLOOR_PID ]] && kill -INT "$FLOOR_PID" 2>/dev/null
+	[[ -n $COPY_PID ]] && kill -INT "$COPY_PID" 2>/dev/null
 	[[ -n $PERF_PID ]] && kill -INT "$PERF_PID" 2>/dev/null
 	[[ -n $NGINX_PID ]] && kill -TERM "$NGINX_PID" 2>/dev/null
 	wait 2>/dev/null
@@ -252,6 +256,10 @@ perf_stop() {
 # The floor: what the uprobe mechanism alone costs here. bpftrace attaches
 # an empty uprobe and uretprobe where sslsniff attaches its programs (its
 # -v output names the places), and the run is timed like a traced one.
+# The copy floor (bench/copy_floor) sits at the same places and copies
+# every byte into a ring, nothing else: COPY_PLACES are its arguments.
+COPY_FLOOR=${BENCH_COPY_FLOOR:-$root/.output/bench/copy_floor}
+COPY_PLACES=()
 floor_script() {
 	local lib line off fn
 	timeout -s INT 5 "$SSLSNIFF" -v -o /dev/null 2>&1 |
@@ -263,11 +271,15 @@ floor_script() {
 			"$W/placement" | head -n 1)
 		off=$(sed -n 's/.*(+\(0x[0-9a-f]*\)[,)].*/\1/p' <<<"$line")
 		[[ -n $line && -z $off ]] && die "floor: no offset in sslsniff's line: $line"
+		[[ -z $line ]] || grep -qF "count pointer in rcx" <<<"$line" ||
+			die "copy floor: the count is not where it knows: $line"
 		if [[ -n $off ]]; then
 			printf 'uprobe:%s:%s {}\nuretprobe:%s:%s {}\n' "$lib" "$off" "$lib" "$off"
+			COPY_PLACES+=("$lib:$off:count")
 		else
 			printf 'uprobe:%s:SSL_%s {}\nuretprobe:%s:SSL_%s {}\n' "$lib" "$fn" "$lib" "$fn"
 			printf 'uprobe:%s:SSL_%s_ex {}\nuretprobe:%s:SSL_%s_ex {}\n' "$lib" "$fn" "$lib" "$fn"
+			COPY_PLACES+=("$lib:SSL_$fn:ret" "$lib:SSL_${fn}_ex:count")
 		fi >>"$W/floor.bt"
 	done
 	# BEGIN runs once every probe is attached.
@@ -291,6 +303,21 @@ floor_stop() {
 	FLOOR_PID=
 }
 
+# The copy floor at sslsniff's default ring size (8 MiB).
+copy_start() {
+	"$COPY_FLOOR" $((8 << 20)) "${COPY_PLACES[@]}" >"$1.copy" 2>&1 9>&- &
+	COPY_PID=$!
+	wait_for 60 grep -q '^ready' "$1.copy" ||
+		{ cat "$1.copy" >&2; die "the copy floor did not attach"; }
+}
+
+copy_stop() {
+	kill -INT "$COPY_PID" 2>/dev/null ||
+		die "the copy floor exited during the run: $(tail -n 3 "$1.copy")"
+	wait "$COPY_PID" || die "the copy floor failed: $(tail -n 3 "$1.copy")"
+	COPY_PID=
+}
+
 wrk_run() {
 	local secs=$1 size=$2 out=$3
 	wrk -t1 -c"$CONNS" -d"${secs}s" -s "$W/done.lua" "https://127.0.0.1:$PORT/$size.bin" \
@@ -305,20 +332,23 @@ wrk_run() {
 # nginx's worker, sslsniff and wrk (seconds), so that the CPU that other
 # programs took from the run can be told.
 run_one() {
-	local size=$1 mode=$2 out=$W/runs/$3 h0 n0 s0=0 s1=0
+	local size=$1 mode=$2 out=$W/runs/$3 h0 n0 s0=0 s1=0 tracer
 
 	printf '  %-6s %-9s ' "$size" "$mode" >&2
 	case $mode in
 	untraced) ;;
 	floor) floor_start "$out" ;;
+	copy) copy_start "$out" ;;
 	profile) stats_on && sniff_start "$mode" "$out" && perf_start "$out" ;;
 	*) sniff_start "$mode" "$out" ;;
 	esac
+	# The tracer's CPU: sslsniff's, or the copy floor's reader.
+	tracer=${SNIFF_PID:-$COPY_PID}
 	children_cpu >"$W/w0"
-	[[ -z $SNIFF_PID ]] || s0=$(cpu_ticks "$SNIFF_PID")
+	[[ -z $tracer ]] || s0=$(cpu_ticks "$tracer")
 	h0=$(host_ticks) n0=$(cpu_ticks "$NGINX_WORKER")
 	wrk_run "$RUN_SECONDS" "$size" "$out.wrk"
-	[[ -z $SNIFF_PID ]] || s1=$(cpu_ticks "$SNIFF_PID")
+	[[ -z $tracer ]] || s1=$(cpu_ticks "$tracer")
 	echo "$(($(host_ticks) - h0)) $(($(cpu_ticks "$NGINX_WORKER") - n0))" \
 		"$((s1 - s0))" >"$out.cpu"
 	children_cpu >"$W/w1"
@@ -327,6 +357,7 @@ run_one() {
 	case $mode in
 	untraced) ;;
 	floor) floor_stop "$out" ;;
+	copy) copy_stop "$out" ;;
 	profile) perf_stop "$out" && stats_off "$out" && sniff_stop "$out" ;;
 	*) sniff_stop "$out" ;;
 	esac
@@ -364,6 +395,8 @@ for size in $SIZES; do
 		[[ $FLOOR == 0 ]] && continue
 		run_one "$size" untraced "$size-$i-untraced-floor"
 		run_one "$size" floor "$size-$i-floor"
+		run_one "$size" untraced "$size-$i-untraced-copy"
+		run_one "$size" copy "$size-$i-copy"
 	done
 	[[ $PROFILE == 0 ]] || run_one "$size" profile "$size-profile"
 done
