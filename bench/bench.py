@@ -404,13 +404,18 @@ def cpu_gib_bound(size, out, cpu, target, replay, replay_raw):
     full, raw = replay.get((size, out)), replay_raw.get((size, out))
     if full is None or raw is None:
         return text
-    live = cpu - full
+    live = max(0.0, cpu - full)
     text += (" Its user space alone, in bench/replay (no ring, no write(2), no wake-ups), "
-             "costs %.2f s/GiB with the HTTP stage and %.2f without it (the stage: %.2f); the "
-             "live run adds %.2f (reading the ring, the write(2) copies, being woken). With the HTTP stage for free, "
-             "%.2f + %.2f = %.2f s/GiB: a JSON line per record, at %s's records, costs more "
-             "than the target by itself." % (full, raw, full - raw, live, raw, live, raw + live,
-                                             name))
+             "costs %.2f s/GiB with the HTTP stage and %.2f without it; the live run adds "
+             "%.2f (reading the ring, the write(2) copies, being woken)." % (full, raw, live))
+    if raw + live > target:
+        text += (" Even with the HTTP stage for free, %.2f + %.2f = %.2f s/GiB: a JSON line per "
+                 "record, at %s's records, costs more than the target by itself."
+                 % (raw, live, raw + live, name))
+    else:
+        text += (" The HTTP stage, which the target keeps on, costs %.2f s/GiB by itself, "
+                 "%.1f× the whole target; without it the run would be at about %.2f."
+                 % (full - raw, (full - raw) / target, raw + live))
     return text
 
 
