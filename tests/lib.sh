@@ -43,6 +43,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# tests/run's timeout sends SIGTERM: say where the test was waiting and what
+# still ran, so that a hang names itself (the trap runs once a foreground
+# command returns, at once within `wait`).
+on_timeout() {
+	echo "terminated (timeout) at: $BASH_COMMAND (lines ${BASH_LINENO[*]} in ${FUNCNAME[*]:1})" >&2
+	ps -o pid,stat,etime,args --ppid $$ >&2 2>/dev/null
+	[[ -z $SNIFF_PID || ! -e $T/err ]] || { echo "sslsniff's stderr ends:" >&2; tail -n 5 "$T/err" >&2; }
+	exit 124
+}
+trap on_timeout TERM
+
 fail() {
 	if [[ -s $T/err ]]; then
 		echo "--- last lines of sslsniff's stderr:" >&2
