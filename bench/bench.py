@@ -108,8 +108,8 @@ class Run:
             self.nginx_s, self.wrk_s, self.host_s = nginx, float(cpu[3]), host
             self.sniff_s = sniff if mode not in ("untraced", "floor") else None
         # The copy floor's last line: "copied B bytes in R records, lost L bytes ..."
-        words = read(base + ".copy", "").split()
-        self.copy_lost = int(words[-6]) if mode == COPY and len(words) > 6 else 0
+        words = read(base + ".copy", "").split() if mode == COPY else []
+        self.copy_lost = int(words[-6]) if len(words) > 6 else 0
         if mode in ("untraced",) + FLOORS:
             return
         self.summary = json.loads(read(base + ".summary.json"))
